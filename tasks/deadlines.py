@@ -1,0 +1,104 @@
+"""The six deadline statuses of an assignment, computed in the database.
+
+The status depends on the due date, the completion date and today, so it is never stored.
+``deadline_conditions`` gives one filter per status; the filters are mutually exclusive, so
+they serve both as ``Count(..., filter=...)`` (``count(*) FILTER (WHERE ...)`` on PostgreSQL,
+which the planner parallelises) and as the branches of the ``CASE`` annotation.
+
+Rules (DOMAIN.md):
+- paused and cancelled assignments have no deadline status (NULL) and are left out of counts;
+- no due date (a recurring task): "không thời hạn";
+- confirmed: completed on or before the due date is on time, after it late; the completion
+  date is the date the completion was reported;
+- otherwise open: past the due date is overdue; due today up to ``window`` days ahead is
+  "sắp đến hạn"; later is "chưa đến hạn". A reported completion awaiting confirmation is
+  still open.
+- an approved extension moves ``due_date``; the original stays in ``original_due_date``.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Assignment
+
+
+class DeadlineStatus(models.TextChoices):
+    OVERDUE = "overdue", _("Overdue")
+    DUE_SOON = "due_soon", _("Due soon")
+    NOT_DUE = "not_due", _("Not yet due")
+    NO_DEADLINE = "no_deadline", _("No deadline")
+    DONE_ON_TIME = "done_on_time", _("Completed on time")
+    DONE_LATE = "done_late", _("Completed late")
+
+
+# Bootstrap colour of each status, for badges and charts.
+STATUS_COLOURS = {
+    DeadlineStatus.OVERDUE: "danger",
+    DeadlineStatus.DUE_SOON: "warning",
+    DeadlineStatus.NOT_DUE: "info",
+    DeadlineStatus.NO_DEADLINE: "secondary",
+    DeadlineStatus.DONE_ON_TIME: "success",
+    DeadlineStatus.DONE_LATE: "primary",
+}
+
+UNTRACKED = (Assignment.WorkStatus.PAUSED, Assignment.WorkStatus.CANCELLED)
+
+
+def due_soon_days() -> int:
+    return settings.DEADLINE_DUE_SOON_DAYS
+
+
+def deadline_conditions(
+    today: datetime.date | None = None, *, prefix: str = "", window: int | None = None
+) -> dict[DeadlineStatus, Q]:
+    """One mutually exclusive filter per status, for assignments at ``prefix``.
+
+    ``prefix`` is the lookup path to the assignment ("assignments__" from a unit or a task).
+    """
+    today = today or timezone.localdate()
+    window = due_soon_days() if window is None else window
+    horizon = today + datetime.timedelta(days=window)
+
+    def q(**lookups) -> Q:
+        return Q(**{prefix + key: value for key, value in lookups.items()})
+
+    tracked = ~q(work_status__in=UNTRACKED)
+    dated = tracked & q(due_date__isnull=False)
+    done = q(work_status=Assignment.WorkStatus.CONFIRMED)
+    due = F(prefix + "due_date")
+    return {
+        DeadlineStatus.OVERDUE: dated & ~done & q(due_date__lt=today),
+        DeadlineStatus.DUE_SOON: dated & ~done & q(due_date__gte=today, due_date__lte=horizon),
+        DeadlineStatus.NOT_DUE: dated & ~done & q(due_date__gt=horizon),
+        DeadlineStatus.NO_DEADLINE: tracked & q(due_date__isnull=True),
+        DeadlineStatus.DONE_ON_TIME: dated & done & q(completed_on__lte=due),
+        DeadlineStatus.DONE_LATE: dated & done & q(completed_on__gt=due),
+    }
+
+
+def deadline_status_expression(today: datetime.date | None = None, *, window: int | None = None) -> Case:
+    """``CASE`` giving each assignment's status (NULL when paused or cancelled)."""
+    return Case(
+        *[
+            When(condition, then=Value(status.value))
+            for status, condition in deadline_conditions(today, window=window).items()
+        ],
+        default=None,
+        output_field=models.CharField(max_length=20),
+    )
+
+
+def deadline_counts(
+    today: datetime.date | None = None, *, prefix: str = "", window: int | None = None
+) -> dict[str, models.Count]:
+    """Aggregates ``{status: Count(filter=...)}``, plus ``total``, for ``aggregate()`` or ``annotate()``."""
+    counter = prefix + "pk" if prefix else "pk"
+    conditions = deadline_conditions(today, prefix=prefix, window=window)
+    counts = {status.value: models.Count(counter, filter=cond) for status, cond in conditions.items()}
+    counts["total"] = models.Count(counter, filter=~Q(**{prefix + "work_status__in": UNTRACKED}))
+    return counts

@@ -1,0 +1,621 @@
+"""Demo data on top of the real units and documents: illustrative tasks, progress and figures.
+
+Everything here is labelled illustrative (``Task.illustrative``, ``Target.illustrative``):
+the full texts of the plans are not in the repository. Real: the units, the documents, the
+e-ID indicator with its province target of 1.269.779 due 30/06/2023.
+
+The generator is deterministic: the same ``today`` and ``seed`` give the same data, and a
+second run creates nothing because every row is looked up by its natural key first.
+"""
+
+import datetime
+import random
+import zlib
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from units.models import Unit, User
+
+from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from .services import history_entry_build, proportional_split, targets_ensure
+
+EID_CODE = "DDDT-KICHHOAT"
+EID_NAME = "Kích hoạt tài khoản định danh điện tử"
+EID_PROVINCE_TARGET = 1_269_779
+EID_DUE = datetime.date(2023, 6, 30)
+# Period of the expected-to-date line: the province's 2023 plan (KH 63/KH-UBND) starts the year.
+EID_START = datetime.date(2023, 1, 1)
+EID_SOURCE = "4505/UBND-KSTT"
+DEFAULT_TODAY = datetime.date(2023, 6, 20)
+
+# Mountain districts of the west lag behind in the demo, as remote areas do.
+SLOW_DISTRICTS = {"415", "416", "417", "418", "422"}
+
+ALL_COMMUNES = "@communes"
+ALL_DISTRICTS = "@districts"
+ALL_AGENCIES = "@agencies"
+
+
+@dataclass(frozen=True)
+class DemoTask:
+    document: str
+    ref: str
+    title: str
+    due: datetime.date | None  # None: recurring
+    lead: tuple[str, ...]
+    support: tuple[str, ...] = field(default=())
+
+
+def d(day: int, month: int, year: int) -> datetime.date:
+    return datetime.date(year, month, day)
+
+
+# Illustrative tasks: plausible duties under each document, not quotations of them.
+DEMO_TASKS: tuple[DemoTask, ...] = (
+    DemoTask(
+        "78/KH-UBND",
+        "I.1",
+        "Tuyên truyền lợi ích của Đề án 06 trên báo, đài, cổng thông tin điện tử",
+        None,
+        ("STTTT",),
+        ("DPTTH", "BAONA"),
+    ),
+    DemoTask(
+        "78/KH-UBND", "I.2", "Rà soát, làm sạch dữ liệu dân cư trên địa bàn", d(31, 12, 2022), (ALL_COMMUNES,), ("CAT",)
+    ),
+    DemoTask(
+        "78/KH-UBND",
+        "I.3",
+        "Kết nối Cơ sở dữ liệu quốc gia về dân cư với Hệ thống thông tin giải quyết TTHC tỉnh",
+        d(31, 12, 2022),
+        ("STTTT",),
+        ("CAT", "VPUBND"),
+    ),
+    DemoTask(
+        "78/KH-UBND", "I.4", "Số hóa sổ hộ tịch, làm sạch dữ liệu hộ tịch", d(30, 6, 2023), ("STP",), (ALL_DISTRICTS,)
+    ),
+    DemoTask(
+        "78/KH-UBND",
+        "I.5",
+        "Cập nhật dữ liệu bảo hiểm xã hội, bảo hiểm y tế kết nối CSDL quốc gia về dân cư",
+        d(31, 12, 2022),
+        ("BHXH",),
+    ),
+    DemoTask(
+        "78/KH-UBND",
+        "I.6",
+        "Chi trả an sinh xã hội không dùng tiền mặt",
+        d(30, 6, 2023),
+        ("SLDTBXH",),
+        ("NHNN", "BUUDIEN"),
+    ),
+    DemoTask(
+        "63/KH-UBND",
+        "II.1",
+        "Ban hành kế hoạch triển khai Đề án 06 năm 2023 của đơn vị",
+        d(28, 2, 2023),
+        (ALL_DISTRICTS, ALL_AGENCIES),
+    ),
+    DemoTask("63/KH-UBND", "II.2", "Thành lập và duy trì Tổ công nghệ số cộng đồng", d(31, 3, 2023), (ALL_COMMUNES,)),
+    DemoTask(
+        "63/KH-UBND",
+        "II.3",
+        "Báo cáo kết quả thực hiện Đề án 06 hằng tháng về Cơ quan Thường trực",
+        None,
+        (ALL_DISTRICTS,),
+    ),
+    DemoTask(
+        "63/KH-UBND",
+        "II.4",
+        "Cung cấp đầy đủ 25 dịch vụ công thiết yếu theo Đề án 06",
+        d(30, 6, 2023),
+        ("TTPVHCC",),
+        ("VPUBND", "STTTT"),
+    ),
+    DemoTask(
+        "63/KH-UBND",
+        "II.5",
+        "Cấp Căn cước công dân gắn chip cho công dân đủ điều kiện",
+        d(30, 6, 2023),
+        ("CAT",),
+        (ALL_DISTRICTS,),
+    ),
+    DemoTask(
+        "63/KH-UBND",
+        "II.6",
+        "Khám chữa bệnh bằng Căn cước công dân gắn chip thay thẻ BHYT",
+        d(30, 6, 2023),
+        ("SYT",),
+        ("BHXH",),
+    ),
+    DemoTask(
+        "63/KH-UBND",
+        "II.7",
+        "Số hóa hồ sơ, kết quả giải quyết TTHC tại Bộ phận Một cửa cấp huyện",
+        d(15, 6, 2023),
+        (ALL_DISTRICTS,),
+    ),
+    DemoTask(
+        "63/KH-UBND",
+        "II.8",
+        "Tập huấn nghiệp vụ Đề án 06 cho cán bộ cấp xã",
+        d(31, 5, 2023),
+        ("SNV",),
+        (ALL_DISTRICTS,),
+    ),
+    DemoTask(
+        "63/KH-UBND",
+        "II.9",
+        "Bảo đảm an toàn, an ninh mạng cho các hệ thống thông tin của tỉnh",
+        None,
+        ("STTTT",),
+        ("CAT",),
+    ),
+    DemoTask(
+        "63/KH-UBND", "II.10", "Bố trí kinh phí thực hiện Đề án 06 năm 2023", d(31, 3, 2023), ("STC",), ("SKHDT",)
+    ),
+    DemoTask(
+        "249/KH-UBND",
+        "III.1",
+        "Cao điểm thu nhận hồ sơ đăng ký định danh điện tử mức độ 2",
+        d(30, 6, 2023),
+        (ALL_COMMUNES,),
+        ("CAT",),
+    ),
+    DemoTask("249/KH-UBND", "III.2", "Hướng dẫn người dân cài đặt ứng dụng VNeID", d(25, 6, 2023), (ALL_COMMUNES,)),
+    DemoTask(
+        "249/KH-UBND",
+        "III.3",
+        "Hỗ trợ người dân làm dịch vụ công trực tuyến tại điểm bưu điện văn hóa xã",
+        d(31, 7, 2023),
+        ("BUUDIEN",),
+    ),
+    DemoTask(
+        "249/KH-UBND",
+        "III.4",
+        "Chuẩn hóa thông tin thuê bao di động theo dữ liệu dân cư",
+        d(30, 6, 2023),
+        ("VIETTEL", "VNPT"),
+        ("STTTT",),
+    ),
+    DemoTask(
+        "249/KH-UBND",
+        "III.5",
+        "Tích hợp đăng nhập bằng tài khoản VNeID trên Cổng dịch vụ công tỉnh",
+        d(15, 7, 2023),
+        ("STTTT",),
+        ("TTPVHCC",),
+    ),
+    DemoTask(
+        "249/KH-UBND",
+        "III.6",
+        "Chi trả trợ cấp an sinh xã hội qua tài khoản ngân hàng",
+        d(30, 6, 2023),
+        (ALL_DISTRICTS,),
+    ),
+    DemoTask(
+        "249/KH-UBND",
+        "III.7",
+        "Sử dụng Căn cước công dân gắn chip trong thủ tục thuế, kho bạc",
+        d(31, 7, 2023),
+        ("CTHUE", "KBNN"),
+    ),
+    DemoTask(
+        "4078/UBND-KSTT",
+        "1",
+        "Rà soát hồ sơ định danh điện tử chưa kích hoạt, phân công cán bộ hỗ trợ",
+        d(15, 6, 2023),
+        (ALL_COMMUNES,),
+    ),
+    DemoTask(
+        "4078/UBND-KSTT", "2", "Báo cáo tiến độ kích hoạt tài khoản định danh điện tử hằng tuần", None, (ALL_DISTRICTS,)
+    ),
+    DemoTask(
+        "4078/UBND-KSTT",
+        "3",
+        "Đối chiếu dữ liệu người nộp thuế với CSDL quốc gia về dân cư",
+        d(30, 6, 2023),
+        ("CTHUE",),
+    ),
+    DemoTask(
+        "4078/UBND-KSTT",
+        "4",
+        "Kiểm tra việc triển khai Đề án 06 tại các xã, phường, thị trấn",
+        d(15, 7, 2023),
+        (ALL_DISTRICTS,),
+    ),
+    DemoTask(
+        "4078/UBND-KSTT",
+        "5",
+        "Đăng ký định danh điện tử cho toàn bộ cán bộ, công chức, viên chức, người lao động",
+        d(20, 6, 2023),
+        (ALL_AGENCIES,),
+    ),
+    DemoTask(
+        "4505/UBND-KSTT",
+        "1",
+        "Kích hoạt 100% tài khoản định danh điện tử đã được phê duyệt",
+        d(30, 6, 2023),
+        (ALL_COMMUNES,),
+        ("CAT",),
+    ),
+    DemoTask(
+        "4505/UBND-KSTT",
+        "2",
+        "Tuyên truyền trực quan về lợi ích của Đề án 06 bằng nhiều hình thức",
+        d(30, 6, 2023),
+        (ALL_DISTRICTS,),
+        ("STTTT", "DPTTH", "BAONA"),
+    ),
+    DemoTask(
+        "4505/UBND-KSTT",
+        "3",
+        "Phát huy vai trò Trung tâm PVHCC và Bộ phận Một cửa hướng dẫn dịch vụ công trực tuyến",
+        None,
+        ("TTPVHCC",),
+    ),
+    DemoTask(
+        "4505/UBND-KSTT", "4", "Tổ công nghệ số cộng đồng hướng dẫn kỹ năng số cho người dân", None, (ALL_COMMUNES,)
+    ),
+    DemoTask(
+        "4505/UBND-KSTT",
+        "5",
+        "Doanh nghiệp bưu chính công ích hỗ trợ người dân sử dụng hồ sơ điện tử",
+        None,
+        ("BUUDIEN",),
+    ),
+    DemoTask(
+        "4505/UBND-KSTT",
+        "6",
+        "Đưa kết quả thực hiện Đề án 06 vào tiêu chí đánh giá, xếp loại hằng năm",
+        d(31, 12, 2023),
+        ("SNV",),
+        ("VPUBND",),
+    ),
+    DemoTask(
+        "4505/UBND-KSTT",
+        "7",
+        "Tổng hợp vướng mắc, đề xuất tháo gỡ gửi Cơ quan Thường trực",
+        d(25, 6, 2023),
+        ("VPUBND",),
+        ("CAT",),
+    ),
+)
+
+
+@dataclass
+class DemoSummary:
+    tasks: int = 0
+    assignments: int = 0
+    targets: int = 0
+    figures: int = 0
+    history: int = 0
+
+
+def _rng(*parts: str) -> random.Random:
+    """A generator seeded by the row's natural key: the same row gets the same story every run."""
+    return random.Random(zlib.crc32("|".join(parts).encode()))
+
+
+def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+class DemoBuilder:
+    """Builds the demo rows of one province as of ``today``."""
+
+    def __init__(self, *, province: Unit, today: datetime.date, secretariat: User, progress=None):
+        self.province = province
+        self.today = today
+        self.secretariat = secretariat
+        self.progress = progress or (lambda message: None)
+        units = list(Unit.objects.filter(province=province, is_active=True).order_by("level", "code"))
+        self.by_code = {unit.code: unit for unit in units}
+        self.code_of = {unit.pk: unit.code for unit in units}
+        self.groups = {
+            ALL_COMMUNES: [u for u in units if u.level == Unit.Level.COMMUNE],
+            ALL_DISTRICTS: [u for u in units if u.level == Unit.Level.DISTRICT],
+            # The standing body follows everyone; it is not one of the agencies it urges.
+            ALL_AGENCIES: [u for u in units if u.level == Unit.Level.AGENCY and u.kind != Unit.Kind.STANDING_BODY],
+        }
+        self.heads = {
+            user.unit_id: user for user in User.objects.filter(unit__province=province, role=User.Role.UNIT_HEAD)
+        }
+        self.summary = DemoSummary()
+
+    def units_for(self, names: tuple[str, ...]) -> list[Unit]:
+        found: list[Unit] = []
+        for name in names:
+            found.extend(self.groups[name] if name.startswith("@") else [self.by_code[name]])
+        return found
+
+    @transaction.atomic
+    def build(self) -> DemoSummary:
+        self.build_tasks()
+        self.build_indicator()
+        return self.summary
+
+    # Tasks and assignments -------------------------------------------------------------
+    def build_tasks(self) -> None:
+        documents = {doc.number: doc for doc in Document.objects.all()}
+        existing_tasks = {(t.document.number, t.ref): t for t in Task.objects.select_related("document")}
+        new_tasks = []
+        for spec in DEMO_TASKS:
+            if (spec.document, spec.ref) not in existing_tasks:
+                task = Task(
+                    document=documents[spec.document],
+                    ref=spec.ref,
+                    title=spec.title,
+                    description="Nhiệm vụ minh họa cho bản demo, không trích nguyên văn từ văn bản.",
+                    is_recurring=spec.due is None,
+                    default_due_date=spec.due,
+                    illustrative=True,
+                )
+                new_tasks.append(task)
+                existing_tasks[(spec.document, spec.ref)] = task
+        Task.objects.bulk_create(new_tasks)
+        self.summary.tasks = len(new_tasks)
+        self.progress(f"  nhiệm vụ minh họa: {len(new_tasks)} mới")
+
+        taken = set(Assignment.objects.filter(unit__province=self.province).values_list("task_id", "unit_id"))
+        assignments: list[Assignment] = []
+        for spec in DEMO_TASKS:
+            task = existing_tasks[(spec.document, spec.ref)]
+            for role, names in ((Assignment.Role.LEAD, spec.lead), (Assignment.Role.SUPPORT, spec.support)):
+                for unit in self.units_for(names):
+                    if (task.pk, unit.pk) in taken:
+                        continue
+                    taken.add((task.pk, unit.pk))
+                    assignment = Assignment(task=task, unit=unit, role=role, due_date=spec.due)
+                    self.play_progress(assignment, spec)
+                    assignments.append(assignment)
+        Assignment.objects.bulk_create(assignments, batch_size=1000)
+        self.summary.assignments = len(assignments)
+        self.progress(f"  giao nhiệm vụ: {len(assignments)} mới")
+
+        history = [entry for assignment in assignments for entry in self.assignment_history(assignment)]
+        HistoryEntry.objects.bulk_create(history, batch_size=1000)
+        self.summary.history += len(history)
+
+    def play_progress(self, assignment: Assignment, spec: DemoTask) -> None:
+        """Give ``assignment`` a plausible state as of ``today`` (no rows written here)."""
+        unit = assignment.unit
+        rng = _rng(spec.document, spec.ref, unit.code)
+        issued = assignment.task.document.issued_on
+        start = max(issued, self.today - datetime.timedelta(days=400))
+        slow = self.code_of.get(unit.district_id) in SLOW_DISTRICTS
+        diligence = rng.random() * (0.75 if slow else 1.0)
+        due = assignment.due_date
+        if due is None:  # recurring: always in progress
+            self._set(assignment, Assignment.WorkStatus.IN_PROGRESS, rng.randrange(30, 90, 5), start, rng)
+            return
+        if due < self.today:
+            if diligence > 0.35:
+                done = due - datetime.timedelta(days=rng.randint(0, 20))
+            elif diligence > 0.22:
+                done = due + datetime.timedelta(days=rng.randint(1, 12))
+            elif diligence > 0.15:
+                self._set(assignment, Assignment.WorkStatus.REPORTED, 100, start, rng)
+                return
+            else:
+                self._set(assignment, Assignment.WorkStatus.IN_PROGRESS, rng.randrange(10, 90, 5), start, rng)
+                return
+            done = min(max(done, issued), self.today - datetime.timedelta(days=1))
+            self._confirm(assignment, done, rng)
+            return
+        # Not due yet.
+        if diligence > 0.85 and self.today > issued:
+            self._confirm(assignment, issued + (self.today - issued) * rng.random() * 0.9, rng)
+        elif diligence > 0.75:
+            self._set(assignment, Assignment.WorkStatus.REPORTED, 100, start, rng)
+        elif diligence > 0.2 and self.today > issued:
+            self._set(assignment, Assignment.WorkStatus.IN_PROGRESS, rng.randrange(10, 95, 5), start, rng)
+        # else: not started
+
+    def _set(self, assignment, status, progress, start, rng) -> None:
+        days = max((self.today - start).days, 1)
+        changed = start + datetime.timedelta(days=rng.randint(0, days))
+        assignment.work_status = status
+        assignment.progress = progress
+        assignment.updated_at = _at(min(changed, self.today), rng.randint(8, 16))
+        if status == Assignment.WorkStatus.REPORTED:
+            assignment.reported_at = assignment.updated_at
+
+    def _confirm(self, assignment, done: datetime.date, rng) -> None:
+        if isinstance(done, datetime.datetime):
+            done = done.date()
+        assignment.work_status = Assignment.WorkStatus.CONFIRMED
+        assignment.progress = 100
+        assignment.reported_at = _at(done, rng.randint(8, 16))
+        assignment.completed_on = done
+        confirmed = min(done + datetime.timedelta(days=rng.randint(0, 3)), self.today)
+        assignment.confirmed_at = _at(confirmed, 17)
+        assignment.updated_at = assignment.confirmed_at
+
+    def assignment_history(self, assignment: Assignment) -> list[HistoryEntry]:
+        status = assignment.work_status
+        if status == Assignment.WorkStatus.NOT_STARTED:
+            return []
+        head = self.heads.get(assignment.unit_id)
+        S = Assignment.WorkStatus
+        reported_status = S.REPORTED if status in (S.REPORTED, S.CONFIRMED) else status
+        entries = [
+            history_entry_build(
+                obj=assignment,
+                user=head,
+                action=HistoryEntry.Action.STATUS_CHANGED,
+                changes={"work_status": [S.NOT_STARTED, reported_status], "progress": [0, assignment.progress]},
+                note="Cập nhật tiến độ (dữ liệu minh họa).",
+                at=assignment.reported_at or assignment.updated_at,
+            )
+        ]
+        if status == S.CONFIRMED:
+            entries.append(
+                history_entry_build(
+                    obj=assignment,
+                    user=self.secretariat,
+                    action=HistoryEntry.Action.STATUS_CHANGED,
+                    changes={"work_status": [S.REPORTED, S.CONFIRMED]},
+                    note="Xác nhận hoàn thành (dữ liệu minh họa).",
+                    at=assignment.confirmed_at,
+                )
+            )
+        if head is None:
+            for entry in entries:
+                entry.user = None
+        return entries
+
+    # The e-ID indicator ----------------------------------------------------------------
+    def build_indicator(self) -> None:
+        source = Document.objects.get(number=EID_SOURCE)
+        indicator, _created = Indicator.objects.get_or_create(
+            code=EID_CODE,
+            defaults={
+                "name": EID_NAME,
+                "unit_of_measure": "tài khoản",
+                "document": source,
+                "description": (
+                    "Số tài khoản định danh điện tử đã kích hoạt (lũy kế) trên số hồ sơ đã được Bộ Công an "
+                    "phê duyệt. Chỉ tiêu tỉnh 1.269.779 theo Công văn 4505/UBND-KSTT; phân bổ cho huyện, xã "
+                    "trong bản demo là minh họa."
+                ),
+            },
+        )
+        districts = self.groups[ALL_DISTRICTS]
+        communes = self.groups[ALL_COMMUNES]
+        # Illustrative weights: a commune's share of registrations varies around the mean.
+        weights = {c.code: 0.5 + _rng("weight", c.code).random() for c in communes}
+        district_weight = {
+            dist.pk: sum(weights[c.code] for c in communes if c.parent_id == dist.pk) for dist in districts
+        }
+        district_values = proportional_split(EID_PROVINCE_TARGET, [district_weight[dist.pk] for dist in districts])
+        values = {self.province.pk: EID_PROVINCE_TARGET}
+        for dist, value in zip(districts, district_values, strict=True):
+            values[dist.pk] = value
+            own = [c for c in communes if c.parent_id == dist.pk]
+            for commune, part in zip(own, proportional_split(value, [weights[c.code] for c in own]), strict=True):
+                values[commune.pk] = part
+
+        targets = [
+            Target(
+                indicator=indicator,
+                unit_id=unit_id,
+                value=value,
+                start_date=EID_START,
+                due_date=EID_DUE,
+                source_document=source,
+                illustrative=unit_id != self.province.pk,
+            )
+            for unit_id, value in values.items()
+        ]
+        self.summary.targets = targets_ensure(targets=targets)
+        self.progress(f"  chỉ tiêu: {self.summary.targets} mới")
+        self.build_figures(indicator, communes, values)
+
+    def build_figures(self, indicator: Indicator, communes: list[Unit], targets: dict[int, int]) -> None:
+        """Cumulative figures per commune: weekly since the start, daily over the last 14 days."""
+        last = min(self.today, EID_DUE)
+        days = []
+        day = EID_START + datetime.timedelta(days=6)
+        while day < last - datetime.timedelta(days=14):
+            days.append(day)
+            day += datetime.timedelta(days=7)
+        day = max(last - datetime.timedelta(days=14), EID_START)
+        while day <= last:
+            days.append(day)
+            day += datetime.timedelta(days=1)
+        done = set(
+            IndicatorReport.objects.filter(indicator=indicator, unit__province=self.province).values_list(
+                "unit_id", flat=True
+            )
+        )
+        span = (EID_DUE - EID_START).days
+        figures = []
+        for commune in communes:
+            if commune.pk in done:
+                continue
+            rng = _rng("eid", commune.code)
+            slow = self.code_of.get(commune.parent_id) in SLOW_DISTRICTS
+            # How far along the commune is at the due date, at its pace.
+            reach = rng.uniform(0.55, 0.9) if slow else rng.uniform(0.8, 1.08)
+            value = 0
+            for day in days:
+                elapsed = (day - EID_START).days / span
+                planned = int(targets[commune.pk] * reach * elapsed**0.8)
+                value = max(value, planned)
+                figures.append(
+                    IndicatorReport(
+                        indicator=indicator,
+                        unit=commune,
+                        as_of=day,
+                        value=value,
+                        reported_at=_at(day, 17),
+                        reported_by=self.heads.get(commune.pk),
+                    )
+                )
+        IndicatorReport.objects.bulk_create(figures, batch_size=2000)
+        self.summary.figures = len(figures)
+        self.progress(f"  số liệu chỉ tiêu: {len(figures)} mới")
+        history = [
+            history_entry_build(
+                obj=figure,
+                user=figure.reported_by,
+                action=HistoryEntry.Action.REPORTED,
+                changes={"value": [None, figure.value], "as_of": [None, figure.as_of.isoformat()]},
+                at=figure.reported_at,
+            )
+            for figure in figures
+        ]
+        HistoryEntry.objects.bulk_create(history, batch_size=2000)
+        self.summary.history += len(history)
+
+
+def demo_accounts(province: Unit, *, secretariat_unit: Unit) -> list[User]:
+    """Unsaved accounts: ``secretariat``, ``leader``, a head for every unit under the province
+    (``head-<code>``) and a staff member for every district (``staff-<code>``)."""
+    accounts = [
+        User(
+            username="secretariat",
+            first_name="Thường trực Đề án 06",
+            role=User.Role.SECRETARIAT,
+            unit=secretariat_unit,
+            job_title="Cán bộ Cơ quan Thường trực",
+            email="secretariat@demo.invalid",
+        ),
+        User(
+            username="leader",
+            first_name="Lãnh đạo UBND tỉnh",
+            role=User.Role.LEADER,
+            unit=province,
+            job_title="Phó Chủ tịch UBND tỉnh",
+            email="leader@demo.invalid",
+        ),
+    ]
+    units = Unit.objects.filter(Q(province=province) & ~Q(pk=province.pk)).order_by("level", "code")
+    for unit in units:
+        title = "Thủ trưởng" if unit.level == Unit.Level.AGENCY else "Chủ tịch UBND"
+        accounts.append(
+            User(
+                username=f"head-{unit.code}",
+                first_name=f"{title} – {unit.name}",
+                role=User.Role.UNIT_HEAD,
+                unit=unit,
+                job_title=title,
+                email=f"head-{unit.code.lower()}@demo.invalid",
+            )
+        )
+        if unit.level == Unit.Level.DISTRICT:
+            accounts.append(
+                User(
+                    username=f"staff-{unit.code}",
+                    first_name=f"Cán bộ đầu mối – {unit.name}",
+                    role=User.Role.UNIT_STAFF,
+                    unit=unit,
+                    job_title="Cán bộ đầu mối",
+                    email=f"staff-{unit.code.lower()}@demo.invalid",
+                )
+            )
+    return accounts

@@ -1,0 +1,320 @@
+"""Documents (văn bản chỉ đạo), their tasks (nhiệm vụ), assignments to units, indicators.
+
+The deadline status of an assignment is not stored: it depends on today. It is computed in
+the database by ``tasks.deadlines``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from units.models import Unit
+from units.text import search_key
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        DECISION = "decision", _("Decision")
+        PLAN = "plan", _("Plan")
+        OFFICIAL_LETTER = "official_letter", _("Official letter")
+        DIRECTIVE = "directive", _("Directive")
+        OTHER = "other", _("Other")
+
+    number = models.CharField(_("number"), max_length=50, unique=True, help_text=_("For example 78/KH-UBND."))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    issued_on = models.DateField(_("issued on"))
+    issuer = models.CharField(_("issuer"), max_length=200)
+    title = models.TextField(_("title"), blank=True)
+    implements = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="implemented_by",
+        verbose_name=_("implements"),
+    )
+    search_key = models.CharField(max_length=600, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["issued_on", "number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args, **kwargs):
+        self.search_key = search_key(f"{self.number} {self.title}")
+        super().save(*args, **kwargs)
+
+
+class Task(models.Model):
+    document = models.ForeignKey(Document, models.PROTECT, related_name="tasks", verbose_name=_("document"))
+    ref = models.CharField(_("item"), max_length=30, help_text=_("The item of the document, e.g. II.3."))
+    title = models.CharField(_("title"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    is_recurring = models.BooleanField(
+        _("recurring"), default=False, help_text=_("Carried out regularly, without a deadline.")
+    )
+    default_due_date = models.DateField(_("default due date"), null=True, blank=True)
+    illustrative = models.BooleanField(
+        _("illustrative"), default=False, help_text=_("Demo content, not quoted from the document.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["document__issued_on", "document__number", "ref"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "ref"],
+                name="task_ref_unique_in_document",
+                violation_error_message=_("This document already has a task with this item."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_recurring=False) | Q(default_due_date__isnull=True),
+                name="recurring_task_has_no_due_date",
+                violation_error_message=_("A recurring task has no due date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.number} – {self.ref}. {self.title}"
+
+
+class Assignment(models.Model):
+    """A task given to one unit, with its own deadline and work status."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        SUPPORT = "support", _("Support")
+
+    class WorkStatus(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        REPORTED = "reported", _("Reported complete")
+        CONFIRMED = "confirmed", _("Confirmed")
+        RETURNED = "returned", _("Sent back")
+        PAUSED = "paused", _("Paused")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    task = models.ForeignKey(Task, models.PROTECT, related_name="assignments", verbose_name=_("task"))
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="assignments", verbose_name=_("unit"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.LEAD)
+    due_date = models.DateField(_("due date"), null=True, blank=True, help_text=_("Empty for a recurring task."))
+    original_due_date = models.DateField(
+        _("original due date"), null=True, blank=True, help_text=_("Kept when an extension moves the due date.")
+    )
+    work_status = models.CharField(
+        _("work status"), max_length=20, choices=WorkStatus.choices, default=WorkStatus.NOT_STARTED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    reported_at = models.DateTimeField(_("reported complete at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The local date the completion was reported; set when the secretariat confirms it.
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["due_date", "pk"]
+        indexes = [
+            models.Index(fields=["unit", "work_status"], name="assignment_unit_status"),
+            models.Index(fields=["due_date"], name="assignment_due_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "unit"],
+                name="one_assignment_per_task_and_unit",
+                violation_error_message=_("This task is already assigned to this unit."),
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100),
+                name="assignment_progress_0_100",
+                violation_error_message=_("Progress is between 0 and 100%."),
+            ),
+            models.CheckConstraint(
+                condition=Q(work_status="confirmed", completed_on__isnull=False)
+                | (~Q(work_status="confirmed") & Q(completed_on__isnull=True)),
+                name="confirmed_assignment_has_completion_date",
+                violation_error_message=_("A confirmed assignment has a completion date, and only it."),
+            ),
+            models.CheckConstraint(
+                condition=Q(original_due_date__isnull=True) | Q(due_date__isnull=False),
+                name="extension_keeps_a_due_date",
+                violation_error_message=_("An extended assignment has a due date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} → {self.unit}"
+
+    @property
+    def was_extended(self) -> bool:
+        return self.original_due_date is not None and self.original_due_date != self.due_date
+
+
+class Indicator(models.Model):
+    class Direction(models.TextChoices):
+        INCREASE = "increase", _("Higher is better")
+        DECREASE = "decrease", _("Lower is better")
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=300)
+    unit_of_measure = models.CharField(_("unit of measure"), max_length=50)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INCREASE)
+    description = models.TextField(_("description"), blank=True)
+    document = models.ForeignKey(
+        Document, models.PROTECT, null=True, blank=True, related_name="indicators", verbose_name=_("document")
+    )
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Target(models.Model):
+    """What one unit must reach on an indicator by a date."""
+
+    indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="targets", verbose_name=_("indicator"))
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="targets", verbose_name=_("unit"))
+    value = models.PositiveBigIntegerField(_("target value"))
+    start_date = models.DateField(
+        _("start date"), help_text=_("Start of the period; the expected-to-date line starts here.")
+    )
+    due_date = models.DateField(_("due date"))
+    source_document = models.ForeignKey(
+        Document, models.PROTECT, null=True, blank=True, related_name="targets", verbose_name=_("source document")
+    )
+    illustrative = models.BooleanField(
+        _("illustrative"), default=False, help_text=_("Demo split, not an official figure.")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["indicator", "unit__level", "unit__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit"],
+                name="one_target_per_indicator_and_unit",
+                violation_error_message=_("This unit already has a target for this indicator."),
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gt=F("start_date")),
+                name="target_period_not_empty",
+                violation_error_message=_("The due date must come after the start date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} – {self.unit}"
+
+
+class IndicatorReport(models.Model):
+    """A unit's cumulative value of an indicator as of a date. Every report is kept."""
+
+    indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="reports", verbose_name=_("indicator"))
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="indicator_reports", verbose_name=_("unit"))
+    as_of = models.DateField(_("as of"))
+    value = models.PositiveBigIntegerField(_("cumulative value"))
+    note = models.TextField(_("note"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
+
+    class Meta:
+        verbose_name = _("indicator figure")
+        verbose_name_plural = _("indicator figures")
+        ordering = ["indicator", "unit", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "as_of"],
+                name="one_figure_per_unit_and_date",
+                violation_error_message=_("A figure for this unit and date already exists."),
+            ),
+        ]
+        # Latest value per unit: LATERAL (... ORDER BY as_of DESC LIMIT 1) walks this index.
+        indexes = [models.Index(fields=["indicator", "unit", "-as_of"], name="report_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} – {self.unit} – {self.as_of:%d/%m/%Y}"
+
+
+class HistoryEntry(models.Model):
+    """One change to an assignment, a target or a figure: who, when, old -> new."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        EXTENDED = "extended", _("Due date extended")
+        REPORTED = "reported", _("Figure reported")
+
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="history", verbose_name=_("unit"))
+    assignment = models.ForeignKey(
+        Assignment, models.PROTECT, null=True, blank=True, related_name="history", verbose_name=_("assignment")
+    )
+    target = models.ForeignKey(
+        Target, models.PROTECT, null=True, blank=True, related_name="history", verbose_name=_("target")
+    )
+    report = models.ForeignKey(
+        IndicatorReport, models.PROTECT, null=True, blank=True, related_name="history", verbose_name=_("figure")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    # {"field": [old, new], ...} with dates as ISO strings.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["assignment", "-at"], name="history_assignment"),
+            models.Index(fields=["unit", "-at"], name="history_unit"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(assignment__isnull=False, target__isnull=True, report__isnull=True)
+                    | Q(assignment__isnull=True, target__isnull=False, report__isnull=True)
+                    | Q(assignment__isnull=True, target__isnull=True, report__isnull=False)
+                ),
+                name="history_about_one_object",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%d/%m/%Y %H:%M}"

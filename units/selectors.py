@@ -1,0 +1,75 @@
+"""Reads of units, and the one access rule every unit-scoped query goes through.
+
+The rule:
+- a superuser sees every unit;
+- the secretariat and leaders see every unit of their own province;
+- a unit head or staff member sees their own unit and the units directly under it
+  (a district sees its communes), and nothing else;
+- an account without a role or unit sees nothing.
+
+Only the secretariat (any unit of its province) and members of the unit itself may change a
+unit's objects; a district reads its communes but does not write for them.
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from .models import Unit, User
+from .text import search_key
+
+
+def unit_scope_q(user: User, *, field: str = "") -> Q:
+    """The filter that keeps what ``user`` may read, for objects whose unit is at ``field``.
+
+    ``field`` is the lookup path from the queried model to its unit ("unit" for an
+    assignment, "" for units themselves).
+    """
+    prefix = f"{field}__" if field else ""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    if not user.role or user.unit_id is None:
+        return Q(pk__in=[])
+    if user.sees_whole_province:
+        return Q(**{f"{prefix}province_id": user.unit.province_id})
+    own = f"{field}_id" if field else "pk"
+    return Q(**{own: user.unit_id}) | Q(**{f"{prefix}parent_id": user.unit_id})
+
+
+def scoped(queryset: QuerySet, user: User, *, field: str = "unit") -> QuerySet:
+    """``queryset`` restricted to what ``user`` may read. Views never filter by unit by hand."""
+    return queryset.filter(unit_scope_q(user, field=field))
+
+
+def visible_units(user: User) -> QuerySet[Unit]:
+    return Unit.objects.filter(unit_scope_q(user))
+
+
+def can_write_for_unit(user: User, unit: Unit) -> bool:
+    """May ``user`` change objects that belong to ``unit``?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if user.is_secretariat:
+        return user.unit is not None and unit.province_id == user.unit.province_id
+    return user.is_unit_member and unit.pk == user.unit_id
+
+
+def unit_search(queryset: QuerySet[Unit], text: str) -> QuerySet[Unit]:
+    """Match names ignoring accents and case ("dien chau" finds "Diễn Châu"), or the code."""
+    text = text.strip()
+    if not text:
+        return queryset
+    return queryset.filter(Q(search_key__contains=search_key(text)) | Q(code__iexact=text))
+
+
+def units_with_head(queryset: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
+    """Units with ``head_list`` prefetched: the active head account, if any (one query for all)."""
+    queryset = Unit.objects.all() if queryset is None else queryset
+    heads = User.objects.filter(role=User.Role.UNIT_HEAD, is_active=True)
+    return queryset.prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))
+
+
+def province_roots() -> QuerySet[Unit]:
+    return Unit.objects.filter(level=Unit.Level.PROVINCE)
