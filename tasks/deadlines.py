@@ -21,8 +21,9 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from projectsite import clock
 
 from .models import Assignment
 
@@ -60,7 +61,7 @@ def deadline_conditions(
 
     ``prefix`` is the lookup path to the assignment ("assignments__" from a unit or a task).
     """
-    today = today or timezone.localdate()
+    today = today or clock.today()
     window = due_soon_days() if window is None else window
     horizon = today + datetime.timedelta(days=window)
 

@@ -371,6 +371,10 @@ class DemoBuilder:
                     taken.add((task.pk, unit.pk))
                     assignment = Assignment(task=task, unit=unit, role=role, due_date=spec.due)
                     self.play_progress(assignment, spec)
+                    if assignment.work_status == Assignment.WorkStatus.CONFIRMED:
+                        assignment.updated_by = self.secretariat
+                    elif assignment.work_status != Assignment.WorkStatus.NOT_STARTED:
+                        assignment.updated_by = self.heads.get(unit.pk)
                     assignments.append(assignment)
         Assignment.objects.bulk_create(assignments, batch_size=1000)
         self.summary.assignments = len(assignments)
@@ -584,6 +588,7 @@ def demo_accounts(province: Unit, *, secretariat_unit: Unit) -> list[User]:
             unit=secretariat_unit,
             job_title="Cán bộ Cơ quan Thường trực",
             email="secretariat@demo.invalid",
+            is_staff=True,  # configures reminders and unlocks accounts in the admin
         ),
         User(
             username="leader",

@@ -1,10 +1,14 @@
+from django.conf import settings
+
+
 def navigation(request):
-    """What the base layout needs to draw the menu for the signed-in user's role."""
+    """What the base layout needs: the menu for the user's role, and a fixed demo date if any."""
+    context = {"fixed_today": settings.APP_TODAY}
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return context
     return {
+        **context,
         "nav_sees_province": user.sees_whole_province or user.is_superuser,
         "nav_unit_member": user.is_unit_member,
-        "nav_is_secretariat": user.is_secretariat or user.is_superuser,
     }

@@ -100,10 +100,17 @@ class Unit(models.Model):
         self.search_key = search_key(self.name)
         self.set_tree_links()
         super().save(*args, **kwargs)
+        # A root is its own province and a district its own district, so that one filter
+        # (province=..., district=...) covers a whole tree; the key is known only now.
+        links = {}
         if self.level == self.Level.PROVINCE and self.province_id != self.pk:
-            # The root's own province is itself: one filter (province=...) then covers a whole tree.
-            type(self).objects.filter(pk=self.pk).update(province=self)
-            self.province_id = self.pk
+            links["province_id"] = self.pk
+        if self.level == self.Level.DISTRICT and self.district_id != self.pk:
+            links["district_id"] = self.pk
+        if links:
+            type(self).objects.filter(pk=self.pk).update(**links)
+            for name, value in links.items():
+                setattr(self, name, value)
 
     def set_tree_links(self) -> None:
         """Fill ``province`` and ``district`` from the parent (no I/O beyond the loaded parent)."""

@@ -73,3 +73,12 @@ def units_with_head(queryset: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
 
 def province_roots() -> QuerySet[Unit]:
     return Unit.objects.filter(level=Unit.Level.PROVINCE)
+
+
+def user_province(user: User) -> Unit | None:
+    """The province a user works in; a superuser without a unit sees the first one."""
+    if user.unit_id:
+        return Unit.objects.get(pk=user.unit.province_id)
+    if user.is_superuser:
+        return Unit.objects.filter(level=Unit.Level.PROVINCE).order_by("code").first()
+    return None

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import F
 
@@ -65,3 +66,17 @@ def accounts_ensure(*, accounts: Iterable[User], password_hash: str) -> list[Use
         account.password = password_hash
     User.objects.bulk_create(new, batch_size=500)
     return new
+
+
+SECRETARIAT_GROUP = "Thường trực Đề án 06"
+SECRETARIAT_APPS = ["units", "tasks", "reports", "django_celery_beat"]
+
+
+@transaction.atomic
+def secretariat_group_ensure(*, users: Iterable[User] = ()) -> Group:
+    """The admin group of the secretariat: every permission of the programme's apps."""
+    group, _created = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=SECRETARIAT_APPS))
+    for user in users:
+        user.groups.add(group)
+    return group

@@ -10,8 +10,14 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from projectsite.clock import parse_setting as parse_app_today
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+
+# Local state (the SQLite file, the file-system broker's queue, uploads) lives in var/, which
+# git ignores; a fresh clone creates it on first start.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 # A .env file beside manage.py is read when present; the real environment wins.
@@ -136,6 +142,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "celery"
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -159,6 +167,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Domain settings -------------------------------------------------------------
+# Fixes "today" for a demo or a training session (dd/mm/yyyy); empty in production.
+APP_TODAY = parse_app_today(env.str("APP_TODAY", default=""))
 # An open assignment due within this many days counts as "sắp đến hạn".
 DEADLINE_DUE_SOON_DAYS = env.int("DEADLINE_DUE_SOON_DAYS", default=7)
 

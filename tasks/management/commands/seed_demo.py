@@ -15,12 +15,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from projectsite import clock
 from tasks.demo import DEFAULT_TODAY, DemoBuilder, demo_accounts
 from tasks.loaders import read_documents
 from tasks.services import documents_load
 from units.loaders import DataFileError, read_admin_units, read_agencies
-from units.models import Unit
-from units.services import accounts_ensure, unit_tree_load
+from units.models import Unit, User
+from units.services import accounts_ensure, secretariat_group_ensure, unit_tree_load
 
 ADMIN_FILE = "vn_admin_units_2023-04-10.csv"
 AGENCY_FILE = "nghe_an_provincial_units.csv"
@@ -28,12 +29,10 @@ DOCUMENT_FILE = "nghe_an_documents.csv"
 
 
 def parse_day(value: str) -> datetime.date:
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.datetime.strptime(value, fmt).date()
-        except ValueError:
-            pass
-    raise CommandError(_("--today: “%(value)s” is not a date (dd/mm/yyyy).") % {"value": value})
+    try:
+        return clock.parse_day(value)
+    except ValueError:
+        raise CommandError(_("--today: “%(value)s” is not a date (dd/mm/yyyy).") % {"value": value}) from None
 
 
 class Command(BaseCommand):
@@ -43,8 +42,8 @@ class Command(BaseCommand):
         parser.add_argument("--province", default="40", help=_("Province code (default 40, Nghệ An)."))
         parser.add_argument(
             "--today",
-            default=DEFAULT_TODAY.strftime("%d/%m/%Y"),
-            help=_("The date the demo progress is as of, dd/mm/yyyy (default %(day)s).")
+            default=(settings.APP_TODAY or DEFAULT_TODAY).strftime("%d/%m/%Y"),
+            help=_("The date the demo progress is as of, dd/mm/yyyy (default: APP_TODAY, or %(day)s).")
             % {"day": DEFAULT_TODAY.strftime("%d/%m/%Y")},
         )
         parser.add_argument("--password", help=_("Password of new demo accounts (default: DEMO_PASSWORD, or random)."))
@@ -89,13 +88,12 @@ class Command(BaseCommand):
             self.stdout.write(_("Accounts …"))
             accounts = demo_accounts(province, secretariat_unit=secretariat_unit)
             new_accounts = accounts_ensure(accounts=accounts, password_hash=make_password(password))
+            secretariat_group_ensure(users=[a for a in new_accounts if a.role == a.Role.SECRETARIAT])
 
             self.stdout.write(
                 _("Demo tasks, progress and figures as of %(day)s …") % {"day": today.strftime("%d/%m/%Y")}
             )
-            secretariat = next(a for a in accounts if a.username == "secretariat")
-            if secretariat.pk is None:
-                secretariat = type(secretariat).objects.get(username="secretariat")
+            secretariat = User.objects.get(username="secretariat")
             demo = DemoBuilder(
                 province=province, today=today, secretariat=secretariat, progress=self.stdout.write
             ).build()

@@ -1,0 +1,53 @@
+# Two commands on a fresh clone with only Python 3.11+:
+#   make run    migrate, seed the demo when the database is empty, serve http://127.0.0.1:8000
+#               with a Celery worker and beat; Ctrl-C stops all three
+#   make test   the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format messages check-deploy clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+	@echo "Web: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and beat)"
+	@$(VENV)/bin/celery -A projectsite worker --beat --loglevel=INFO --concurrency=1 & CELERY=$$!; \
+	trap 'kill $$CELERY 2>/dev/null; wait $$CELERY 2>/dev/null' INT TERM EXIT; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Needs GNU gettext; the compiled .mo files are committed so that nobody else does.
+messages: $(STAMP)
+	$(PY) manage.py makemessages --locale vi --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'static/*'
+	$(PY) manage.py compilemessages --locale vi --ignore '.venv/*'
+
+check-deploy: $(STAMP)
+	DJANGO_SETTINGS_MODULE=projectsite.settings.production DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	DJANGO_ALLOWED_HOSTS=example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

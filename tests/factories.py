@@ -1,0 +1,111 @@
+"""Test data in one place: small trees of real-looking units, accounts of every role, tasks."""
+
+import datetime
+import itertools
+
+from tasks.models import Assignment, Document, Task
+from units.models import Unit, User
+
+_seq = itertools.count(1)
+
+
+def make_unit(
+    *,
+    parent: Unit | None = None,
+    level: int | None = None,
+    code: str | None = None,
+    name: str = "",
+    kind: str | None = None,
+    **fields,
+) -> Unit:
+    if level is None:
+        level = (
+            Unit.Level.PROVINCE
+            if parent is None
+            else {
+                Unit.Level.PROVINCE: Unit.Level.DISTRICT,
+                Unit.Level.DISTRICT: Unit.Level.COMMUNE,
+            }[parent.level]
+        )
+    default_kind = {
+        Unit.Level.PROVINCE: Unit.Kind.PROVINCE,
+        Unit.Level.AGENCY: Unit.Kind.DEPARTMENT,
+        Unit.Level.DISTRICT: Unit.Kind.RURAL_DISTRICT,
+        Unit.Level.COMMUNE: Unit.Kind.COMMUNE,
+    }[level]
+    n = next(_seq)
+    unit = Unit(
+        code=code or f"U{n}",
+        name=name or f"Đơn vị {n}",
+        level=level,
+        kind=kind or default_kind,
+        parent=parent,
+        **fields,
+    )
+    unit.save()
+    return unit
+
+
+def make_user(
+    unit: Unit | None,
+    role: str = User.Role.UNIT_HEAD,
+    *,
+    username: str | None = None,
+    password: str = "pw-for-tests-1",
+    **fields,
+) -> User:
+    user = User(username=username or f"user{next(_seq)}", role=role if unit else "", unit=unit, **fields)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def make_document(number: str | None = None, **fields) -> Document:
+    fields.setdefault("kind", Document.Kind.PLAN)
+    fields.setdefault("issued_on", datetime.date(2023, 2, 3))
+    fields.setdefault("issuer", "UBND tỉnh Nghệ An")
+    return Document.objects.create(number=number or f"{next(_seq)}/KH-UBND", **fields)
+
+
+def make_task(document: Document | None = None, **fields) -> Task:
+    fields.setdefault("title", "Tuyên truyền Đề án 06")
+    return Task.objects.create(document=document or make_document(), ref=fields.pop("ref", str(next(_seq))), **fields)
+
+
+def make_assignment(unit: Unit, task: Task | None = None, **fields) -> Assignment:
+    return Assignment.objects.create(task=task or make_task(), unit=unit, **fields)
+
+
+class Tree:
+    """A province with an agency, two districts and two communes each, and an account per role.
+
+    ``head_<name>`` is the head of that unit; ``secretariat`` and ``leader`` work for the province.
+    """
+
+    def __init__(self, code: str = "40", name: str = "Tỉnh Nghệ An"):
+        self.province = make_unit(code=code, name=name)
+        self.police = make_unit(
+            parent=self.province,
+            level=Unit.Level.AGENCY,
+            code=f"CAT{code}",
+            name="Công an tỉnh",
+            kind=Unit.Kind.STANDING_BODY,
+        )
+        self.agency = make_unit(
+            parent=self.province, level=Unit.Level.AGENCY, code=f"STTTT{code}", name="Sở Thông tin và Truyền thông"
+        )
+        self.district = make_unit(parent=self.province, code=f"{code}1", name="Huyện Diễn Châu")
+        self.commune = make_unit(parent=self.district, code=f"{code}11", name="Xã Diễn Kỷ")
+        self.commune2 = make_unit(
+            parent=self.district, code=f"{code}12", name="Thị trấn Diễn Châu", kind=Unit.Kind.TOWNSHIP
+        )
+        self.other_district = make_unit(parent=self.province, code=f"{code}2", name="Huyện Kỳ Sơn")
+        self.other_commune = make_unit(parent=self.other_district, code=f"{code}21", name="Xã Mường Xén")
+        self.secretariat = make_user(self.police, User.Role.SECRETARIAT, username=f"secretariat{code}")
+        self.leader = make_user(self.province, User.Role.LEADER, username=f"leader{code}")
+        self.head_agency = make_user(self.agency, username=f"head-agency{code}")
+        self.head_district = make_user(self.district, username=f"head-district{code}")
+        self.staff_district = make_user(self.district, User.Role.UNIT_STAFF, username=f"staff-district{code}")
+        self.head_commune = make_user(self.commune, username=f"head-commune{code}")
+        self.head_other_district = make_user(self.other_district, username=f"head-other-district{code}")
+        self.head_other_commune = make_user(self.other_commune, username=f"head-other-commune{code}")
