@@ -4,14 +4,15 @@ import datetime
 
 from django.db.models import F, QuerySet
 
-from tasks.deadlines import deadline_counts
+from tasks.deadlines import UNTRACKED, deadline_counts
 from tasks.models import Assignment
 from tasks.selectors import status_counts
 from units.models import Unit
 
 
 def province_assignments(province: Unit) -> QuerySet[Assignment]:
-    return Assignment.objects.filter(unit__province=province)
+    """The province's assignments that count: paused and cancelled ones are left out."""
+    return Assignment.objects.filter(unit__province=province).exclude(work_status__in=UNTRACKED)
 
 
 def province_status_counts(*, province: Unit, today: datetime.date | None = None) -> dict[str, int]:

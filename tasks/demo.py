@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from projectsite.text import number
 from units.models import Unit, User
 
 from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
@@ -358,7 +360,7 @@ class DemoBuilder:
                 existing_tasks[(spec.document, spec.ref)] = task
         Task.objects.bulk_create(new_tasks)
         self.summary.tasks = len(new_tasks)
-        self.progress(f"  nhiệm vụ minh họa: {len(new_tasks)} mới")
+        self.progress(_("  illustrative tasks: %(n)s new") % {"n": number(len(new_tasks))})
 
         taken = set(Assignment.objects.filter(unit__province=self.province).values_list("task_id", "unit_id"))
         assignments: list[Assignment] = []
@@ -378,7 +380,7 @@ class DemoBuilder:
                     assignments.append(assignment)
         Assignment.objects.bulk_create(assignments, batch_size=1000)
         self.summary.assignments = len(assignments)
-        self.progress(f"  giao nhiệm vụ: {len(assignments)} mới")
+        self.progress(_("  assignments: %(n)s new") % {"n": number(len(assignments))})
 
         history = [entry for assignment in assignments for entry in self.assignment_history(assignment)]
         HistoryEntry.objects.bulk_create(history, batch_size=1000)
@@ -516,7 +518,7 @@ class DemoBuilder:
             for unit_id, value in values.items()
         ]
         self.summary.targets = targets_ensure(targets=targets)
-        self.progress(f"  chỉ tiêu: {self.summary.targets} mới")
+        self.progress(_("  targets: %(n)s new") % {"n": number(self.summary.targets)})
         self.build_figures(indicator, communes, values)
 
     def build_figures(self, indicator: Indicator, communes: list[Unit], targets: dict[int, int]) -> None:
@@ -562,7 +564,7 @@ class DemoBuilder:
                 )
         IndicatorReport.objects.bulk_create(figures, batch_size=2000)
         self.summary.figures = len(figures)
-        self.progress(f"  số liệu chỉ tiêu: {len(figures)} mới")
+        self.progress(_("  indicator figures: %(n)s new") % {"n": number(len(figures))})
         history = [
             history_entry_build(
                 obj=figure,

@@ -1,7 +1,7 @@
 """Production: PostgreSQL and Redis, HTTPS behind nginx. Every secret comes from the environment."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, STORAGES, env
+from .base import DATABASES, MIDDLEWARE, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: refuse to start without one
@@ -16,6 +16,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": 10,
     }
 
+# whitenoise serves the collected static files (gunicorn behind nginx needs no other server).
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -95,13 +95,13 @@ def corrupt(path: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
-        ("nghe_an_documents.csv", "2023-06-08", "08/06/2023", "line 8"),
+        ("nghe_an_documents.csv", "2023-06-08", "08/06/2023", "dòng 8"),
         ("nghe_an_documents.csv", "number,kind", "so,kind", "number"),
         ("nghe_an_documents.csv", "Kế hoạch,2022", "Nghị quyết,2022", "Nghị quyết"),
-        ("nghe_an_provincial_units.csv", "STTTT,Sở Thông tin và Truyền thông,", "STTTT,,", "line 14"),
+        ("nghe_an_provincial_units.csv", "STTTT,Sở Thông tin và Truyền thông,", "STTTT,,", "dòng 14"),
         ("nghe_an_provincial_units.csv", "SYT,Sở Y tế,department", "SYT,Sở Y tế,hospital", "hospital"),
         ("vn_admin_units_2023-04-10.csv", "40,Tỉnh Nghệ An,Tỉnh,412", "40,Tỉnh Nghệ An,Tỉnh,41X", "41X"),
-        ("vn_admin_units_2023-04-10.csv", ",16663,Phường Đông Vĩnh,Phường", ",16663,Phường Đông Vĩnh", "line"),
+        ("vn_admin_units_2023-04-10.csv", ",16663,Phường Đông Vĩnh,Phường", ",16663,Phường Đông Vĩnh", "dòng"),
     ],
 )
 @pytest.mark.django_db

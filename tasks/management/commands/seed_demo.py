@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projectsite import clock
+from projectsite.text import number
 from tasks.demo import DEFAULT_TODAY, DemoBuilder, demo_accounts
 from tasks.loaders import read_documents
 from tasks.services import documents_load
@@ -102,21 +103,21 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 _(
-                    "Done in %(seconds).1f s. Created: %(units)s units (%(total)s in the province), "
+                    "Done in %(seconds)s s. Created: %(units)s units (%(total)s in the province), "
                     "%(documents)s documents, %(tasks)s tasks, %(assignments)s assignments, %(targets)s targets, "
                     "%(figures)s figures, %(history)s history entries, %(accounts)s accounts."
                 )
                 % {
-                    "seconds": time.monotonic() - started,
-                    "units": units_created,
-                    "total": total_units,
-                    "documents": documents_created,
-                    "tasks": demo.tasks,
-                    "assignments": demo.assignments,
-                    "targets": demo.targets,
-                    "figures": demo.figures,
-                    "history": demo.history,
-                    "accounts": len(new_accounts),
+                    "seconds": number(time.monotonic() - started, decimals=1),
+                    "units": number(units_created),
+                    "total": number(total_units),
+                    "documents": number(documents_created),
+                    "tasks": number(demo.tasks),
+                    "assignments": number(demo.assignments),
+                    "targets": number(demo.targets),
+                    "figures": number(demo.figures),
+                    "history": number(demo.history),
+                    "accounts": number(len(new_accounts)),
                 }
             )
         )
