@@ -3,8 +3,10 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from .loaders import UnitRow
 from .models import Unit, User
@@ -80,3 +82,9 @@ def secretariat_group_ensure(*, users: Iterable[User] = ()) -> Group:
     for user in users:
         user.groups.add(group)
     return group
+
+
+def sessions_clear_expired() -> int:
+    """Delete expired login sessions; return how many."""
+    deleted, _details = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

@@ -1,0 +1,72 @@
+"""The Django admin: every model, in Vietnamese, for the secretariat; changes recorded in history."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from tasks.models import Assignment, HistoryEntry
+from tests.factories import make_assignment, make_task
+from units.models import User
+from units.services import secretariat_group_ensure
+
+
+@pytest.fixture
+def secretariat(tree):
+    user = tree.secretariat
+    user.is_staff = True
+    user.save()
+    secretariat_group_ensure(users=[user])
+    return User.objects.get(pk=user.pk)  # fresh permission cache
+
+
+@pytest.mark.parametrize("model", [m for m in admin.site._registry if m._meta.app_label in ("units", "tasks")],
+                         ids=lambda m: m.__name__)
+def test_every_model_has_a_vietnamese_list_page(client, secretariat, tree, model):
+    make_assignment(tree.commune, due_date=datetime.date(2023, 6, 30))
+    client.force_login(secretariat)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Quản trị" in response.content.decode() or "Trang quản trị" in response.content.decode()
+
+
+def test_unit_autocomplete_finds_units_without_accents(client, secretariat, tree):
+    client.force_login(secretariat)
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "tasks", "model_name": "assignment", "field_name": "unit", "term": "dien ky"},
+    )
+    assert response.status_code == 200
+    assert [item["text"] for item in response.json()["results"]] == ["Xã Diễn Kỷ"]
+
+
+def test_unit_heads_cannot_enter_the_admin(client, tree):
+    client.force_login(tree.head_district)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and "login" in response.url
+
+
+def test_an_edit_in_the_admin_is_recorded_in_the_history(client, secretariat, tree):
+    assignment = make_assignment(tree.commune, make_task(), due_date=datetime.date(2023, 6, 30))
+    client.force_login(secretariat)
+    url = reverse("admin:tasks_assignment_change", args=[assignment.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(due_date="15/07/2023", progress=40)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assignment.refresh_from_db()
+    assert assignment.due_date == datetime.date(2023, 7, 15)
+    entry = HistoryEntry.objects.get(assignment=assignment)
+    assert entry.user == secretariat
+    assert entry.changes == {"due_date": ["2023-06-30", "2023-07-15"], "progress": [0, 40]}
+
+
+def test_units_and_assignments_cannot_be_deleted(client, secretariat, tree):
+    assignment = make_assignment(tree.commune)
+    client.force_login(secretariat)
+    assert client.get(reverse("admin:units_unit_delete", args=[tree.commune.pk])).status_code == 403
+    assert client.get(reverse("admin:tasks_assignment_delete", args=[assignment.pk])).status_code == 403
+    assert Assignment.objects.filter(pk=assignment.pk).exists()
