@@ -42,7 +42,7 @@ format: $(STAMP)
 
 # Needs GNU gettext; the compiled .mo files are committed so that nobody else does.
 messages: $(STAMP)
-	$(PY) manage.py makemessages --locale vi --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'static/*'
+	$(PY) manage.py makemessages --locale vi --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'static/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages --locale vi --ignore '.venv/*'
 
 check-deploy: $(STAMP)

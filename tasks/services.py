@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 
-from units.models import Unit, User
+from units.models import User
 
 from .loaders import DocumentRow
 from .models import Assignment, Document, HistoryEntry, IndicatorReport, Target
@@ -100,7 +100,3 @@ def targets_ensure(*, targets: Iterable[Target]) -> int:
     new = [target for target in targets if (target.indicator_id, target.unit_id) not in taken]
     Target.objects.bulk_create(new, batch_size=1000)
     return len(new)
-
-
-def unit_ids_by_code(codes: Iterable[str]) -> dict[str, int]:
-    return dict(Unit.objects.filter(code__in=list(codes)).values_list("code", "pk"))

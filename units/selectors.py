@@ -11,7 +11,7 @@ Only the secretariat (any unit of its province) and members of the unit itself m
 unit's objects; a district reads its communes but does not write for them.
 """
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Unit, User
 from .text import search_key
@@ -62,17 +62,6 @@ def unit_search(queryset: QuerySet[Unit], text: str) -> QuerySet[Unit]:
     if not text:
         return queryset
     return queryset.filter(Q(search_key__contains=search_key(text)) | Q(code__iexact=text))
-
-
-def units_with_head(queryset: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
-    """Units with ``head_list`` prefetched: the active head account, if any (one query for all)."""
-    queryset = Unit.objects.all() if queryset is None else queryset
-    heads = User.objects.filter(role=User.Role.UNIT_HEAD, is_active=True)
-    return queryset.prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))
-
-
-def province_roots() -> QuerySet[Unit]:
-    return Unit.objects.filter(level=Unit.Level.PROVINCE)
 
 
 def user_province(user: User) -> Unit | None:

@@ -6,14 +6,13 @@ import pytest
 from django.urls import reverse
 
 from tasks.models import Assignment
+from tests.conftest import TODAY
 from tests.factories import Tree, make_assignment, make_document, make_task
-
-TODAY = datetime.date(2023, 6, 20)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(settings):
-    settings.APP_TODAY = TODAY
+def _today(fixed_today):
+    """Every test here runs on TODAY."""
 
 
 def cards(response) -> dict[str, int]:

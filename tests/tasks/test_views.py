@@ -5,14 +5,13 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from tests.conftest import TODAY
 from tests.factories import make_assignment, make_task
-
-TODAY = datetime.date(2023, 6, 20)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(settings):
-    settings.APP_TODAY = TODAY
+def _today(fixed_today):
+    """Every test here runs on TODAY."""
 
 
 def test_it_lists_the_units_assignments_overdue_first(client, tree):
