@@ -1,6 +1,8 @@
 """Numbers as Vietnamese readers write them, for text outside templates (commands, mails)."""
 
-from django.utils import formats
+import datetime
+
+from django.utils import formats, timezone
 
 
 def number(value: float, *, decimals: int | None = None) -> str:
@@ -8,3 +10,10 @@ def number(value: float, *, decimals: int | None = None) -> str:
     if decimals is not None:
         value = round(value, decimals)
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def datetime_text(value: datetime.datetime | None) -> str:
+    """A moment in local time as "14:05 20/06/2023"; "" for None."""
+    if value is None:
+        return ""
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")

@@ -4,6 +4,8 @@ The deadline status of an assignment is not stored: it depends on today. It is c
 the database by ``tasks.deadlines``.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -276,7 +278,10 @@ class HistoryEntry(models.Model):
         CREATED = "created", _("Created")
         UPDATED = "updated", _("Updated")
         STATUS_CHANGED = "status_changed", _("Status changed")
+        PROGRESS = "progress", _("Progress reported")
+        EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
         EXTENDED = "extended", _("Due date extended")
+        EXTENSION_REJECTED = "extension_rejected", _("Extension refused")
         REPORTED = "reported", _("Figure reported")
 
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -319,3 +324,130 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%d/%m/%Y %H:%M}"
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    """A name of our own: the user's file name is kept in the database, never on disk."""
+    now = timezone.now()
+    return f"evidence/{now:%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class Evidence(models.Model):
+    """A file attached to a change of an assignment, served only to who may see the assignment."""
+
+    assignment = models.ForeignKey(Assignment, models.PROTECT, related_name="evidence", verbose_name=_("assignment"))
+    history_entry = models.ForeignKey(
+        HistoryEntry, models.PROTECT, related_name="evidence", verbose_name=_("history entry")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    extension = models.CharField(max_length=10, editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Obstacle(models.Model):
+    """A difficulty (vướng mắc) a unit raises, about one assignment or the programme in general."""
+
+    class Category(models.TextChoices):
+        POLICY = "policy", _("Regulations and procedures")
+        DATA = "data", _("Population data")
+        TECHNICAL = "technical", _("Infrastructure and software")
+        FUNDING = "funding", _("Funding")
+        STAFFING = "staffing", _("Staff and skills")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="obstacles", verbose_name=_("unit"))
+    assignment = models.ForeignKey(
+        Assignment, models.PROTECT, null=True, blank=True, related_name="obstacles", verbose_name=_("assignment")
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    text = models.TextField(_("content"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("raised by")
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("answered by")
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    forwarded_to = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="forwarded_obstacles", verbose_name=_("forwarded to")
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("obstacle")
+        verbose_name_plural = _("obstacles")
+        ordering = ["-raised_at", "-pk"]
+        indexes = [models.Index(fields=["unit", "status"], name="obstacle_unit_status")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class ExtensionRequest(models.Model):
+    """A unit asks to move an assignment's due date; the secretariat approves or refuses."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Refused")
+
+    assignment = models.ForeignKey(
+        Assignment, models.PROTECT, related_name="extension_requests", verbose_name=_("assignment")
+    )
+    current_due_date = models.DateField(_("due date when asked"))
+    proposed_due_date = models.DateField(_("proposed due date"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    approved_due_date = models.DateField(_("approved due date"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(status="pending"),
+                name="one_pending_extension_per_assignment",
+                violation_error_message=_("This assignment already has a pending extension request."),
+            ),
+            models.CheckConstraint(
+                condition=Q(proposed_due_date__gt=F("current_due_date")),
+                name="extension_moves_due_date_later",
+                violation_error_message=_("The proposed due date must be after the current one."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} → {self.proposed_due_date:%d/%m/%Y}"

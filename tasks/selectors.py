@@ -2,13 +2,14 @@
 
 import datetime
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
 
 from units.models import Unit, User
-from units.selectors import scoped
+from units.selectors import scoped, visible_units
 
 from .deadlines import DeadlineStatus, deadline_counts, deadline_status_expression
-from .models import Assignment
+from .models import Assignment, Evidence, ExtensionRequest, HistoryEntry, IndicatorReport, Obstacle, Target
 
 # The order a unit reads its list in: what needs action first.
 STATUS_ORDER = [
@@ -43,3 +44,58 @@ def unit_assignments(*, user: User, unit: Unit, today: datetime.date | None = No
 def status_counts(queryset: QuerySet[Assignment], today: datetime.date | None = None) -> dict[str, int]:
     """``{status: count, ..., "total": n}`` over ``queryset`` in one query."""
     return queryset.aggregate(**deadline_counts(today))
+
+
+def unit_page_assignments(*, user: User, unit: Unit, today: datetime.date | None = None) -> QuerySet[Assignment]:
+    """``unit_assignments`` with a flag for a pending extension request."""
+    pending = ExtensionRequest.objects.filter(assignment=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
+    return unit_assignments(user=user, unit=unit, today=today).annotate(extension_pending=Exists(pending))
+
+
+def visible_assignment(*, user: User, pk: int, today: datetime.date | None = None) -> Assignment:
+    """One assignment ``user`` may read, or 404 (whether it exists elsewhere is not revealed)."""
+    queryset = scoped(Assignment.objects.select_related("task__document", "unit", "updated_by"), user)
+    return get_object_or_404(assignments_with_status(queryset, today), pk=pk)
+
+
+def assignment_timeline(assignment: Assignment) -> QuerySet[HistoryEntry]:
+    """Every change of the assignment, newest first, with who made it and its files."""
+    return (
+        HistoryEntry.objects.filter(assignment=assignment)
+        .select_related("user")
+        .prefetch_related("evidence")
+        .order_by("-at", "-pk")
+    )
+
+
+def visible_evidence(*, user: User, pk: int) -> Evidence:
+    return get_object_or_404(scoped(Evidence.objects.all(), user, field="assignment__unit"), pk=pk)
+
+
+def visible_target(*, user: User, pk: int) -> Target:
+    return get_object_or_404(scoped(Target.objects.select_related("indicator", "unit", "source_document"), user), pk=pk)
+
+
+def target_figures(target: Target) -> QuerySet[IndicatorReport]:
+    return (
+        IndicatorReport.objects.filter(indicator_id=target.indicator_id, unit_id=target.unit_id)
+        .select_related("reported_by")
+        .order_by("-as_of")
+    )
+
+
+def unit_obstacles(*, user: User, unit: Unit) -> QuerySet[Obstacle]:
+    return scoped(Obstacle.objects.filter(unit=unit), user).select_related(
+        "assignment__task__document", "raised_by", "answered_by"
+    )
+
+
+def visible_obstacle(*, user: User, pk: int) -> Obstacle:
+    queryset = Obstacle.objects.select_related("unit", "assignment__task__document", "raised_by", "answered_by")
+    return get_object_or_404(scoped(queryset, user), pk=pk)
+
+
+def child_unit_summaries(*, user: User, unit: Unit, today: datetime.date | None = None) -> QuerySet[Unit]:
+    """The units directly under ``unit`` that ``user`` may read, each with its counts per status."""
+    counts = deadline_counts(today, prefix="assignments__")
+    return visible_units(user).filter(parent=unit, is_active=True).annotate(**counts).order_by("code")

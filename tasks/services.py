@@ -1,14 +1,37 @@
-"""Writes of documents, tasks, assignments, targets and figures, with their history."""
+"""Writes of documents, tasks, assignments, targets and figures, with their history.
+
+Every change is checked here (who may do it, which transition), whatever page or job asks:
+views validate input, services decide.
+"""
 
 import datetime
 from collections.abc import Iterable, Sequence
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from projectsite import clock
+from projectsite.text import number
 from units.models import User
+from units.selectors import can_write_for_unit
 
+from . import workflow
 from .loaders import DocumentRow
-from .models import Assignment, Document, HistoryEntry, IndicatorReport, Target
+from .models import (
+    Assignment,
+    Document,
+    Evidence,
+    ExtensionRequest,
+    HistoryEntry,
+    IndicatorReport,
+    Obstacle,
+    Target,
+)
+from .uploads import EvidenceType
 
 
 def _plain(value):
@@ -100,3 +123,238 @@ def targets_ensure(*, targets: Iterable[Target]) -> int:
     new = [target for target in targets if (target.indicator_id, target.unit_id) not in taken]
     Target.objects.bulk_create(new, batch_size=1000)
     return len(new)
+
+
+class AssignmentConflict(Exception):
+    """Someone else changed the assignment since the form was opened; nothing was saved."""
+
+    def __init__(self, current: Assignment):
+        super().__init__("assignment changed")
+        self.current = current
+
+
+S = Assignment.WorkStatus
+
+
+@transaction.atomic
+def assignment_report(
+    *,
+    assignment: Assignment,
+    user: User,
+    version: int,
+    work_status: str,
+    progress: int,
+    note: str = "",
+    files: Sequence[tuple[UploadedFile, EvidenceType]] = (),
+) -> HistoryEntry:
+    """Record a change of work status or progress by ``user``, with a note and evidence files.
+
+    ``version`` is the version the user saw: if the assignment changed since, nothing is saved
+    and AssignmentConflict carries the newer values. The update is conditional on the version,
+    so two concurrent saves cannot both win.
+    """
+    allowed = workflow.next_statuses(user, assignment)
+    if not allowed:
+        raise PermissionDenied
+    if work_status not in allowed:
+        raise ValidationError(_("This status change is not allowed."), code="transition")
+    if work_status == S.REPORTED and not (note.strip() or files):
+        raise ValidationError(_("To report completion, write a note or attach a file."), code="evidence")
+    if work_status in workflow.NEEDS_NOTE and not note.strip():
+        raise ValidationError(_("Say why in the note."), code="note")
+    if not 0 <= progress <= 100:
+        raise ValidationError(_("Progress is between 0 and 100%."), code="progress")
+
+    now = timezone.now()
+    fields: dict = {"work_status": work_status, "progress": progress, "updated_at": now, "updated_by_id": user.pk}
+    if work_status == S.REPORTED:
+        fields.update(progress=100, reported_at=now)
+    elif work_status == S.CONFIRMED:
+        reported = assignment.reported_at or now
+        fields.update(progress=100, confirmed_at=now, completed_on=timezone.localdate(reported))
+    elif work_status == S.RETURNED:
+        fields.update(reported_at=None)
+    if work_status == assignment.work_status and fields["progress"] == assignment.progress and not (note or files):
+        raise ValidationError(_("Nothing has changed."), code="unchanged")
+
+    claimed = Assignment.objects.filter(pk=assignment.pk, version=version).update(version=F("version") + 1, **fields)
+    if not claimed:
+        raise AssignmentConflict(Assignment.objects.select_related("updated_by").get(pk=assignment.pk))
+
+    before = {"work_status": assignment.work_status, "progress": assignment.progress}
+    changes = history_changes(before, {"work_status": fields["work_status"], "progress": fields["progress"]})
+    action = HistoryEntry.Action.STATUS_CHANGED if "work_status" in changes else HistoryEntry.Action.PROGRESS
+    entry = history_entry_build(obj=assignment, user=user, action=action, changes=changes, note=note.strip(), at=now)
+    entry.save()
+    _evidence_store(assignment=assignment, entry=entry, user=user, files=files)
+    assignment.refresh_from_db()
+    return entry
+
+
+def _evidence_store(*, assignment, entry, user, files) -> None:
+    stored: list[Evidence] = []
+    try:
+        for upload, kind in files:
+            evidence = Evidence(
+                assignment=assignment,
+                history_entry=entry,
+                original_name=upload.name[:255],
+                content_type=kind.content_type,
+                extension=kind.extension,
+                size=upload.size,
+                uploaded_by=user,
+            )
+            evidence.file.save(upload.name, upload, save=False)
+            stored.append(evidence)
+            evidence.save()
+    except BaseException:
+        for evidence in stored:  # the transaction rolls back; do not leave files behind
+            evidence.file.delete(save=False)
+        raise
+
+
+@transaction.atomic
+def extension_request(
+    *, assignment: Assignment, user: User, proposed_due_date: datetime.date, reason: str
+) -> ExtensionRequest:
+    """A unit asks for a later due date. One pending request per assignment."""
+    if not (user.is_unit_member and can_write_for_unit(user, assignment.unit)):
+        raise PermissionDenied
+    if assignment.due_date is None or assignment.work_status not in (*workflow.UNIT_EDITABLE, S.REPORTED):
+        raise ValidationError(_("This assignment cannot be extended."), code="not_extendable")
+    if proposed_due_date <= assignment.due_date:
+        raise ValidationError(_("The proposed due date must be after the current one."), code="not_later")
+    if proposed_due_date <= clock.today():
+        raise ValidationError(_("The proposed due date must be in the future."), code="past")
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the extension."), code="reason")
+    if ExtensionRequest.objects.filter(assignment=assignment, status=ExtensionRequest.Status.PENDING).exists():
+        raise ValidationError(_("This assignment already has a pending extension request."), code="pending")
+    request = ExtensionRequest.objects.create(
+        assignment=assignment,
+        current_due_date=assignment.due_date,
+        proposed_due_date=proposed_due_date,
+        reason=reason.strip(),
+        requested_by=user,
+    )
+    history_entry_build(
+        obj=assignment,
+        user=user,
+        action=HistoryEntry.Action.EXTENSION_REQUESTED,
+        changes={"due_date": [assignment.due_date.isoformat(), proposed_due_date.isoformat()]},
+        note=request.reason,
+    ).save()
+    return request
+
+
+@transaction.atomic
+def extension_decide(
+    *,
+    request: ExtensionRequest,
+    user: User,
+    approve: bool,
+    due_date: datetime.date | None = None,
+    note: str = "",
+) -> ExtensionRequest:
+    """The secretariat approves (with the proposed or another later date) or refuses with a reason.
+
+    Approval moves the assignment's due date and keeps the first one in ``original_due_date``.
+    """
+    assignment = request.assignment
+    if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, assignment.unit):
+        raise PermissionDenied
+    due_date = due_date or request.proposed_due_date
+    if approve and (assignment.due_date is None or due_date <= assignment.due_date):
+        raise ValidationError(_("The new due date must be after the current one."), code="not_later")
+    if not approve and not note.strip():
+        raise ValidationError(_("Say why the extension is refused."), code="reason")
+    status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
+    claimed = ExtensionRequest.objects.filter(pk=request.pk, status=ExtensionRequest.Status.PENDING).update(
+        status=status,
+        approved_due_date=due_date if approve else None,
+        decision_note=note.strip(),
+        decided_by=user,
+        decided_at=timezone.now(),
+    )
+    if not claimed:
+        raise ValidationError(_("This request has already been decided."), code="decided")
+    if approve:
+        Assignment.objects.filter(pk=assignment.pk).update(
+            due_date=due_date,
+            original_due_date=assignment.original_due_date or assignment.due_date,
+            version=F("version") + 1,
+        )
+        action, changes = (
+            HistoryEntry.Action.EXTENDED,
+            {"due_date": [assignment.due_date.isoformat(), due_date.isoformat()]},
+        )
+    else:
+        action, changes = HistoryEntry.Action.EXTENSION_REJECTED, {}
+    history_entry_build(obj=assignment, user=user, action=action, changes=changes, note=note.strip()).save()
+    request.refresh_from_db()
+    return request
+
+
+@transaction.atomic
+def figure_report(
+    *, target: Target, user: User, as_of: datetime.date, value: int, note: str = ""
+) -> tuple[IndicatorReport, list[str]]:
+    """Record a unit's cumulative value as of a date; return it and warnings for the user.
+
+    A second report for the same date replaces the value (the history keeps the old one).
+    """
+    if not (user.is_unit_member and can_write_for_unit(user, target.unit)):
+        raise PermissionDenied
+    errors = {}
+    if value < 0:
+        errors["value"] = _("The value cannot be negative.")
+    if as_of > clock.today():
+        errors["as_of"] = _("The date cannot be in the future.")
+    previous = (
+        IndicatorReport.objects.filter(indicator_id=target.indicator_id, unit_id=target.unit_id, as_of__lt=as_of)
+        .order_by("-as_of")
+        .first()
+    )
+    if not errors and previous and value < previous.value and not note.strip():
+        errors["note"] = _(
+            "The value is lower than the previous one (%(value)s on %(day)s): explain why in the note."
+        ) % {"value": number(previous.value), "day": previous.as_of.strftime("%d/%m/%Y")}
+    if errors:
+        raise ValidationError(errors)
+
+    report, created = IndicatorReport.objects.get_or_create(
+        indicator_id=target.indicator_id,
+        unit_id=target.unit_id,
+        as_of=as_of,
+        defaults={"value": value, "note": note.strip(), "reported_by": user},
+    )
+    old_value = None if created else report.value
+    if not created:
+        report.value, report.note, report.reported_by, report.reported_at = value, note.strip(), user, timezone.now()
+        report.save()
+    history_entry_build(
+        obj=report,
+        user=user,
+        action=HistoryEntry.Action.REPORTED,
+        changes={"value": [old_value, value], "as_of": [None if created else as_of.isoformat(), as_of.isoformat()]},
+        note=note.strip(),
+    ).save()
+    warnings = []
+    if value > target.value:
+        warnings.append(
+            _("The value is above the target (%(target)s). It was saved; check that it is right.")
+            % {"target": number(target.value)}
+        )
+    return report, warnings
+
+
+def obstacle_raise(*, user: User, category: str, text: str, assignment: Assignment | None = None) -> Obstacle:
+    """A unit raises an obstacle, about one of its assignments or the programme in general."""
+    unit = assignment.unit if assignment else user.unit
+    if not (user.is_unit_member and unit is not None and can_write_for_unit(user, unit)):
+        raise PermissionDenied
+    if not text.strip():
+        raise ValidationError({"text": _("Describe the obstacle.")})
+    return Obstacle.objects.create(
+        unit=unit, assignment=assignment, category=category, text=text.strip(), raised_by=user
+    )

@@ -1,18 +1,45 @@
-from django.shortcuts import render
+"""Pages of a unit: its assignments, reports, figures, obstacles and extension requests.
+
+Every object is fetched through a selector that applies the access rule (404 when the user
+may not see it); every change goes through a service, which checks who may make it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from projectsite import clock
-from tasks.deadlines import STATUS_COLOURS
+from projectsite.text import datetime_text
+from units.models import Unit
 from units.permissions import unit_member_required
+from units.selectors import can_write_for_unit, visible_units
 
-from . import selectors
+from . import selectors, services, workflow
+from .deadlines import STATUS_COLOURS
+from .forms import AssignmentReportForm, ExtensionRequestForm, FigureForm, ObstacleForm
+from .indicators import progress_tree
 
 
 @unit_member_required
 def my_unit(request):
-    """The landing page of a unit head or staff member: every assignment of the unit, overdue first."""
-    unit = request.user.unit
+    """The landing page of a unit head or staff member."""
+    return _unit_page(request, request.user.unit)
+
+
+@login_required
+def unit_detail(request, code: str):
+    """Any unit the user may read: a district head opens its communes, read-only."""
+    unit = get_object_or_404(visible_units(request.user), code=code)
+    return _unit_page(request, unit)
+
+
+def _unit_page(request, unit: Unit):
     today = clock.today()
-    assignments = list(selectors.unit_assignments(user=request.user, unit=unit, today=today))
+    assignments = list(selectors.unit_page_assignments(user=request.user, unit=unit, today=today))
     counts = dict.fromkeys(selectors.STATUS_ORDER, 0)
     for assignment in assignments:
         if assignment.deadline:
@@ -21,8 +48,233 @@ def my_unit(request):
         {"status": status, "label": status.label, "colour": STATUS_COLOURS[status], "count": counts[status]}
         for status in selectors.STATUS_ORDER
     ]
+    groups = [(item, [a for a in assignments if a.deadline == item["status"]]) for item in summary if item["count"]]
+    untracked = [a for a in assignments if not a.deadline]
+    progress = progress_tree(unit=unit, today=today)
+    children = []
+    if unit.level == Unit.Level.DISTRICT:
+        progress_by_unit: dict[int, list] = {}
+        for node in progress:
+            for child in node.children:
+                progress_by_unit.setdefault(child.target.unit_id, []).append(child)
+        for child in selectors.child_unit_summaries(user=request.user, unit=unit, today=today):
+            child.progress = progress_by_unit.get(child.pk, [])
+            children.append(child)
     return render(
         request,
-        "tasks/my_unit.html",
-        {"unit": unit, "today": today, "assignments": assignments, "summary": summary},
+        "tasks/unit.html",
+        {
+            "unit": unit,
+            "today": today,
+            "summary": summary,
+            "groups": groups,
+            "untracked": untracked,
+            "progress": progress,
+            "children": children,
+            "can_write": can_write_for_unit(request.user, unit) and request.user.is_unit_member,
+            "open_obstacles": selectors.unit_obstacles(user=request.user, unit=unit).exclude(status="closed").count(),
+            "is_own_unit": unit.pk == request.user.unit_id,
+        },
     )
+
+
+@login_required
+def assignment_detail(request, pk: int):
+    assignment = selectors.visible_assignment(user=request.user, pk=pk)
+    statuses = workflow.next_statuses(request.user, assignment)
+    form = AssignmentReportForm(assignment=assignment, statuses=statuses) if statuses else None
+    status = 200
+    if request.method == "POST":
+        if not statuses:
+            raise PermissionDenied
+        form = AssignmentReportForm(request.POST, request.FILES, assignment=assignment, statuses=statuses)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.assignment_report(
+                    assignment=assignment,
+                    user=request.user,
+                    version=data["version"],
+                    work_status=data["work_status"],
+                    progress=data["progress"],
+                    note=data["note"],
+                    files=data["files"],
+                )
+            except services.AssignmentConflict as conflict:
+                current = conflict.current
+                messages.error(
+                    request,
+                    _(
+                        "%(who)s changed this assignment at %(when)s: status “%(status)s”, progress %(progress)s%%. "
+                        "Your changes were not saved; they are still in the form below. Check them against the "
+                        "newer values and send again."
+                    )
+                    % {
+                        "who": current.updated_by or _("someone"),
+                        "when": datetime_text(current.updated_at),
+                        "status": current.get_work_status_display(),
+                        "progress": current.progress,
+                    },
+                )
+                data = request.POST.copy()
+                data["version"] = current.version
+                assignment = selectors.visible_assignment(user=request.user, pk=pk)
+                statuses = workflow.next_statuses(request.user, assignment)
+                form = AssignmentReportForm(data, assignment=assignment, statuses=statuses) if statuses else None
+                if form is not None:
+                    form.is_valid()
+                status = 409
+            except ValidationError as error:
+                _add_errors(form, error)
+                status = 400
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("tasks:assignment", pk=assignment.pk)
+        else:
+            status = 400
+    return _assignment_page(request, assignment, form=form, status=status)
+
+
+def _assignment_page(request, assignment, *, form=None, extension_form=None, status=200):
+    if extension_form is None:
+        extension_form = _extension_form(request, assignment)
+    return render(
+        request,
+        "tasks/assignment.html",
+        {
+            "assignment": assignment,
+            "today": clock.today(),
+            "form": form,
+            "extension_form": extension_form,
+            "timeline": selectors.assignment_timeline(assignment),
+            "extensions": assignment.extension_requests.select_related("requested_by", "decided_by"),
+            "obstacles": assignment.obstacles.select_related("raised_by"),
+        },
+        status=status,
+    )
+
+
+def _extension_form(request, assignment, data=None):
+    if not (request.user.is_unit_member and can_write_for_unit(request.user, assignment.unit)):
+        return None
+    if assignment.due_date is None or assignment.work_status not in (*workflow.UNIT_EDITABLE, "reported"):
+        return None
+    if assignment.extension_requests.filter(status="pending").exists():
+        return None
+    return ExtensionRequestForm(data, assignment=assignment)
+
+
+@require_POST
+@login_required
+def assignment_extension(request, pk: int):
+    assignment = selectors.visible_assignment(user=request.user, pk=pk)
+    extension_form = _extension_form(request, assignment, request.POST)
+    if extension_form is None:
+        raise PermissionDenied
+    if extension_form.is_valid():
+        try:
+            services.extension_request(
+                assignment=assignment,
+                user=request.user,
+                proposed_due_date=extension_form.cleaned_data["proposed_due_date"],
+                reason=extension_form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            extension_form.add_error(None, error)
+        else:
+            messages.success(request, _("Extension requested. The secretariat will decide."))
+            return redirect("tasks:assignment", pk=assignment.pk)
+    statuses = workflow.next_statuses(request.user, assignment)
+    form = AssignmentReportForm(assignment=assignment, statuses=statuses) if statuses else None
+    return _assignment_page(request, assignment, form=form, extension_form=extension_form, status=400)
+
+
+@login_required
+def evidence_download(request, pk: int):
+    evidence = selectors.visible_evidence(user=request.user, pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def target_detail(request, pk: int):
+    target = selectors.visible_target(user=request.user, pk=pk)
+    today = clock.today()
+    node = next((n for n in progress_tree(unit=target.unit, today=today) if n.target.pk == target.pk), None)
+    can_report = (
+        request.user.is_unit_member and can_write_for_unit(request.user, target.unit) and node and node.reports_itself
+    )
+    form = FigureForm(initial={"as_of": today}) if can_report else None
+    status = 200
+    if request.method == "POST":
+        if not can_report:
+            raise PermissionDenied
+        form = FigureForm(request.POST)
+        if form.is_valid():
+            try:
+                _report, warnings = services.figure_report(target=target, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+                status = 400
+            else:
+                for warning in warnings:
+                    messages.warning(request, warning)
+                messages.success(request, _("Figure saved."))
+                return redirect("tasks:target", pk=target.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "tasks/target.html",
+        {"target": target, "node": node, "form": form, "figures": selectors.target_figures(target)[:60]},
+        status=status,
+    )
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """A service's errors on the form: by field where they name one, else on the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+@unit_member_required
+def obstacle_list(request):
+    unit = request.user.unit
+    assignments = selectors.unit_assignments(user=request.user, unit=unit).exclude(
+        work_status__in=("confirmed", "cancelled")
+    )
+    initial = {}
+    if request.GET.get("assignment", "").isdigit():
+        initial["assignment"] = int(request.GET["assignment"])
+    form = ObstacleForm(initial=initial, assignments=assignments)
+    status = 200
+    if request.method == "POST":
+        form = ObstacleForm(request.POST, assignments=assignments)
+        if form.is_valid():
+            services.obstacle_raise(user=request.user, **form.cleaned_data)
+            messages.success(request, _("Obstacle sent to the secretariat."))
+            return redirect("tasks:obstacles")
+        status = 400
+    return render(
+        request,
+        "tasks/obstacles.html",
+        {"unit": unit, "form": form, "obstacles": selectors.unit_obstacles(user=request.user, unit=unit)},
+        status=status,
+    )
+
+
+@login_required
+def obstacle_detail(request, pk: int):
+    obstacle = selectors.visible_obstacle(user=request.user, pk=pk)
+    return render(request, "tasks/obstacle.html", {"obstacle": obstacle})

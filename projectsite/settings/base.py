@@ -178,6 +178,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 APP_TODAY = parse_app_today(env.str("APP_TODAY", default=""))
 # An open assignment due within this many days counts as "sắp đến hạn".
 DEADLINE_DUE_SOON_DAYS = env.int("DEADLINE_DUE_SOON_DAYS", default=7)
+# A unit is behind on an indicator when its attainment is below the expected-to-date share by
+# more than this (0.05 = 5 percentage points).
+INDICATOR_BEHIND_TOLERANCE = env.float("INDICATOR_BEHIND_TOLERANCE", default=0.05)
 
 LOGGING = {
     "version": 1,

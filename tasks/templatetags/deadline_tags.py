@@ -3,8 +3,11 @@ import datetime
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from projectsite.text import number
 from tasks.deadlines import STATUS_COLOURS, DeadlineStatus
+from tasks.models import Assignment
 
 register = template.Library()
 
@@ -29,3 +32,47 @@ def days_left(due: datetime.date | None, today: datetime.date, status: str | Non
     if days > 0:
         return ngettext("%(n)s day left", "%(n)s days left", days) % {"n": days}
     return ngettext("%(n)s day overdue", "%(n)s days overdue", -days) % {"n": -days}
+
+
+def _display(field: str, value):
+    """A history value as a reader wants it: labels for statuses, dd/mm/yyyy, 1.269.779, 40%."""
+    if value is None or value == "":
+        return "—"
+    if field == "work_status":
+        return dict(Assignment.WorkStatus.choices).get(value, value)
+    if field == "progress":
+        return f"{value}%"
+    if field in ("due_date", "as_of", "original_due_date", "completed_on"):
+        try:
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except (TypeError, ValueError):
+            return value
+    if isinstance(value, int):
+        return number(value)
+    return value
+
+
+FIELD_LABELS = {
+    "work_status": _("Work status"),
+    "progress": _("Progress"),
+    "due_date": _("Due date"),
+    "value": _("Value"),
+    "as_of": _("As of"),
+}
+
+
+@register.filter
+def change_rows(changes: dict) -> list[tuple[str, str, str]]:
+    """``{"progress": [0, 40]}`` -> ``[("Tiến độ", "0%", "40%")]``."""
+    return [
+        (FIELD_LABELS.get(field, field), _display(field, old), _display(field, new))
+        for field, (old, new) in (changes or {}).items()
+    ]
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.873 -> "87,3%"."""
+    if value is None:
+        return "—"
+    return f"{number(value * 100, decimals=1)}%"

@@ -1,0 +1,14 @@
+"""Django's own form messages that our users meet, listed so that makemessages puts them in our
+catalogue: Django's Vietnamese for some of them is awkward ("Nhập một số tổng thể" for "Enter
+a whole number"), and LOCALE_PATHS takes precedence over Django's translations."""
+
+from django.utils.translation import gettext_noop
+
+OVERRIDDEN = [
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    gettext_noop("Enter a whole number."),
+    gettext_noop("Enter a valid date."),
+    gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
+    gettext_noop("Select a valid choice. That choice is not one of the available choices."),
+]

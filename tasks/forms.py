@@ -1,0 +1,140 @@
+"""Forms of the unit's pages: validation only; the services decide and write."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from projectsite import clock
+
+from . import workflow
+from .models import Assignment, Obstacle
+from .uploads import MAX_EVIDENCE_BYTES, check_evidence_file
+
+MAX_FILES_PER_REPORT = 5
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked for size and type from its content."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_FILES_PER_REPORT:
+            raise ValidationError(_("At most %(n)s files at a time.") % {"n": MAX_FILES_PER_REPORT}, code="too_many")
+        checked, errors = [], []
+        for upload in files:
+            upload = super().clean(upload, initial)
+            try:
+                checked.append((upload, check_evidence_file(upload)))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return checked
+
+
+class BaseForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the template owns <form>, its action and the CSRF token
+
+
+class AssignmentReportForm(BaseForm):
+    work_status = forms.ChoiceField(label=_("Work status"))
+    progress = forms.IntegerField(
+        label=_("Progress (%)"), min_value=0, max_value=100, widget=forms.NumberInput(attrs={"step": 5})
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    files = MultipleFileField(
+        label=_("Evidence files"),
+        required=False,
+        help_text=_("PDF, images, DOCX or XLSX; at most %(mb)s MB each, %(n)s files at a time.")
+        % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024), "n": MAX_FILES_PER_REPORT},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, assignment: Assignment, statuses: list[str], **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"work_status": assignment.work_status, "progress": assignment.progress, "version": assignment.version},
+        )
+        super().__init__(*args, **kwargs)
+        labels = dict(Assignment.WorkStatus.choices)
+        self.fields["work_status"].choices = [(status, labels[status]) for status in statuses]
+        self.fields["files"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg,.webp,.docx,.xlsx"
+
+    def clean(self):
+        data = super().clean()
+        status, note, files = data.get("work_status"), (data.get("note") or "").strip(), data.get("files")
+        if status == Assignment.WorkStatus.REPORTED and not note and not files and "files" not in self.errors:
+            self.add_error("note", _("To report completion, write a note or attach a file."))
+        if status in workflow.NEEDS_NOTE and not note:
+            self.add_error("note", _("Say why in the note."))
+        return data
+
+
+class ExtensionRequestForm(BaseForm):
+    proposed_due_date = forms.DateField(
+        label=_("Proposed due date"),
+        help_text=_("dd/mm/yyyy"),
+        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, assignment: Assignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+
+    def clean_proposed_due_date(self):
+        day = self.cleaned_data["proposed_due_date"]
+        if self.assignment.due_date and day <= self.assignment.due_date:
+            raise ValidationError(_("The proposed due date must be after the current one."))
+        if day <= clock.today():
+            raise ValidationError(_("The proposed due date must be in the future."))
+        return day
+
+
+class FigureForm(BaseForm):
+    as_of = forms.DateField(label=_("As of"), help_text=_("dd/mm/yyyy"))
+    # localize: accepts 1.269.779 as typed in Vietnamese.
+    value = forms.IntegerField(
+        label=_("Cumulative value"), min_value=0, localize=True, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("Required when the value is lower than the previous one."),
+    )
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day > clock.today():
+            raise ValidationError(_("The date cannot be in the future."))
+        return day
+
+
+class ObstacleForm(BaseForm):
+    category = forms.ChoiceField(label=_("Category"), choices=Obstacle.Category.choices)
+    assignment = forms.ModelChoiceField(
+        label=_("About the assignment"),
+        queryset=Assignment.objects.none(),
+        required=False,
+        empty_label=_("— the programme in general —"),
+    )
+    text = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+    def __init__(self, *args, assignments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"].queryset = assignments
+        self.fields["assignment"].label_from_instance = lambda a: (
+            f"{a.task.document.number} – {a.task.ref}. {a.task.title}"
+        )

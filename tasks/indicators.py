@@ -1,0 +1,115 @@
+"""Attainment of indicator targets: actual against target and against the expected-to-date line.
+
+A unit's actual value is its latest cumulative figure when it reports itself, or the sum of
+the actual values of the units under it that hold a target of the same indicator (a district
+is the sum of its communes, the province the sum of its districts). Figures are entered by
+the units at the bottom of the tree.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from units.models import Unit
+
+from .models import IndicatorReport, Target
+
+
+def expected_fraction(start: datetime.date, due: datetime.date, today: datetime.date) -> float:
+    """Share of the period elapsed by ``today``, between 0 and 1."""
+    span = (due - start).days
+    return min(max((today - start).days / span, 0.0), 1.0) if span > 0 else 1.0
+
+
+@dataclass
+class TargetProgress:
+    target: Target
+    actual: int | None  # None: nothing reported yet
+    as_of: datetime.date | None
+    expected: float  # expected-to-date value
+    reports_itself: bool = True
+    children: list["TargetProgress"] = field(default_factory=list)
+
+    @property
+    def attainment(self) -> float | None:
+        """actual / target, as a fraction."""
+        if self.actual is None or not self.target.value:
+            return None
+        return self.actual / self.target.value
+
+    @property
+    def expected_share(self) -> float:
+        return self.expected / self.target.value if self.target.value else 0.0
+
+    @property
+    def behind(self) -> bool:
+        """Below the expected-to-date line by more than the tolerance."""
+        tolerance = settings.INDICATOR_BEHIND_TOLERANCE
+        return (self.attainment or 0.0) < self.expected_share - tolerance
+
+    @property
+    def attainment_percent(self) -> float | None:
+        return None if self.attainment is None else round(self.attainment * 100, 1)
+
+    @property
+    def expected_percent(self) -> float:
+        return round(self.expected_share * 100, 1)
+
+
+def with_latest_figure(targets: QuerySet[Target]) -> QuerySet[Target]:
+    """Targets annotated with their unit's latest figure (value and date), one index probe each."""
+    latest = IndicatorReport.objects.filter(indicator=OuterRef("indicator"), unit=OuterRef("unit")).order_by("-as_of")
+    return targets.annotate(
+        latest_value=Subquery(latest.values("value")[:1]), latest_as_of=Subquery(latest.values("as_of")[:1])
+    )
+
+
+def subtree_q(unit: Unit, *, prefix: str = "unit__") -> Q:
+    """The unit and every unit under it."""
+    if unit.level == Unit.Level.PROVINCE:
+        return Q(**{f"{prefix}province": unit})
+    if unit.level == Unit.Level.DISTRICT:
+        return Q(**{f"{prefix}district": unit})
+    return Q(**{prefix.removesuffix("__") or "pk": unit})
+
+
+def progress_tree(*, unit: Unit, today: datetime.date) -> list[TargetProgress]:
+    """Progress of ``unit``'s own targets, each with the progress of the units under it.
+
+    One query whatever the size of the tree: the targets with their latest figure; roll-ups
+    are summed here.
+    """
+    rows = list(
+        with_latest_figure(Target.objects.filter(subtree_q(unit)))
+        .select_related("indicator", "unit", "source_document")
+        .order_by("indicator__code", "unit__level", "unit__code")
+    )
+    nodes = {
+        (t.indicator_id, t.unit_id): TargetProgress(
+            target=t,
+            actual=t.latest_value,
+            as_of=t.latest_as_of,
+            expected=t.value * expected_fraction(t.start_date, t.due_date, today),
+        )
+        for t in rows
+    }
+    for t in rows:
+        parent = nodes.get((t.indicator_id, t.unit.parent_id))
+        if parent is not None:
+            parent.children.append(nodes[(t.indicator_id, t.unit_id)])
+    for node in nodes.values():
+        _roll_up(node)
+    return [node for (indicator_id, unit_id), node in nodes.items() if unit_id == unit.pk]
+
+
+def _roll_up(node: TargetProgress) -> None:
+    if not node.children or not node.reports_itself:
+        return
+    for child in node.children:
+        _roll_up(child)
+    reported = [child for child in node.children if child.actual is not None]
+    node.reports_itself = False
+    node.actual = sum(child.actual for child in reported) if reported else None
+    node.as_of = max((child.as_of for child in reported), default=None)

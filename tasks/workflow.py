@@ -1,0 +1,52 @@
+"""Who may move an assignment's work status where (DOMAIN.md, "Status of an assignment").
+
+    chưa triển khai → đang thực hiện → đã báo cáo hoàn thành → (secretariat) đã xác nhận | trả lại
+    trả lại → đang thực hiện …;  tạm dừng / hủy by the secretariat.
+
+The unit reports; the secretariat confirms, sends back, pauses, resumes and cancels.
+"""
+
+from units.models import User
+from units.selectors import can_write_for_unit
+
+from .models import Assignment
+
+S = Assignment.WorkStatus
+
+# Statuses in which the unit may still report progress (and stay in the same status).
+UNIT_EDITABLE = (S.NOT_STARTED, S.IN_PROGRESS, S.RETURNED)
+
+UNIT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.NOT_STARTED: (S.IN_PROGRESS, S.REPORTED),
+    S.IN_PROGRESS: (S.REPORTED,),
+    S.RETURNED: (S.IN_PROGRESS, S.REPORTED),
+}
+
+SECRETARIAT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.NOT_STARTED: (S.PAUSED, S.CANCELLED),
+    S.IN_PROGRESS: (S.PAUSED, S.CANCELLED),
+    S.RETURNED: (S.PAUSED, S.CANCELLED),
+    S.REPORTED: (S.CONFIRMED, S.RETURNED, S.PAUSED, S.CANCELLED),
+    S.PAUSED: (S.IN_PROGRESS, S.CANCELLED),
+}
+
+# A change to these statuses must say why.
+NEEDS_NOTE = (S.RETURNED, S.PAUSED, S.CANCELLED)
+
+
+def next_statuses(user: User, assignment: Assignment) -> list[str]:
+    """The statuses ``user`` may set, the current one first when progress may be reported in it.
+
+    Empty when ``user`` may change nothing.
+    """
+    if not can_write_for_unit(user, assignment.unit):
+        return []
+    current = assignment.work_status
+    allowed: list[str] = []
+    if user.is_unit_member or user.is_superuser:
+        if current in UNIT_EDITABLE:
+            allowed.append(current)
+        allowed.extend(UNIT_TRANSITIONS.get(current, ()))
+    if user.is_secretariat or user.is_superuser:
+        allowed.extend(s for s in SECRETARIAT_TRANSITIONS.get(current, ()) if s not in allowed)
+    return allowed
