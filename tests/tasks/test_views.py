@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from tasks.models import (
@@ -238,3 +239,21 @@ def test_history_records_who_changed_what(world):
     assert entry.changes == {"work_status": ["not_started", "in_progress"], "progress": [0, 30]}
     assert entry.evidence.get().original_name == "bien-ban.pdf"
     assert Assignment.objects.get(pk=world.assignment.pk).version == 2
+
+
+def test_the_second_of_two_people_editing_gets_the_newer_values_and_keeps_their_input(client, world):
+    other = Client()
+    client.force_login(world.head_commune)
+    other.force_login(world.staff_commune)
+    version = world.assignment.version  # both opened the form at this version
+    first = report(client, world, progress=80, note="Trưởng xã cập nhật", version=version)
+    assert first.status_code == 302
+    second = report(other, world, progress=40, note="Cán bộ đầu mối cập nhật", version=version)
+    assert second.status_code == 409
+    page = second.content.decode()
+    assert "tiến độ 80%" in page and world.head_commune.username in page
+    assert "Cán bộ đầu mối cập nhật" in page  # what they typed is still in the form
+    assert second.context["form"]["version"].value() == version + 1  # sending again is a deliberate choice
+    world.assignment.refresh_from_db()
+    assert world.assignment.progress == 80
+    assert not HistoryEntry.objects.filter(note="Cán bộ đầu mối cập nhật").exists()
