@@ -2,10 +2,10 @@
 
 import datetime
 
-from django.db.models import F, QuerySet
+from django.db.models import Case, F, OuterRef, QuerySet, Subquery, When
 
 from tasks.deadlines import UNTRACKED, deadline_counts
-from tasks.models import Assignment
+from tasks.models import Assignment, ExtensionRequest, HistoryEntry, Obstacle
 from tasks.selectors import status_counts
 from units.models import Unit
 
@@ -43,3 +43,37 @@ def status_counts_by_document(*, province: Unit, today: datetime.date | None = N
         .annotate(**deadline_counts(today))
         .order_by("issued_on", "number")
     )
+
+
+def confirmations_pending(*, province: Unit) -> QuerySet[Assignment]:
+    """Reported completions waiting for the secretariat, oldest first, with the report's note and files."""
+    latest = HistoryEntry.objects.filter(assignment=OuterRef("pk")).order_by("-at", "-pk")
+    return (
+        Assignment.objects.filter(unit__province=province, work_status=Assignment.WorkStatus.REPORTED)
+        .select_related("task__document", "unit", "updated_by")
+        .annotate(report_note=Subquery(latest.values("note")[:1]))
+        .prefetch_related("evidence")
+        .order_by("reported_at", "pk")
+    )
+
+
+def extensions_pending(*, province: Unit) -> QuerySet[ExtensionRequest]:
+    return (
+        ExtensionRequest.objects.filter(assignment__unit__province=province, status=ExtensionRequest.Status.PENDING)
+        .select_related("assignment__task__document", "assignment__unit", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def obstacles_unresolved(*, province: Unit) -> QuerySet[Obstacle]:
+    """Obstacles not closed yet: open ones first, then answered ones waiting to be closed."""
+    return (
+        Obstacle.objects.filter(unit__province=province)
+        .exclude(status=Obstacle.Status.CLOSED)
+        .select_related("unit", "assignment__task__document", "raised_by", "answered_by", "forwarded_to")
+        .order_by(Case(When(status=Obstacle.Status.OPEN, then=0), default=1), "raised_at", "pk")
+    )
+
+
+def agencies(*, province: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(province=province, level=Unit.Level.AGENCY, is_active=True).order_by("name")

@@ -5,4 +5,9 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("tong-quan/", views.overview, name="overview"),
+    path("hang-doi/", views.work_queue, name="work_queue"),
+    path("hang-doi/xac-nhan/<int:pk>/", views.queue_confirm, name="queue_confirm"),
+    path("hang-doi/tra-lai/<int:pk>/", views.queue_send_back, name="queue_send_back"),
+    path("hang-doi/gia-han/<int:pk>/", views.queue_extension, name="queue_extension"),
+    path("hang-doi/vuong-mac/<int:pk>/", views.queue_obstacle, name="queue_obstacle"),
 ]

@@ -138,3 +138,7 @@ class ObstacleForm(BaseForm):
         self.fields["assignment"].label_from_instance = lambda a: (
             f"{a.task.document.number} – {a.task.ref}. {a.task.title}"
         )
+
+
+class ObstacleAnswerForm(BaseForm):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)

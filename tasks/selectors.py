@@ -2,11 +2,11 @@
 
 import datetime
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from units.models import Unit, User
-from units.selectors import scoped, visible_units
+from units.selectors import scoped, unit_scope_q, visible_units
 
 from .deadlines import DeadlineStatus, deadline_counts, deadline_status_expression
 from .models import Assignment, Evidence, ExtensionRequest, HistoryEntry, IndicatorReport, Obstacle, Target
@@ -84,15 +84,28 @@ def target_figures(target: Target) -> QuerySet[IndicatorReport]:
     )
 
 
+OBSTACLE_RELATED = ("unit", "assignment__task__document", "raised_by", "answered_by", "forwarded_to")
+
+
+def obstacles_visible(user: User) -> QuerySet[Obstacle]:
+    """Obstacles of the units ``user`` may read, and those forwarded to the user's own agency."""
+    visible = unit_scope_q(user, field="unit")
+    if user.is_authenticated and user.is_unit_member and user.unit_id:
+        visible |= Q(forwarded_to_id=user.unit_id)
+    return Obstacle.objects.filter(visible).select_related(*OBSTACLE_RELATED)
+
+
 def unit_obstacles(*, user: User, unit: Unit) -> QuerySet[Obstacle]:
-    return scoped(Obstacle.objects.filter(unit=unit), user).select_related(
-        "assignment__task__document", "raised_by", "answered_by"
-    )
+    return obstacles_visible(user).filter(unit=unit)
+
+
+def forwarded_obstacles(*, user: User) -> QuerySet[Obstacle]:
+    """Obstacles the secretariat forwarded to the user's agency to answer."""
+    return obstacles_visible(user).filter(forwarded_to_id=user.unit_id).exclude(status=Obstacle.Status.CLOSED)
 
 
 def visible_obstacle(*, user: User, pk: int) -> Obstacle:
-    queryset = Obstacle.objects.select_related("unit", "assignment__task__document", "raised_by", "answered_by")
-    return get_object_or_404(scoped(queryset, user), pk=pk)
+    return get_object_or_404(obstacles_visible(user), pk=pk)
 
 
 def child_unit_summaries(*, user: User, unit: Unit, today: datetime.date | None = None) -> QuerySet[Unit]:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from projectsite import clock
 from projectsite.text import number
-from units.models import User
+from units.models import Unit, User
 from units.selectors import can_write_for_unit
 
 from . import workflow
@@ -358,3 +358,51 @@ def obstacle_raise(*, user: User, category: str, text: str, assignment: Assignme
     return Obstacle.objects.create(
         unit=unit, assignment=assignment, category=category, text=text.strip(), raised_by=user
     )
+
+
+def obstacle_can_decide(user: User, obstacle: Obstacle) -> bool:
+    """The secretariat of the province, or the agency the obstacle was forwarded to."""
+    if not can_write_for_unit(user, obstacle.unit) and obstacle.forwarded_to_id != user.unit_id:
+        return False
+    return (
+        user.is_secretariat
+        or user.is_superuser
+        or (user.is_unit_member and obstacle.forwarded_to_id is not None and obstacle.forwarded_to_id == user.unit_id)
+    )
+
+
+@transaction.atomic
+def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
+    if not obstacle_can_decide(user, obstacle):
+        raise PermissionDenied
+    if obstacle.status == Obstacle.Status.CLOSED:
+        raise ValidationError(_("This obstacle is closed."), code="closed")
+    if not answer.strip():
+        raise ValidationError({"answer": _("Write the answer.")})
+    obstacle.answer, obstacle.answered_by, obstacle.answered_at = answer.strip(), user, timezone.now()
+    obstacle.status = Obstacle.Status.ANSWERED
+    obstacle.save(update_fields=["answer", "answered_by", "answered_at", "status"])
+    return obstacle
+
+
+@transaction.atomic
+def obstacle_forward(*, obstacle: Obstacle, user: User, agency: Unit) -> Obstacle:
+    """The secretariat hands an obstacle to the provincial agency that can solve it."""
+    if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, obstacle.unit):
+        raise PermissionDenied
+    if agency.level != Unit.Level.AGENCY or agency.province_id != obstacle.unit.province_id:
+        raise ValidationError({"agency": _("Choose a provincial agency of the province.")})
+    if obstacle.status == Obstacle.Status.CLOSED:
+        raise ValidationError(_("This obstacle is closed."), code="closed")
+    obstacle.forwarded_to = agency
+    obstacle.save(update_fields=["forwarded_to"])
+    return obstacle
+
+
+@transaction.atomic
+def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
+    if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, obstacle.unit):
+        raise PermissionDenied
+    obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, timezone.now()
+    obstacle.save(update_fields=["status", "closed_at"])
+    return obstacle

@@ -20,7 +20,7 @@ from units.selectors import can_write_for_unit, visible_units
 
 from . import selectors, services, workflow
 from .deadlines import STATUS_COLOURS
-from .forms import AssignmentReportForm, ExtensionRequestForm, FigureForm, ObstacleForm
+from .forms import AssignmentReportForm, ExtensionRequestForm, FigureForm, ObstacleAnswerForm, ObstacleForm
 from .indicators import progress_tree
 
 
@@ -269,12 +269,30 @@ def obstacle_list(request):
     return render(
         request,
         "tasks/obstacles.html",
-        {"unit": unit, "form": form, "obstacles": selectors.unit_obstacles(user=request.user, unit=unit)},
+        {
+            "unit": unit,
+            "form": form,
+            "obstacles": selectors.unit_obstacles(user=request.user, unit=unit),
+            "forwarded": selectors.forwarded_obstacles(user=request.user),
+        },
         status=status,
     )
 
 
 @login_required
 def obstacle_detail(request, pk: int):
+    """An obstacle and its answer; the secretariat or the agency it was forwarded to answers here."""
     obstacle = selectors.visible_obstacle(user=request.user, pk=pk)
-    return render(request, "tasks/obstacle.html", {"obstacle": obstacle})
+    can_answer = obstacle.status != "closed" and services.obstacle_can_decide(request.user, obstacle)
+    form = ObstacleAnswerForm() if can_answer else None
+    status = 200
+    if request.method == "POST":
+        if not can_answer:
+            raise PermissionDenied
+        form = ObstacleAnswerForm(request.POST)
+        if form.is_valid():
+            services.obstacle_answer(obstacle=obstacle, user=request.user, answer=form.cleaned_data["answer"])
+            messages.success(request, _("Answer sent."))
+            return redirect("tasks:obstacle", pk=obstacle.pk)
+        status = 400
+    return render(request, "tasks/obstacle.html", {"obstacle": obstacle, "form": form}, status=status)

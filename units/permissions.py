@@ -31,3 +31,17 @@ def unit_member_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def secretariat_required(view):
+    """Changes only the secretariat (and superusers) make; leaders read but get 403 here."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_superuser or (user.is_secretariat and user.unit_id)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
