@@ -1,0 +1,248 @@
+"""Excel (.xlsx) downloads of the tables the secretariat sees.
+
+One generic builder: a view passes a title, the report date, the columns (already translated headers plus a
+kind) and the rows; it gets back the bytes of a workbook and wraps them with ``xlsx_response``.
+
+Layout of the sheet::
+
+    row 1  title (bold, larger, merged across the columns)
+    row 2  "Ngày báo cáo: dd/mm/yyyy" [· subtitle]
+    row 3  (empty)
+    row 4  headers (bold, light fill, wrapped), panes frozen below it, autofilter over headers + data
+    row 5… data
+
+Values are written as real numbers and dates so that users can sort, filter and sum them in Excel.
+"""
+
+import datetime
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from io import BytesIO
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Datetimes are shown in Vietnam's local time whatever timezone is active for the request.
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+KINDS = frozenset({"text", "int", "decimal", "percent", "date", "datetime"})
+
+NUMBER_FORMATS = {
+    "int": "#,##0",
+    "decimal": "#,##0.0",
+    "percent": "0.0%",
+    "date": "DD/MM/YYYY",
+    "datetime": "DD/MM/YYYY HH:MM",
+}
+
+HEADER_ROW = 4
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+# Characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+# Excel refuses cells longer than this.
+MAX_CELL_CHARS = 32767
+
+# Excel sheet names: at most 31 characters, none of these.
+SHEET_NAME_FORBIDDEN_RE = re.compile(r"[\[\]:*?/\\]")
+DEFAULT_SHEET_NAME = "Báo cáo"
+
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # Vietnamese header text, already translated by the caller
+    kind: str = "text"  # "text" | "int" | "decimal" | "percent" | "date" | "datetime"
+    width: int = 18  # column width in characters
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Unknown column kind {self.kind!r}; expected one of {sorted(KINDS)}")
+
+
+def safe_text(value) -> str:
+    """Text that a spreadsheet will never treat as a formula.
+
+    Formula injection ("CSV injection", OWASP): a cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab
+    or a carriage return may be evaluated as a formula by the spreadsheet that opens the file, e.g.
+    ``=HYPERLINK("http://evil", "Bấm vào đây")``. Following the OWASP guidance, such text is prefixed with a
+    single quote ``'`` so that it can never start a formula; the apostrophe stays visible, which is the accepted
+    price for a text that is unambiguous in every spreadsheet program. The builder additionally forces the
+    cell's data type to string (see ``_write_text``) so openpyxl never writes it as a formula either.
+
+    Control characters that the xlsx format cannot hold are dropped (before the check, so that they cannot hide
+    a leading ``=``), and the text is cut to Excel's limit of 32,767 characters.
+    """
+    if value is None:
+        return ""
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if text.startswith(FORMULA_TRIGGERS):
+        text = "'" + text
+    return text[:MAX_CELL_CHARS]
+
+
+def _write_text(cell, value) -> None:
+    cell.value = safe_text(value)
+    # Belt and braces: openpyxl guesses "f" (formula) for any str starting with "="; safe_text already
+    # prevents that, and forcing "s" guarantees the cell is stored as a plain string.
+    cell.data_type = "s"
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return False
+
+
+def _local_naive(value: datetime.datetime) -> datetime.datetime:
+    # openpyxl cannot store tz-aware datetimes; naive ones are taken to be local time already.
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        value = value.astimezone(LOCAL_TZ)
+    return value.replace(tzinfo=None)
+
+
+def _typed_value(kind: str, value):
+    """The value to store for ``kind``, or ``None`` when it is of the wrong kind (it is then written as text)."""
+    if kind == "int":
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if kind in ("decimal", "percent"):
+        return value if _is_number(value) else None
+    if kind == "date":
+        if isinstance(value, datetime.datetime):
+            return _local_naive(value).date()
+        return value if isinstance(value, datetime.date) else None
+    if kind == "datetime":
+        return _local_naive(value) if isinstance(value, datetime.datetime) else None
+    return None
+
+
+def _write_value(cell, column: Column, value) -> None:
+    if value is None:
+        return  # an empty cell
+    if column.kind == "text":
+        _write_text(cell, value)
+        return
+    typed = _typed_value(column.kind, value)
+    if typed is None:
+        _write_text(cell, value)
+        return
+    cell.value = typed
+    cell.number_format = NUMBER_FORMATS[column.kind]
+
+
+def _sheet_title(name: str) -> str:
+    name = SHEET_NAME_FORBIDDEN_RE.sub(" ", ILLEGAL_CHARACTERS_RE.sub("", name)).strip().strip("'")
+    return name[:31] or DEFAULT_SHEET_NAME
+
+
+def build_workbook(
+    *,
+    title: str,
+    report_date: datetime.date,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence],
+    sheet_name: str = DEFAULT_SHEET_NAME,
+    subtitle: str = "",
+) -> bytes:
+    """Return the .xlsx file as bytes.
+
+    ``rows`` may be any iterable (a list, a generator, a queryset's ``values_list``); each row must have exactly
+    one value per column. ``None`` leaves the cell empty; a value of the wrong kind for its column is written as
+    safe text. "percent" values are fractions (0.873 is shown as 87,3 %); aware datetimes are shown in
+    Asia/Ho_Chi_Minh time.
+    """
+    columns = list(columns)
+    if not columns:
+        raise ValueError("build_workbook needs at least one column")
+    ncols = len(columns)
+    last_letter = get_column_letter(ncols)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_title(sheet_name)
+
+    title_cell = ws.cell(row=1, column=1)
+    _write_text(title_cell, title)
+    title_cell.font = TITLE_FONT
+    if ncols > 1:
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
+
+    date_line = f"Ngày báo cáo: {report_date:%d/%m/%Y}"
+    if subtitle:
+        date_line = f"{date_line} · {subtitle}"
+    # The date line starts with "N", so safe_text never prefixes it; the subtitle cannot start a formula here.
+    _write_text(ws.cell(row=2, column=1), date_line)
+
+    for index, column in enumerate(columns, start=1):
+        cell = ws.cell(row=HEADER_ROW, column=index)
+        _write_text(cell, column.header)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = HEADER_ALIGNMENT
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+
+    row_number = HEADER_ROW
+    for row_number, row in enumerate(rows, start=FIRST_DATA_ROW):
+        values = list(row)
+        if len(values) != ncols:
+            raise ValueError(f"Row {row_number - HEADER_ROW} has {len(values)} values but there are {ncols} columns")
+        for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
+            _write_value(ws.cell(row=row_number, column=index), column, value)
+
+    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_letter}{row_number}"
+
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _ascii_filename(filename: str) -> str:
+    """An ASCII fallback for old clients: accents stripped ("Báo cáo đơn vị" -> "Bao_cao_don_vi")."""
+    text = filename.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^A-Za-z0-9.-]+", "_", text).strip("._")
+    return text
+
+
+def xlsx_response(*, filename: str, content: bytes) -> HttpResponse:
+    """HttpResponse with the xlsx content type and Content-Disposition attachment.
+
+    Both an ASCII ``filename=`` (accents stripped) and an RFC 6266 / RFC 5987 ``filename*=UTF-8''…`` with the
+    real Vietnamese name percent-encoded are sent; browsers that understand ``filename*`` prefer it. ".xlsx" is
+    appended when missing; path separators, control characters (no header injection) and leading dots are
+    removed.
+    """
+    name = re.sub(r"[\x00-\x1f\x7f/\\]+", "_", filename).strip().lstrip(".")
+    if not name.lower().endswith(".xlsx"):
+        name = f"{name}.xlsx"
+    fallback = _ascii_filename(name)
+    if fallback.lower() in ("", "xlsx"):
+        fallback = "bao-cao.xlsx"
+    elif not fallback.lower().endswith(".xlsx"):
+        fallback = f"{fallback}.xlsx"
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return response
