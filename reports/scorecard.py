@@ -1,0 +1,281 @@
+"""The scorecard: a score per unit for a year, ranked within each level (reads only).
+
+The programme's results are "một tiêu chí quan trọng để đánh giá, xếp loại hằng năm", so the
+province needs one number per unit that it can rank, explain and freeze.
+
+Scope: one province (its root unit) and one calendar year ``Y``, as of ``today``
+(``projectsite.clock.today()`` by default). Scored: the province's active units of levels
+agency, district and commune, except the standing body (Công an tỉnh hosts the secretariat
+that does the scoring). Three components, each a fraction between 0 and 1, or None when the
+unit has nothing to measure:
+
+- ``on_time_rate``: among the unit's tracked assignments (not paused or cancelled) due in
+  ``Y``, those due on or before ``today`` plus the confirmed ones completed in ``Y`` (an early
+  completion counts before its due date): done on time / (done on time + done late + overdue),
+  with the statuses of ``tasks.deadlines``. None without such an assignment.
+- ``attainment``: the mean over the unit's own targets whose period overlaps ``Y`` of
+  min(attainment / expected-to-date share, 1): a unit on the expected line or ahead of it
+  scores 1, one with no figure scores 0. A target whose expected share is still 0 (its period
+  has not started) is skipped. None without a target. The actual value of a district or the
+  province is the sum of the units under it (``tasks.indicators.progress_tree``).
+  Limitation: a target is found through the targets of the same indicator above it, up to the
+  province's, so an indicator the province itself has no target for is not counted.
+- ``timeliness`` (regular reporting): over the weeks (Monday to Sunday, Asia/Ho_Chi_Minh) from
+  the later of 1 January of ``Y`` and the province's first history entry (the programme
+  cannot ask for reports from before it used the application) up to ``today`` and within
+  ``Y``: the share of weeks in which a unit head or staff member recorded a change for the
+  unit (any ``tasks.models.HistoryEntry``). None when there is no such week.
+
+Score = 100 × the weighted mean of the components that are not None, the weights
+renormalised over those (a unit without targets is scored on the other two); None when no
+component is available or the available ones all weigh 0. Rounded to one decimal, half up.
+Weights are percentages per province (``reports.models.ScoreWeights``), by default on-time
+completion 50, indicator attainment 30, regular reporting 20: finishing tasks on time is what
+the Government Office counts; figures come next; regular updates are what makes the other two
+trustworthy.
+
+Ranking is within each level (agencies, districts and communes are not comparable), by score,
+highest first, units without a score last, ties by unit code; equal scores share a rank and
+the next rank is skipped (1, 2, 2, 4).
+
+A final snapshot freezes the year: its rows are read from the snapshot and later edits do
+not change them. Movement (previous rank - rank, positive = moved up) compares with the
+latest snapshot of the year, or for a frozen year with the snapshot taken before the final one.
+
+A live scorecard takes a fixed number of queries (7) whatever the number of units.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby
+from statistics import fmean
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from projectsite import clock
+from tasks.deadlines import DeadlineStatus, deadline_conditions
+from tasks.indicators import TargetProgress, progress_tree
+from tasks.models import HistoryEntry
+from units.models import Unit, User
+
+from .models import ScorecardSnapshot, ScoreEntry, ScoreWeights
+
+SCORED_LEVELS = (Unit.Level.AGENCY, Unit.Level.DISTRICT, Unit.Level.COMMUNE)
+REPORTING_ROLES = (User.Role.UNIT_HEAD, User.Role.UNIT_STAFF)
+# Weight name -> the ScoreRow attribute it weighs.
+COMPONENTS = {"on_time": "on_time_rate", "attainment": "attainment", "timeliness": "timeliness"}
+
+FRACTION = Decimal("0.0001")  # ScoreEntry keeps four decimals
+POINT = Decimal("0.1")
+
+
+@dataclass
+class ScoreRow:
+    unit: Unit
+    level: int
+    score: Decimal | None
+    on_time_rate: Decimal | None
+    attainment: Decimal | None
+    timeliness: Decimal | None
+    rank: int = 0
+    previous_rank: int | None = None
+
+    @property
+    def movement(self) -> int | None:
+        """Places gained since the snapshot compared with (negative: lost); None when not ranked then."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank
+
+
+@dataclass
+class Scorecard:
+    province: Unit
+    year: int
+    as_of: datetime.date
+    rows: list[ScoreRow]
+    frozen: bool
+    snapshot: ScorecardSnapshot | None  # the final snapshot the rows come from
+    previous: ScorecardSnapshot | None  # the snapshot movement compares with
+    weights: dict[str, int]
+
+
+def weights_for(province: Unit) -> ScoreWeights:
+    """The province's weights, or unsaved defaults when it never changed them."""
+    return ScoreWeights.objects.filter(province=province).first() or ScoreWeights(province=province)
+
+
+def scored_units(province: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(province=province, level__in=SCORED_LEVELS, is_active=True).exclude(
+        kind=Unit.Kind.STANDING_BODY
+    )
+
+
+def scorecard(*, province: Unit, year: int, today: datetime.date | None = None) -> Scorecard:
+    """The year's ranking: frozen from its final snapshot if there is one, otherwise computed as of ``today``."""
+    snapshots = list(ScorecardSnapshot.objects.filter(province=province, year=year).order_by("-taken_at", "-pk"))
+    final = next((s for s in snapshots if s.is_final), None)
+    if final is not None:
+        earlier = snapshots[snapshots.index(final) + 1 :]
+        previous = earlier[0] if earlier else None
+        card = Scorecard(
+            province=province,
+            year=year,
+            as_of=final.as_of,
+            rows=snapshot_rows(final),
+            frozen=True,
+            snapshot=final,
+            previous=previous,
+            weights=final.weights,
+        )
+    else:
+        today = today or clock.today()
+        weights = weights_for(province).as_dict()
+        previous = snapshots[0] if snapshots else None
+        card = Scorecard(
+            province=province,
+            year=year,
+            as_of=today,
+            rows=live_rows(province=province, year=year, today=today, weights=weights),
+            frozen=False,
+            snapshot=None,
+            previous=previous,
+            weights=weights,
+        )
+    if card.previous is not None:
+        ranks = dict(ScoreEntry.objects.filter(snapshot=card.previous).values_list("unit_id", "rank"))
+        for row in card.rows:
+            row.previous_rank = ranks.get(row.unit.pk)
+    return card
+
+
+def rows_by_level(card: Scorecard) -> dict[int, list[ScoreRow]]:
+    """The rows of each level, agencies first, each list in rank order."""
+    levels: dict[int, list[ScoreRow]] = {}
+    for row in sorted(card.rows, key=lambda r: (r.level, r.rank, r.unit.code)):
+        levels.setdefault(row.level, []).append(row)
+    return levels
+
+
+def snapshot_rows(snapshot: ScorecardSnapshot) -> list[ScoreRow]:
+    entries = ScoreEntry.objects.filter(snapshot=snapshot).select_related("unit")
+    entries = entries.order_by("level", "rank", "unit__code")
+    return [
+        ScoreRow(
+            unit=entry.unit,
+            level=entry.level,
+            score=entry.score,
+            on_time_rate=entry.on_time_rate,
+            attainment=entry.attainment,
+            timeliness=entry.timeliness,
+            rank=entry.rank,
+        )
+        for entry in entries
+    ]
+
+
+def live_rows(*, province: Unit, year: int, today: datetime.date, weights: dict[str, int]) -> list[ScoreRow]:
+    """Every scored unit with its components, score and rank, computed now."""
+    units = list(_units_with_deadline_counts(province=province, year=year, today=today))
+    attainments = _attainments(province=province, year=year, today=today)
+    weeks, active_weeks = _reporting_weeks(province=province, year=year, today=today)
+    rows = []
+    for unit in units:
+        counted = unit.done_on_time + unit.done_late + unit.overdue
+        components = {
+            "on_time": unit.done_on_time / counted if counted else None,
+            "attainment": attainments.get(unit.pk),
+            "timeliness": active_weeks.get(unit.pk, 0) / weeks if weeks else None,
+        }
+        score = _score(components, weights)
+        rows.append(
+            ScoreRow(
+                unit=unit,
+                level=unit.level,
+                score=_decimal(None if score is None else 100 * score, POINT),
+                **{COMPONENTS[name]: _decimal(value, FRACTION) for name, value in components.items()},
+            )
+        )
+    return rank(rows)
+
+
+def rank(rows: list[ScoreRow]) -> list[ScoreRow]:
+    """Set ``rank`` within each level (1, 2, 2, 4); return the rows by level and rank."""
+    ordered = sorted(rows, key=lambda r: (r.level, r.score is None, -(r.score or 0), r.unit.code))
+    for _level, group in groupby(ordered, key=lambda r: r.level):
+        before = None
+        for position, row in enumerate(group, 1):
+            row.rank = before.rank if before is not None and before.score == row.score else position
+            before = row
+    return ordered
+
+
+def _score(components: dict[str, float | None], weights: dict[str, int]) -> float | None:
+    """Weighted mean of the available components, the weights renormalised over them."""
+    available = {name: weight for name, weight in weights.items() if components[name] is not None}
+    total = sum(available.values())
+    if not total:
+        return None
+    return sum(components[name] * weight for name, weight in available.items()) / total
+
+
+def _decimal(value: float | None, places: Decimal) -> Decimal | None:
+    # str() gives the shortest repr, so 62.35 rounds half up to 62.4 as a reader expects.
+    return None if value is None else Decimal(str(value)).quantize(places, rounding=ROUND_HALF_UP)
+
+
+def _units_with_deadline_counts(*, province: Unit, year: int, today: datetime.date) -> QuerySet[Unit]:
+    """Scored units annotated with ``done_on_time``, ``done_late`` and ``overdue`` for the year: one query."""
+    conditions = deadline_conditions(today, prefix="assignments__")
+    counted = Q(assignments__due_date__year=year) & (
+        Q(assignments__due_date__lte=today) | Q(assignments__completed_on__year=year)
+    )
+    statuses = (DeadlineStatus.DONE_ON_TIME, DeadlineStatus.DONE_LATE, DeadlineStatus.OVERDUE)
+    counts = {status.value: Count("assignments", filter=conditions[status] & counted) for status in statuses}
+    return scored_units(province).annotate(**counts).order_by("level", "code")
+
+
+def _attainments(*, province: Unit, year: int, today: datetime.date) -> dict[int, float]:
+    """Mean capped attainment against the expected-to-date share, per unit with a counted target."""
+    shares: dict[int, list[float]] = defaultdict(list)
+    stack: list[TargetProgress] = progress_tree(unit=province, today=today)
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        target = node.target
+        in_year = target.start_date.year <= year <= target.due_date.year
+        if in_year and node.expected_share > 0:
+            shares[target.unit_id].append(min((node.attainment or 0.0) / node.expected_share, 1.0))
+    return {unit_id: fmean(values) for unit_id, values in shares.items()}
+
+
+def _reporting_weeks(*, province: Unit, year: int, today: datetime.date) -> tuple[int, dict[int, int]]:
+    """(number of weeks counted, {unit id: weeks in which its head or staff recorded a change})."""
+    entries = HistoryEntry.objects.filter(unit__province=province)
+    first = entries.aggregate(first=Min("at"))["first"]
+    if first is None:
+        return 0, {}
+    start = max(datetime.date(year, 1, 1), timezone.localtime(first, timezone.get_default_timezone()).date())
+    end = min(today, datetime.date(year, 12, 31))
+    if start > end:
+        return 0, {}
+    weeks = (_monday(end) - _monday(start)).days // 7 + 1
+    rows = (
+        entries.filter(user__role__in=REPORTING_ROLES, at__gte=_midnight(start), at__lt=_midnight(end, days=1))
+        .annotate(week=TruncWeek("at", tzinfo=timezone.get_default_timezone()))
+        .values("unit_id")
+        .annotate(weeks=Count("week", distinct=True))
+        .order_by()
+    )
+    return weeks, {row["unit_id"]: row["weeks"] for row in rows}
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _midnight(day: datetime.date, *, days: int = 0) -> datetime.datetime:
+    local = datetime.datetime.combine(day + datetime.timedelta(days=days), datetime.time.min)
+    return timezone.make_aware(local, timezone.get_default_timezone())

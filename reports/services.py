@@ -1,0 +1,69 @@
+"""Writes of the scorecard: its weights and its snapshots. Only the province's secretariat scores units."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from projectsite import clock
+from units.models import Unit, User
+
+from .models import ScorecardSnapshot, ScoreEntry, ScoreWeights
+from .scorecard import live_rows, weights_for
+
+
+def may_manage_scorecard(*, user: User, province: Unit) -> bool:
+    """The secretariat of ``province``, or a superuser: units must not weigh or freeze their own ranking."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.is_secretariat and user.unit is not None and user.unit.province_id == province.pk
+
+
+@transaction.atomic
+def weights_update(*, province: Unit, user: User, on_time: int, attainment: int, timeliness: int) -> ScoreWeights:
+    if not may_manage_scorecard(user=user, province=province):
+        raise PermissionDenied
+    values = {"on_time": on_time, "attainment": attainment, "timeliness": timeliness}
+    if any(value < 0 for value in values.values()):
+        raise ValidationError(_("A weight cannot be negative."), code="negative")
+    if sum(values.values()) != 100:
+        raise ValidationError(_("The weights must add up to 100."), code="sum")
+    defaults = {**values, "updated_by": user}
+    weights, _created = ScoreWeights.objects.update_or_create(province=province, defaults=defaults)
+    return weights
+
+
+@transaction.atomic
+def snapshot_take(*, province: Unit, user: User, year: int, final: bool = False, note: str = "") -> ScorecardSnapshot:
+    """Record the year's ranking as of today; a final snapshot freezes the year for good."""
+    if not may_manage_scorecard(user=user, province=province):
+        raise PermissionDenied
+    frozen = ValidationError(_("The ranking of %(year)s is frozen."), code="frozen", params={"year": year})
+    if ScorecardSnapshot.objects.filter(province=province, year=year, is_final=True).exists():
+        raise frozen
+    today = clock.today()
+    weights = weights_for(province).as_dict()
+    try:
+        # The unique constraint settles two secretaries freezing the year at the same moment.
+        with transaction.atomic():
+            snapshot = ScorecardSnapshot.objects.create(
+                province=province, year=year, taken_by=user, as_of=today, weights=weights, is_final=final, note=note
+            )
+    except IntegrityError:
+        raise frozen from None
+    rows = live_rows(province=province, year=year, today=today, weights=weights)
+    ScoreEntry.objects.bulk_create(
+        ScoreEntry(
+            snapshot=snapshot,
+            unit=row.unit,
+            level=row.level,
+            score=row.score,
+            on_time_rate=row.on_time_rate,
+            attainment=row.attainment,
+            timeliness=row.timeliness,
+            rank=row.rank,
+        )
+        for row in rows
+    )
+    return snapshot
