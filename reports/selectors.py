@@ -1,13 +1,15 @@
 """Reads for the province's overview pages: aggregates computed in the database."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Case, F, OuterRef, QuerySet, Subquery, When
+from django.db.models import Case, Count, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
-from tasks.deadlines import UNTRACKED, deadline_counts
-from tasks.models import Assignment, ExtensionRequest, HistoryEntry, Obstacle
+from tasks.deadlines import UNTRACKED, DeadlineStatus, deadline_conditions, deadline_counts
+from tasks.indicators import Forecast, TargetProgress, daily_totals, expected_fraction, forecast, leaves, progress_tree
+from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Task
 from tasks.selectors import status_counts
-from units.models import Unit
+from units.models import Unit, User
 
 
 def province_assignments(province: Unit) -> QuerySet[Assignment]:
@@ -77,3 +79,152 @@ def obstacles_unresolved(*, province: Unit) -> QuerySet[Obstacle]:
 
 def agencies(*, province: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(province=province, level=Unit.Level.AGENCY, is_active=True).order_by("name")
+
+
+def status_counts_by_district(*, province: Unit, today: datetime.date | None = None) -> list[dict]:
+    """One row per district: its own assignments and its communes' together."""
+    return list(
+        province_assignments(province)
+        .filter(unit__district__isnull=False)
+        .values(district_id=F("unit__district"), name=F("unit__district__name"), code=F("unit__district__code"))
+        .annotate(**deadline_counts(today))
+        .order_by("code")
+    )
+
+
+def on_time_rate(counts: dict) -> float | None:
+    """Completed on time, out of everything whose deadline has come (done on time, done late, overdue)."""
+    decided = counts["done_on_time"] + counts["done_late"] + counts["overdue"]
+    return counts["done_on_time"] / decided if decided else None
+
+
+@dataclass
+class IndicatorSummary:
+    node: TargetProgress
+    series: list[tuple[datetime.date, int]]
+    forecast: Forecast | None
+
+    def chart(self) -> dict:
+        """Data of the trend chart: actual, expected-to-date and target, one point a day."""
+        target = self.node.target
+        return {
+            "labels": [day.strftime("%d/%m") for day, _total in self.series],
+            "actual": [total for _day, total in self.series],
+            "expected": [
+                round(target.value * expected_fraction(target.start_date, target.due_date, day))
+                for day, _ in self.series
+            ],
+            "target": target.value,
+        }
+
+
+TREND_DAYS = 60
+
+
+def indicator_summaries(*, province: Unit, today: datetime.date) -> list[IndicatorSummary]:
+    """The province's indicators: attainment, expected-to-date, trend and forecast (2 queries each)."""
+    summaries = []
+    for node in progress_tree(unit=province, today=today):
+        target = node.target
+        start = max(target.start_date, today - datetime.timedelta(days=TREND_DAYS))
+        series = daily_totals(
+            indicator_id=target.indicator_id,
+            unit_ids=[leaf.target.unit_id for leaf in leaves(node)],
+            start=start,
+            end=today,
+        )
+        summaries.append(
+            IndicatorSummary(node=node, series=series, forecast=forecast(series=series, target=target.value))
+        )
+    return summaries
+
+
+@dataclass
+class LaggingUnit:
+    unit: Unit
+    overdue: int
+    oldest_due: datetime.date | None
+    last_update: datetime.datetime | None
+    behind: list[TargetProgress]
+    today: datetime.date
+
+    @property
+    def days_overdue(self) -> int:
+        return (self.today - self.oldest_due).days if self.oldest_due else 0
+
+    @property
+    def gap(self) -> float:
+        """How far the worst indicator is under its expected-to-date share."""
+        return max((node.expected_share - (node.attainment or 0.0) for node in self.behind), default=0.0)
+
+    @property
+    def head(self):
+        return self.unit.head_list[0] if self.unit.head_list else None
+
+    def sort_key(self):
+        return (-self.overdue, -self.gap, -self.days_overdue, self.unit.code)
+
+
+def lagging_units(
+    *,
+    province: Unit,
+    today: datetime.date,
+    level: int | None = None,
+    district: Unit | None = None,
+    document: Document | None = None,
+) -> list[LaggingUnit]:
+    """Units with overdue assignments or indicators behind expected-to-date, worst first.
+
+    Three queries whatever the number of units: units with their overdue counts, their heads,
+    and the indicator tree.
+    """
+    overdue = deadline_conditions(today, prefix="assignments__")[DeadlineStatus.OVERDUE]
+    if document is not None:
+        overdue &= Q(assignments__task__document=document)
+    units = (
+        Unit.objects.filter(province=province, is_active=True, level__gt=Unit.Level.PROVINCE)
+        .exclude(kind=Unit.Kind.STANDING_BODY)
+        .select_related("district")
+        .annotate(
+            overdue=Count("assignments", filter=overdue),
+            oldest_due=Min("assignments__due_date", filter=overdue),
+            last_update=Max("assignments__updated_at"),
+        )
+    )
+    if level:
+        units = units.filter(level=level)
+    if district is not None:
+        units = units.filter(district=district)
+    heads = User.objects.filter(role=User.Role.UNIT_HEAD, is_active=True)
+    units = units.prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))
+
+    behind: dict[int, list[TargetProgress]] = {}
+    for node in progress_tree(unit=province, today=today):
+        for item in _walk(node):
+            if item.behind and (document is None or item.target.source_document_id == document.pk):
+                behind.setdefault(item.target.unit_id, []).append(item)
+    rows = [
+        LaggingUnit(
+            unit=unit,
+            overdue=unit.overdue,
+            oldest_due=unit.oldest_due,
+            last_update=unit.last_update,
+            behind=behind.get(unit.pk, []),
+            today=today,
+        )
+        for unit in units
+        if unit.overdue or unit.pk in behind
+    ]
+    return sorted(rows, key=LaggingUnit.sort_key)
+
+
+def _walk(node: TargetProgress):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def document_tasks(*, document: Document, province: Unit, today: datetime.date) -> QuerySet[Task]:
+    """The document's tasks, each with the province's assignments counted by deadline status."""
+    counts = deadline_counts(today, prefix="assignments__", within=Q(assignments__unit__province=province))
+    return Task.objects.filter(document=document).annotate(**counts).order_by("ref")

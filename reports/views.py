@@ -1,33 +1,46 @@
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
 from tasks import services
 from tasks.deadlines import STATUS_COLOURS
-from tasks.models import Assignment, ExtensionRequest, Obstacle
-from tasks.selectors import STATUS_ORDER
+from tasks.models import Assignment, Document, ExtensionRequest, Obstacle
+from tasks.selectors import STATUS_ORDER, assignments_with_status
+from units.models import Unit
 from units.permissions import province_viewer_required, secretariat_required
 from units.selectors import scoped, user_province
 
 from . import selectors
+from .filters import AssignmentFilter, FilterForm
 from .forms import ConfirmForm, ExtensionDecisionForm, ObstacleDecisionForm, SendBackForm
+
+
+def _province(request) -> Unit:
+    province = user_province(request.user)
+    if province is None:
+        raise Http404
+    return province
 
 
 @province_viewer_required
 def overview(request):
-    province = user_province(request.user)
-    if province is None:
-        raise Http404
+    """The province dashboard: every number links to the list behind it."""
+    province = _province(request)
     today = clock.today()
     counts = selectors.province_status_counts(province=province, today=today)
     cards = [
         {"status": status, "label": status.label, "colour": STATUS_COLOURS[status], "count": counts[status.value]}
         for status in STATUS_ORDER
     ]
+    by_district = selectors.status_counts_by_district(province=province, today=today)
+    indicators = selectors.indicator_summaries(province=province, today=today)
     return render(
         request,
         "reports/overview.html",
@@ -35,11 +48,144 @@ def overview(request):
             "province": province,
             "today": today,
             "total": counts["total"],
+            "on_time_rate": selectors.on_time_rate(counts),
             "cards": cards,
             "statuses": STATUS_ORDER,
-            "by_level": selectors.status_counts_by_level(province=province, today=today),
-            "by_document": selectors.status_counts_by_document(province=province, today=today),
+            "by_level": table_rows(
+                selectors.status_counts_by_level(province=province, today=today), key="level", label="label"
+            ),
+            "by_district": table_rows(
+                by_district, key="district_id", label="name", link=lambda row: reverse("tasks:unit", args=[row["code"]])
+            ),
+            "by_document": table_rows(
+                selectors.status_counts_by_document(province=province, today=today),
+                key="document_id",
+                label="number",
+                date="issued_on",
+                link=lambda row: reverse("reports:document", args=[row["document_id"]]),
+            ),
+            "indicators": indicators,
+            "district_chart": {
+                "labels": [row["name"] for row in by_district],
+                "datasets": [
+                    {
+                        "label": str(status.label),
+                        "status": status.value,
+                        "data": [row[status.value] for row in by_district],
+                    }
+                    for status in STATUS_ORDER
+                ],
+            },
+            "indicator_charts": [
+                {**summary.chart(), "names": {"expected": _("Expected to date"), "target": _("Target")}}
+                for summary in indicators
+            ],
         },
+    )
+
+
+def table_rows(rows, *, key: str, label: str, date: str | None = None, link=None) -> list[dict]:
+    """Rows of a status table: the filter value, the label, the counts per status, the total."""
+    statuses = [str(status) for status in STATUS_ORDER]
+    return [
+        {
+            "key": str(row[key]),
+            "label": row[label],
+            "date": row.get(date) if date else None,
+            "link": link(row) if link else None,
+            "counts": {status: row[status] for status in statuses},
+            "total": row["total"],
+        }
+        for row in rows
+    ]
+
+
+ASSIGNMENTS_PER_PAGE = 50
+
+
+@province_viewer_required
+def assignment_list(request):
+    """The assignments behind a dashboard number: filterable, sortable, paginated."""
+    province = _province(request)
+    today = clock.today()
+    form = AssignmentFilter(request.GET or None, province=province)
+    queryset = assignments_with_status(
+        selectors.province_assignments(province).select_related("task__document", "unit__district", "updated_by"),
+        today,
+    )
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+        queryset = queryset.none()
+    elif form.is_bound:
+        queryset = form.apply(queryset, today)
+    else:
+        form.cleaned_data = {}
+        queryset = queryset.order_by("due_date", "pk")
+    page = Paginator(queryset, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/assignments.html",
+        {
+            "form": form,
+            "page": page,
+            "today": today,
+            "query": query.urlencode(),
+            "task": form.cleaned_data.get("task") if hasattr(form, "cleaned_data") else None,
+            "sort": request.GET.get("sort", "due"),
+        },
+        status=status,
+    )
+
+
+class LaggingFilter(FilterForm):
+    level = forms.TypedChoiceField(
+        label=_("Level"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("All")), *[(v, n) for v, n in Unit.Level.choices if v != Unit.Level.PROVINCE]],
+    )
+    district = forms.ModelChoiceField(label=_("District"), required=False, queryset=Unit.objects.none())
+    document = forms.ModelChoiceField(label=_("Document"), required=False, queryset=Document.objects.all())
+
+    def __init__(self, *args, province, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = Unit.objects.filter(province=province, level=Unit.Level.DISTRICT)
+
+
+@province_viewer_required
+def lagging(request):
+    """Units with overdue assignments or indicators behind expected-to-date, worst first."""
+    province = _province(request)
+    today = clock.today()
+    form = LaggingFilter(request.GET or None, province=province)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    rows = selectors.lagging_units(province=province, today=today, **filters)
+    page = Paginator(rows, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/lagging.html",
+        {"form": form, "page": page, "count": len(rows), "today": today, "query": query.urlencode()},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@province_viewer_required
+def document_detail(request, pk: int):
+    """A document and its tasks, each with its assignments counted by deadline status."""
+    province = _province(request)
+    document = get_object_or_404(Document.objects.select_related("implements"), pk=pk)
+    today = clock.today()
+    tasks = selectors.document_tasks(document=document, province=province, today=today)
+    return render(
+        request,
+        "reports/document.html",
+        {"document": document, "tasks": tasks, "statuses": STATUS_ORDER, "today": today},
     )
 
 
@@ -47,7 +193,7 @@ QUEUE_LIMIT = 100  # rows shown per section; the counts say how many there are
 
 
 def _queue_page(request, *, status: int = 200):
-    province = user_province(request.user)
+    province = _province(request)
     confirmations = selectors.confirmations_pending(province=province)
     extensions = selectors.extensions_pending(province=province)
     obstacles = selectors.obstacles_unresolved(province=province)
@@ -163,7 +309,7 @@ def queue_extension(request, pk: int):
 @secretariat_required
 def queue_obstacle(request, pk: int):
     obstacle = get_object_or_404(scoped(Obstacle.objects.select_related("unit"), request.user), pk=pk)
-    province = user_province(request.user)
+    province = _province(request)
     form = ObstacleDecisionForm(request.POST, agencies=selectors.agencies(province=province))
     if not form.is_valid():
         return _refused(request, _error_messages(form.errors))

@@ -95,11 +95,15 @@ def deadline_status_expression(today: datetime.date | None = None, *, window: in
 
 
 def deadline_counts(
-    today: datetime.date | None = None, *, prefix: str = "", window: int | None = None
+    today: datetime.date | None = None, *, prefix: str = "", window: int | None = None, within: Q | None = None
 ) -> dict[str, models.Count]:
-    """Aggregates ``{status: Count(filter=...)}``, plus ``total``, for ``aggregate()`` or ``annotate()``."""
+    """Aggregates ``{status: Count(filter=...)}``, plus ``total``, for ``aggregate()`` or ``annotate()``.
+
+    ``within`` restricts what is counted (for example the assignments of one province).
+    """
     counter = prefix + "pk" if prefix else "pk"
     conditions = deadline_conditions(today, prefix=prefix, window=window)
-    counts = {status.value: models.Count(counter, filter=cond) for status, cond in conditions.items()}
-    counts["total"] = models.Count(counter, filter=~Q(**{prefix + "work_status__in": UNTRACKED}))
-    return counts
+    conditions["total"] = ~Q(**{prefix + "work_status__in": UNTRACKED})
+    if within is not None:
+        conditions = {status: condition & within for status, condition in conditions.items()}
+    return {str(status): models.Count(counter, filter=condition) for status, condition in conditions.items()}

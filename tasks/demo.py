@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from projectsite.text import number
 from units.models import Unit, User
+from units.text import search_key
 
 from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
 from .services import history_entry_build, proportional_split, targets_ensure
@@ -355,6 +356,7 @@ class DemoBuilder:
                     is_recurring=spec.due is None,
                     default_due_date=spec.due,
                     illustrative=True,
+                    search_key=search_key(f"{spec.ref} {spec.title}"),
                 )
                 new_tasks.append(task)
                 existing_tasks[(spec.document, spec.ref)] = task

@@ -7,6 +7,7 @@ the units at the bottom of the tree.
 """
 
 import datetime
+import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -113,3 +114,65 @@ def _roll_up(node: TargetProgress) -> None:
     node.reports_itself = False
     node.actual = sum(child.actual for child in reported) if reported else None
     node.as_of = max((child.as_of for child in reported), default=None)
+
+
+def leaves(node: TargetProgress) -> list[TargetProgress]:
+    """The targets at the bottom of ``node``'s tree: the ones whose units enter figures."""
+    if node.reports_itself:
+        return [node]
+    return [leaf for child in node.children for leaf in leaves(child)]
+
+
+def daily_totals(
+    *, indicator_id: int, unit_ids: list[int], start: datetime.date, end: datetime.date
+) -> list[tuple[datetime.date, int]]:
+    """The sum over ``unit_ids`` of each unit's latest cumulative figure, for every day from start to end.
+
+    One query; a unit's figure carries forward until its next report.
+    """
+    rows = (
+        IndicatorReport.objects.filter(indicator_id=indicator_id, unit_id__in=unit_ids, as_of__lte=end)
+        .order_by("as_of")
+        .values_list("as_of", "unit_id", "value")
+    )
+    latest: dict[int, int] = {}
+    total, series, day = 0, [], start
+    for as_of, unit_id, value in rows.iterator(chunk_size=5000):
+        while as_of > day and day <= end:
+            series.append((day, total))
+            day += datetime.timedelta(days=1)
+        total += value - latest.get(unit_id, 0)
+        latest[unit_id] = value
+    while day <= end:
+        series.append((day, total))
+        day += datetime.timedelta(days=1)
+    return series
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """When the target is reached at the pace of the last ``window`` days."""
+
+    pace_per_day: float
+    reached_on: datetime.date | None  # None: not at this pace
+    already_reached: bool
+
+
+
+def forecast(*, series: list[tuple[datetime.date, int]], target: int, window: int = 14) -> Forecast | None:
+    """Extrapolate the last ``window`` days of ``series`` (daily totals, oldest first) to ``target``."""
+    if len(series) < 2:
+        return None
+    today, now = series[-1]
+    _then_day, then = series[max(0, len(series) - 1 - window)]
+    days = min(window, len(series) - 1)
+    pace = (now - then) / days
+    if now >= target:
+        return Forecast(pace_per_day=pace, reached_on=None, already_reached=True)
+    if pace <= 0:
+        return Forecast(pace_per_day=pace, reached_on=None, already_reached=False)
+    return Forecast(
+        pace_per_day=pace,
+        reached_on=today + datetime.timedelta(days=math.ceil((target - now) / pace)),
+        already_reached=False,
+    )

@@ -65,6 +65,7 @@ class Task(models.Model):
     illustrative = models.BooleanField(
         _("illustrative"), default=False, help_text=_("Demo content, not quoted from the document.")
     )
+    search_key = models.CharField(max_length=600, db_index=True, editable=False, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -86,6 +87,10 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document.number} – {self.ref}. {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.search_key = search_key(f"{self.ref} {self.title}")
+        super().save(*args, **kwargs)
 
 
 class Assignment(models.Model):

@@ -109,3 +109,25 @@ class Tree:
         self.head_commune = make_user(self.commune, username=f"head-commune{code}")
         self.head_other_district = make_user(self.other_district, username=f"head-other-district{code}")
         self.head_other_commune = make_user(self.other_commune, username=f"head-other-commune{code}")
+
+
+def bulk_communes(district: Unit, n: int, *, prefix: str = "X") -> list[Unit]:
+    """``n`` communes under ``district`` in one insert (for the scale tests)."""
+    units = [
+        Unit(
+            code=f"{prefix}{district.code}{i:04d}",
+            name=f"Xã Thử {i}",
+            level=Unit.Level.COMMUNE,
+            kind=Unit.Kind.COMMUNE,
+            parent=district,
+            province_id=district.province_id,
+            district=district,
+            search_key=f"xa thu {i}",
+        )
+        for i in range(n)
+    ]
+    return Unit.objects.bulk_create(units)
+
+
+def bulk_assignments(units: list[Unit], task: Task, **fields) -> list[Assignment]:
+    return Assignment.objects.bulk_create([Assignment(task=task, unit=unit, **fields) for unit in units])

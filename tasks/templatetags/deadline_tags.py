@@ -76,3 +76,9 @@ def percent(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{number(value * 100, decimals=1)}%"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    """``{{ counts|get_item:status }}``: a dictionary value by a key held in a variable."""
+    return mapping.get(str(key)) if mapping else None

@@ -42,7 +42,7 @@ def test_it_counts_the_provinces_assignments_by_deadline_status(client, tree):
     assert response.context["total"] == 3  # the cancelled one and Hà Nội's are not ours
     levels = {row["label"]: row["total"] for row in response.context["by_level"]}
     assert levels == {"Cơ quan cấp tỉnh": 1, "Cấp xã": 2}
-    documents = [(row["number"], row["total"]) for row in response.context["by_document"]]
+    documents = [(row["label"], row["total"]) for row in response.context["by_document"]]
     assert documents == [("63/KH-UBND", 2), ("78/KH-UBND", 1)]
     page = response.content.decode()
     assert "Quá hạn chưa hoàn thành" in page
@@ -59,10 +59,10 @@ def test_the_overview_makes_the_same_few_queries_whatever_the_size(client, tree,
     task = make_task()
     for unit in (tree.commune, tree.commune2, tree.other_commune):
         make_assignment(unit, task, due_date=TODAY)
-    with django_assert_max_num_queries(8) as small:
+    with django_assert_max_num_queries(15) as small:
         client.get(reverse("reports:overview"))
     for n in range(30):
         make_assignment(tree.commune, make_task(make_document()), due_date=TODAY + datetime.timedelta(days=n - 15))
-    with django_assert_max_num_queries(8) as large:
+    with django_assert_max_num_queries(15) as large:
         client.get(reverse("reports:overview"))
     assert len(small.captured_queries) == len(large.captured_queries)
