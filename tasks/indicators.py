@@ -158,7 +158,6 @@ class Forecast:
     already_reached: bool
 
 
-
 def forecast(*, series: list[tuple[datetime.date, int]], target: int, window: int = 14) -> Forecast | None:
     """Extrapolate the last ``window`` days of ``series`` (daily totals, oldest first) to ``target``."""
     if len(series) < 2:
