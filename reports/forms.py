@@ -45,3 +45,22 @@ class ObstacleDecisionForm(forms.Form):
         if data.get("action") == "forward" and not data.get("agency"):
             self.add_error("agency", _("Choose the agency to forward to."))
         return data
+
+
+class WeightsForm(forms.Form):
+    on_time = forms.IntegerField(label=_("On-time completion (%)"), min_value=0, max_value=100)
+    attainment = forms.IntegerField(label=_("Indicator attainment (%)"), min_value=0, max_value=100)
+    timeliness = forms.IntegerField(label=_("Regular reporting (%)"), min_value=0, max_value=100)
+
+    def clean(self):
+        data = super().clean()
+        values = [data.get(name) for name in ("on_time", "attainment", "timeliness")]
+        if None not in values and sum(values) != 100:
+            raise forms.ValidationError(_("The weights must add up to 100."))
+        return data
+
+
+class SnapshotForm(forms.Form):
+    year = forms.IntegerField(min_value=2020, max_value=2100, widget=forms.HiddenInput)
+    final = forms.BooleanField(label=_("Freeze the year's ranking (final)"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)

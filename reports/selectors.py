@@ -3,13 +3,15 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
 from tasks.deadlines import UNTRACKED, DeadlineStatus, deadline_conditions, deadline_counts
 from tasks.indicators import Forecast, TargetProgress, daily_totals, expected_fraction, forecast, leaves, progress_tree
 from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Task
 from tasks.selectors import status_counts
 from units.models import Unit, User
+from units.selectors import scoped, unit_search, visible_units
+from units.text import search_key
 
 
 def province_assignments(province: Unit) -> QuerySet[Assignment]:
@@ -228,3 +230,26 @@ def document_tasks(*, document: Document, province: Unit, today: datetime.date) 
     """The document's tasks, each with the province's assignments counted by deadline status."""
     counts = deadline_counts(today, prefix="assignments__", within=Q(assignments__unit__province=province))
     return Task.objects.filter(document=document).annotate(**counts).order_by("ref")
+
+
+SEARCH_LIMIT = 20
+
+
+def search(*, user: User, text: str) -> dict[str, list]:
+    """Units, documents and tasks matching ``text`` without accents ("dien chau" finds "Diễn Châu").
+
+    Units follow the access rule; a unit member finds only the tasks of the units they read.
+    """
+    key = search_key(text)
+    if len(key) < 2:
+        return {"units": [], "documents": [], "tasks": []}
+    units = unit_search(visible_units(user), text).select_related("parent").order_by("level", "name")
+    tasks = Task.objects.filter(search_key__contains=key).select_related("document")
+    if not (user.is_superuser or user.sees_whole_province):
+        tasks = tasks.filter(Exists(scoped(Assignment.objects.filter(task=OuterRef("pk")), user)))
+    documents = Document.objects.filter(search_key__contains=key)
+    return {
+        "units": list(units[:SEARCH_LIMIT]),
+        "documents": list(documents[:SEARCH_LIMIT]),
+        "tasks": list(tasks.order_by("document__issued_on", "ref")[:SEARCH_LIMIT]),
+    }

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -9,17 +10,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
-from tasks import services
-from tasks.deadlines import STATUS_COLOURS
+from tasks import services as task_services
+from tasks.deadlines import STATUS_COLOURS, DeadlineStatus
+from tasks.indicators import progress_tree
 from tasks.models import Assignment, Document, ExtensionRequest, Obstacle
-from tasks.selectors import STATUS_ORDER, assignments_with_status
+from tasks.selectors import STATUS_ORDER, assignments_with_status, unit_assignments
 from units.models import Unit
 from units.permissions import province_viewer_required, secretariat_required
-from units.selectors import scoped, user_province
+from units.selectors import scoped, user_province, visible_units
 
-from . import selectors
+from . import scorecard, selectors
+from . import services as report_services
+from .exports import Column, build_workbook, xlsx_response
 from .filters import AssignmentFilter, FilterForm
-from .forms import ConfirmForm, ExtensionDecisionForm, ObstacleDecisionForm, SendBackForm
+from .forms import ConfirmForm, ExtensionDecisionForm, ObstacleDecisionForm, SendBackForm, SnapshotForm, WeightsForm
+from .models import ScorecardSnapshot
 
 
 def _province(request) -> Unit:
@@ -241,14 +246,14 @@ def queue_confirm(request, pk: int):
     if not form.is_valid():
         return _refused(request, _error_messages(form.errors))
     try:
-        services.assignment_report(
+        task_services.assignment_report(
             assignment=assignment,
             user=request.user,
             version=form.cleaned_data["version"],
             work_status=Assignment.WorkStatus.CONFIRMED,
             progress=100,
         )
-    except services.AssignmentConflict:
+    except task_services.AssignmentConflict:
         return _refused(request, [_("The assignment changed in the meantime; look at it again.")])
     except ValidationError as error:
         return _refused(request, error.messages)
@@ -264,7 +269,7 @@ def queue_send_back(request, pk: int):
     if not form.is_valid():
         return _refused(request, _error_messages(form.errors))
     try:
-        services.assignment_report(
+        task_services.assignment_report(
             assignment=assignment,
             user=request.user,
             version=form.cleaned_data["version"],
@@ -272,7 +277,7 @@ def queue_send_back(request, pk: int):
             progress=assignment.progress,
             note=form.cleaned_data["reason"],
         )
-    except services.AssignmentConflict:
+    except task_services.AssignmentConflict:
         return _refused(request, [_("The assignment changed in the meantime; look at it again.")])
     except ValidationError as error:
         return _refused(request, error.messages)
@@ -292,7 +297,7 @@ def queue_extension(request, pk: int):
         return _refused(request, _error_messages(form.errors))
     data = form.cleaned_data
     try:
-        services.extension_decide(
+        task_services.extension_decide(
             request=extension,
             user=request.user,
             approve=data["decision"] == "approve",
@@ -316,14 +321,260 @@ def queue_obstacle(request, pk: int):
     data = form.cleaned_data
     try:
         if data["action"] == "answer":
-            services.obstacle_answer(obstacle=obstacle, user=request.user, answer=data["answer"])
+            task_services.obstacle_answer(obstacle=obstacle, user=request.user, answer=data["answer"])
         elif data["action"] == "forward":
-            services.obstacle_forward(obstacle=obstacle, user=request.user, agency=data["agency"])
+            task_services.obstacle_forward(obstacle=obstacle, user=request.user, agency=data["agency"])
         else:
-            services.obstacle_close(obstacle=obstacle, user=request.user)
+            task_services.obstacle_close(obstacle=obstacle, user=request.user)
     except ValidationError as error:
         return _refused(
             request, _error_messages(error.message_dict) if hasattr(error, "error_dict") else error.messages
         )
     messages.success(request, _("Obstacle updated: %(unit)s.") % {"unit": obstacle.unit})
     return redirect("reports:work_queue")
+
+
+def _year(request) -> int:
+    """?year=2023, by default the year of today; anything else is a 404, not a crash."""
+    raw = request.GET.get("year") or request.POST.get("year")
+    if raw is None:
+        return clock.today().year
+    if not (raw.isdigit() and 2020 <= int(raw) <= 2100):
+        raise Http404
+    return int(raw)
+
+
+@province_viewer_required
+def scorecard_page(request):
+    """Units ranked within each level for a year, with movement since the last snapshot."""
+    return _scorecard_response(request)
+
+
+def _scorecard_response(request, *, weights_form=None, snapshot_form=None, status=200):
+    province = _province(request)
+    year = _year(request)
+    card = scorecard.scorecard(province=province, year=year, today=clock.today())
+    can_manage = report_services.may_manage_scorecard(user=request.user, province=province)
+    levels = scorecard.rows_by_level(card)
+    return render(
+        request,
+        "reports/scorecard.html",
+        {
+            "card": card,
+            "year": year,
+            "levels": [(Unit.Level(level).label, level, rows) for level, rows in sorted(levels.items())],
+            "can_manage": can_manage,
+            "weights_form": weights_form or (WeightsForm(initial=card.weights) if can_manage else None),
+            "snapshot_form": snapshot_form or (SnapshotForm(initial={"year": year}) if can_manage else None),
+            "snapshots": ScorecardSnapshot.objects.filter(province=province, year=year).select_related("taken_by"),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@secretariat_required
+def scorecard_weights(request):
+    province = _province(request)
+    form = WeightsForm(request.POST)
+    if form.is_valid():
+        try:
+            report_services.weights_update(province=province, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Weights saved."))
+            return redirect(f"{reverse('reports:scorecard')}?year={_year(request)}")
+    return _scorecard_response(request, weights_form=form, status=400)
+
+
+@require_POST
+@secretariat_required
+def scorecard_snapshot(request):
+    province = _province(request)
+    form = SnapshotForm(request.POST)
+    if form.is_valid():
+        try:
+            report_services.snapshot_take(province=province, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The ranking of %(year)s is frozen.") % {"year": form.cleaned_data["year"]}
+                if form.cleaned_data["final"]
+                else _("Snapshot taken."),
+            )
+            return redirect(f"{reverse('reports:scorecard')}?year={form.cleaned_data['year']}")
+    for error in form.errors.get("__all__", []):
+        messages.error(request, error)
+    return _scorecard_response(request, snapshot_form=form, status=400)
+
+
+# Excel exports ----------------------------------------------------------------------
+
+
+def _status_columns() -> list[Column]:
+    return [Column(str(status.label), "int", 14) for status in STATUS_ORDER] + [Column(_("Total"), "int", 10)]
+
+
+def _file_name(title: str, day) -> str:
+    return f"{title} {day:%d-%m-%Y}.xlsx"
+
+
+@province_viewer_required
+def overview_excel(request):
+    """The dashboard tables in one sheet: districts (with communes), levels, documents."""
+    province = _province(request)
+    today = clock.today()
+    statuses = [str(status) for status in STATUS_ORDER]
+    rows = []
+    for group, table, label in [
+        (_("District"), selectors.status_counts_by_district(province=province, today=today), "name"),
+        (_("Level"), selectors.status_counts_by_level(province=province, today=today), "label"),
+        (_("Document"), selectors.status_counts_by_document(province=province, today=today), "number"),
+    ]:
+        for row in table:
+            rows.append([group, row[label], *[row[s] for s in statuses], row["total"], selectors.on_time_rate(row)])
+    title = _("Project 06 in %(name)s: assignments by deadline status") % {"name": province.name}
+    content = build_workbook(
+        title=title,
+        report_date=today,
+        columns=[
+            Column(_("Group"), width=14),
+            Column(_("Name"), width=32),
+            *_status_columns(),
+            Column(_("On-time completion rate"), "percent", 16),
+        ],
+        rows=rows,
+    )
+    return xlsx_response(filename=_file_name(_("Province overview"), today), content=content)
+
+
+@province_viewer_required
+def lagging_excel(request):
+    province = _province(request)
+    today = clock.today()
+    form = LaggingFilter(request.GET or None, province=province)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    rows = [
+        [
+            row.unit.name,
+            row.unit.get_level_display(),
+            row.unit.district.name if row.unit.district_id else "",
+            row.overdue,
+            row.days_overdue or None,
+            "; ".join(f"{node.target.indicator.name}: {node.attainment or 0:.1%}" for node in row.behind),
+            (row.head.get_full_name() or row.head.username) if row.head else "",
+            ", ".join(filter(None, [row.head.email if row.head else "", *row.unit.emails])),
+            row.unit.phone,
+            row.last_update,
+        ]
+        for row in selectors.lagging_units(province=province, today=today, **filters)
+    ]
+    content = build_workbook(
+        title=_("Lagging units"),
+        report_date=today,
+        subtitle=province.name,
+        columns=[
+            Column(_("Unit"), width=30),
+            Column(_("Level"), width=14),
+            Column(_("District"), width=22),
+            Column(_("Overdue assignments"), "int", 12),
+            Column(_("Oldest overdue (days)"), "int", 12),
+            Column(_("Indicators behind"), width=40),
+            Column(_("Head"), width=30),
+            Column(_("Contact"), width=34),
+            Column(_("Phone"), width=14),
+            Column(_("Last update"), "datetime", 18),
+        ],
+        rows=rows,
+    )
+    return xlsx_response(filename=_file_name(_("Lagging units"), today), content=content)
+
+
+@province_viewer_required
+def scorecard_excel(request):
+    province = _province(request)
+    year = _year(request)
+    card = scorecard.scorecard(province=province, year=year, today=clock.today())
+    rows = [
+        [
+            Unit.Level(row.level).label,
+            row.rank,
+            row.movement,
+            row.unit.name,
+            row.score,
+            row.on_time_rate,
+            row.attainment,
+            row.timeliness,
+        ]
+        for row in card.rows
+    ]
+    frozen = _("frozen") if card.frozen else _("live")
+    content = build_workbook(
+        title=_("Scorecard %(year)s") % {"year": year},
+        report_date=card.as_of,
+        subtitle=f"{province.name} · {frozen}",
+        columns=[
+            Column(_("Level"), width=16),
+            Column(_("Rank"), "int", 8),
+            Column(_("Movement"), "int", 10),
+            Column(_("Unit"), width=32),
+            Column(_("Score"), "decimal", 10),
+            Column(_("On time"), "percent", 12),
+            Column(_("Indicators"), "percent", 12),
+            Column(_("Regular reporting"), "percent", 12),
+        ],
+        rows=rows,
+    )
+    return xlsx_response(filename=_file_name(_("Scorecard %(year)s") % {"year": year}, card.as_of), content=content)
+
+
+@login_required
+def unit_excel(request, code: str):
+    """A unit's report: every assignment with its status, as anyone who may read the unit sees it."""
+    unit = get_object_or_404(visible_units(request.user), code=code)
+    today = clock.today()
+    labels = dict(DeadlineStatus.choices)
+    rows = [
+        [
+            a.task.document.number,
+            f"{a.task.ref}. {a.task.title}",
+            a.get_role_display(),
+            a.due_date,
+            labels.get(a.deadline, ""),
+            a.get_work_status_display(),
+            a.progress / 100,
+            a.updated_at,
+        ]
+        for a in unit_assignments(user=request.user, unit=unit, today=today)
+    ]
+    attainment = "; ".join(
+        f"{node.target.indicator.name}: {node.attainment or 0:.1%}" for node in progress_tree(unit=unit, today=today)
+    )
+    content = build_workbook(
+        title=_("Report of %(name)s") % {"name": unit.name},
+        report_date=today,
+        subtitle=attainment,
+        columns=[
+            Column(_("Document"), width=18),
+            Column(_("Task"), width=60),
+            Column(_("Role"), width=10),
+            Column(_("Due date"), "date", 12),
+            Column(_("Deadline status"), width=24),
+            Column(_("Work status"), width=22),
+            Column(_("Progress"), "percent", 10),
+            Column(_("Last update"), "datetime", 18),
+        ],
+        rows=rows,
+    )
+    return xlsx_response(filename=_file_name(unit.name, today), content=content)
+
+
+@login_required
+def search(request):
+    text = request.GET.get("q", "")[:100]
+    return render(
+        request, "reports/search.html", {"q": text, "results": selectors.search(user=request.user, text=text)}
+    )

@@ -6,9 +6,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from projectsite import clock
+from units.models import Unit
 
 from . import workflow
-from .models import Assignment, Obstacle
+from .models import Assignment, Document, Obstacle, Task
 from .uploads import MAX_EVIDENCE_BYTES, check_evidence_file
 
 MAX_FILES_PER_REPORT = 5
@@ -142,3 +143,124 @@ class ObstacleForm(BaseForm):
 
 class ObstacleAnswerForm(BaseForm):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = Document
+        fields = ["number", "kind", "issued_on", "issuer", "title", "implements"]
+        widgets = {"title": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        if self.instance.pk:  # a document cannot implement itself
+            self.fields["implements"].queryset = Document.objects.exclude(pk=self.instance.pk)
+
+
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = ["ref", "title", "description", "is_recurring", "default_due_date"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, document: Document, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.document = document
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_recurring") and data.get("default_due_date"):
+            self.add_error("default_due_date", _("A recurring task has no due date."))
+        return data
+
+
+class AssignForm(BaseForm):
+    """Who receives a task, in one step."""
+
+    TARGETS = [
+        ("districts", _("All districts")),
+        ("communes", _("All communes")),
+        ("communes_of", _("The communes of the chosen districts")),
+        ("agencies", _("The chosen agencies")),
+    ]
+    target = forms.ChoiceField(label=_("Assign to"), choices=TARGETS, widget=forms.RadioSelect)
+    districts = forms.ModelMultipleChoiceField(
+        label=_("Districts"), required=False, queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        label=_("Agencies"), required=False, queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices, initial=Assignment.Role.LEAD)
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, help_text=_("dd/mm/yyyy; empty for a recurring task.")
+    )
+
+    def __init__(self, *args, province: Unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province = province
+        active = Unit.objects.filter(province=province, is_active=True)
+        self.fields["districts"].queryset = active.filter(level=Unit.Level.DISTRICT).order_by("code")
+        self.fields["agencies"].queryset = active.filter(level=Unit.Level.AGENCY).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        target = data.get("target")
+        if target == "communes_of" and not data.get("districts"):
+            self.add_error("districts", _("Choose at least one district."))
+        if target == "agencies" and not data.get("agencies"):
+            self.add_error("agencies", _("Choose at least one agency."))
+        return data
+
+    def units(self) -> list[Unit]:
+        data = self.cleaned_data
+        active = Unit.objects.filter(province=self.province, is_active=True)
+        chosen = {
+            "districts": lambda: active.filter(level=Unit.Level.DISTRICT),
+            "communes": lambda: active.filter(level=Unit.Level.COMMUNE),
+            "communes_of": lambda: active.filter(level=Unit.Level.COMMUNE, parent__in=data["districts"]),
+            "agencies": lambda: data["agencies"],
+        }[data["target"]]()
+        return list(chosen.order_by("code"))
+
+
+class TargetsForm(BaseForm):
+    """One whole number per unit under a parent; a total can be split in proportion first."""
+
+    start_date = forms.DateField(label=_("Start date"))
+    due_date = forms.DateField(label=_("Due date"))
+    total = forms.IntegerField(
+        label=_("Total to split"),
+        required=False,
+        min_value=0,
+        localize=True,
+        help_text=_("Split in proportion to the current targets (equally when there are none)."),
+    )
+
+    def __init__(self, *args, units: list[Unit], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = units
+        for unit in units:
+            self.fields[f"unit_{unit.pk}"] = forms.IntegerField(
+                label=unit.name,
+                required=False,
+                min_value=0,
+                localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("due_date") and data["due_date"] <= data["start_date"]:
+            self.add_error("due_date", _("The due date must come after the start date."))
+        return data
+
+    def unit_values(self) -> dict[Unit, int]:
+        return {
+            unit: self.cleaned_data[f"unit_{unit.pk}"]
+            for unit in self.units
+            if self.cleaned_data.get(f"unit_{unit.pk}") is not None
+        }

@@ -406,3 +406,99 @@ def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
     obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, timezone.now()
     obstacle.save(update_fields=["status", "closed_at"])
     return obstacle
+
+
+def _require_secretariat(user: User, province: Unit) -> None:
+    if not (user.is_superuser or (user.is_secretariat and user.unit and user.unit.province_id == province.pk)):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def assignments_create(
+    *, task, units: Sequence[Unit], user: User, province: Unit, role: str, due_date: datetime.date | None
+) -> list[Assignment]:
+    """Assign ``task`` to every unit of ``units`` in one step; all or nothing.
+
+    Refused, naming the units, when one is not an active unit of the province or already
+    has the task: the secretariat fixes the selection and sends it again.
+    """
+    _require_secretariat(user, province)
+    if not units:
+        raise ValidationError(_("Choose at least one unit."), code="empty")
+    if task.is_recurring and due_date is not None:
+        raise ValidationError(_("A recurring task has no due date."), code="recurring")
+    if not task.is_recurring and due_date is None:
+        raise ValidationError(_("Give the due date."), code="due_date")
+    foreign = [u.name for u in units if u.province_id != province.pk or not u.is_active or u.pk == province.pk]
+    if foreign:
+        raise ValidationError(
+            _("Not units of the province that can receive tasks: %(names)s.") % {"names": ", ".join(foreign)},
+            code="foreign",
+        )
+    taken = set(Assignment.objects.filter(task=task, unit__in=units).values_list("unit__name", flat=True))
+    if taken:
+        raise ValidationError(
+            _("Already assigned this task: %(names)s.") % {"names": ", ".join(sorted(taken))}, code="duplicate"
+        )
+    now = timezone.now()
+    assignments = Assignment.objects.bulk_create(
+        [Assignment(task=task, unit=unit, role=role, due_date=due_date) for unit in units], batch_size=1000
+    )
+    HistoryEntry.objects.bulk_create(
+        [
+            history_entry_build(
+                obj=a,
+                user=user,
+                action=HistoryEntry.Action.CREATED,
+                changes={"due_date": [None, due_date.isoformat() if due_date else None], "role": [None, role]},
+                at=now,
+            )
+            for a in assignments
+        ],
+        batch_size=1000,
+    )
+    return assignments
+
+
+@transaction.atomic
+def targets_set(
+    *, indicator, values: dict[Unit, int], user: User, province: Unit, start_date, due_date, source_document=None
+) -> int:
+    """Set the targets of ``indicator`` for several units at once; return how many changed.
+
+    New targets are created, changed ones updated; each change is in the history.
+    """
+    _require_secretariat(user, province)
+    if due_date <= start_date:
+        raise ValidationError(_("The due date must come after the start date."), code="period")
+    negative = [unit.name for unit, value in values.items() if value is None or value < 0]
+    if negative:
+        raise ValidationError(
+            _("Targets must be whole numbers, 0 or more: %(names)s.") % {"names": ", ".join(negative)}
+        )
+    foreign = [unit.name for unit in values if unit.province_id != province.pk]
+    if foreign:
+        raise ValidationError(_("Not units of the province: %(names)s.") % {"names": ", ".join(foreign)})
+    existing = {t.unit_id: t for t in Target.objects.filter(indicator=indicator, unit__in=list(values))}
+    changed = 0
+    for unit, value in values.items():
+        fields = {"value": value, "start_date": start_date, "due_date": due_date, "source_document": source_document}
+        target = existing.get(unit.pk)
+        if target is None:
+            target = Target.objects.create(indicator=indicator, unit=unit, **fields)
+            changes, action = history_changes({}, fields), HistoryEntry.Action.CREATED
+        else:
+            before = {name: getattr(target, name) for name in fields}
+            changes = history_changes(before, fields)
+            if not changes:
+                continue
+            for name, new in fields.items():
+                setattr(target, name, new)
+            target.version += 1
+            target.updated_at = timezone.now()
+            target.illustrative = False
+            target.save()
+            action = HistoryEntry.Action.UPDATED
+        history_entry_build(obj=target, user=user, action=action, changes=changes).save()
+        changed += 1
+    return changed

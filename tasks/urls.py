@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import planning_views, views
 
 app_name = "tasks"
 urlpatterns = [
@@ -12,4 +12,11 @@ urlpatterns = [
     path("chi-tieu/<int:pk>/", views.target_detail, name="target"),
     path("vuong-mac/", views.obstacle_list, name="obstacles"),
     path("vuong-mac/<int:pk>/", views.obstacle_detail, name="obstacle"),
+    path("ke-hoach/", planning_views.plan, name="plan"),
+    path("ke-hoach/van-ban/moi/", planning_views.document_edit, name="document_new"),
+    path("ke-hoach/van-ban/<int:pk>/", planning_views.document_edit, name="document_edit"),
+    path("ke-hoach/van-ban/<int:document_pk>/nhiem-vu/moi/", planning_views.task_edit, name="task_new"),
+    path("ke-hoach/van-ban/<int:document_pk>/nhiem-vu/<int:pk>/", planning_views.task_edit, name="task_edit"),
+    path("ke-hoach/nhiem-vu/<int:pk>/giao/", planning_views.task_assign, name="task_assign"),
+    path("ke-hoach/chi-tieu/<int:indicator_pk>/<str:code>/", planning_views.targets_edit, name="targets_edit"),
 ]

@@ -11,4 +11,5 @@ def navigation(request):
         **context,
         "nav_sees_province": user.sees_whole_province or user.is_superuser,
         "nav_unit_member": user.is_unit_member,
+        "nav_is_secretariat": user.is_secretariat or user.is_superuser,
     }

@@ -1,0 +1,164 @@
+"""The secretariat plans: documents, their tasks, who receives them, and indicator targets.
+
+Leaders read these pages; only the secretariat changes anything (403 for everyone else).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from projectsite import clock
+from units.models import Unit
+from units.permissions import province_viewer_required, secretariat_required
+from units.selectors import user_province, visible_units
+
+from . import services
+from .forms import AssignForm, DocumentForm, TargetsForm, TaskForm
+from .indicators import with_latest_figure
+from .models import Document, Indicator, Target, Task
+
+
+def _province(request) -> Unit:
+    province = user_province(request.user)
+    if province is None:
+        raise Http404
+    return province
+
+
+@province_viewer_required
+def plan(request):
+    """Documents with their tasks, and the indicators with their targets."""
+    documents = Document.objects.annotate(task_count=Count("tasks")).select_related("implements")
+    indicators = Indicator.objects.select_related("document")
+    return render(
+        request,
+        "tasks/plan.html",
+        {"documents": documents, "indicators": indicators, "province": _province(request)},
+    )
+
+
+@secretariat_required
+def document_edit(request, pk: int | None = None):
+    document = get_object_or_404(Document, pk=pk) if pk else None
+    form = DocumentForm(request.POST or None, instance=document)
+    if request.method == "POST" and form.is_valid():
+        document = form.save()
+        messages.success(request, _("Document saved: %(number)s.") % {"number": document.number})
+        return redirect("reports:document", pk=document.pk)
+    return render(
+        request,
+        "tasks/form_page.html",
+        {"form": form, "title": document or _("New document")},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@secretariat_required
+def task_edit(request, document_pk: int, pk: int | None = None):
+    document = get_object_or_404(Document, pk=document_pk)
+    task = get_object_or_404(Task, pk=pk, document=document) if pk else None
+    form = TaskForm(request.POST or None, instance=task, document=document)
+    if request.method == "POST" and form.is_valid():
+        task = form.save()
+        messages.success(request, _("Task saved."))
+        return redirect("tasks:task_assign", pk=task.pk) if pk is None else redirect("reports:document", pk=document.pk)
+    title = (
+        f"{document.number} – {task.ref}. {task.title}"
+        if task
+        else _("New task under %(number)s") % {"number": document.number}
+    )
+    return render(request, "tasks/form_page.html", {"form": form, "title": title}, status=400 if form.is_bound else 200)
+
+
+@secretariat_required
+def task_assign(request, pk: int):
+    """Give a task, in one step, to all districts, all communes, some districts' communes or agencies."""
+    task = get_object_or_404(Task.objects.select_related("document"), pk=pk)
+    province = _province(request)
+    form = AssignForm(request.POST or None, province=province, initial={"due_date": task.default_due_date})
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.assignments_create(
+                task=task,
+                units=form.units(),
+                user=request.user,
+                province=province,
+                role=form.cleaned_data["role"],
+                due_date=form.cleaned_data["due_date"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Assigned to %(n)s units.") % {"n": len(created)})
+            return redirect(f"{reverse('reports:assignments')}?task={task.pk}")
+    assigned = task.assignments.count()
+    return render(
+        request,
+        "tasks/assign.html",
+        {"form": form, "task": task, "assigned": assigned},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@secretariat_required
+def targets_edit(request, indicator_pk: int, code: str):
+    """The targets of the units under one unit (the province's districts and agencies, a district's communes)."""
+    indicator = get_object_or_404(Indicator, pk=indicator_pk)
+    parent = get_object_or_404(visible_units(request.user), code=code)
+    province = _province(request)
+    units = list(Unit.objects.filter(parent=parent, is_active=True).order_by("level", "code"))
+    current = {t.unit_id: t for t in with_latest_figure(Target.objects.filter(indicator=indicator, unit__in=units))}
+    parent_target = Target.objects.filter(indicator=indicator, unit=parent).first()
+    reference = parent_target or next(iter(current.values()), None)
+    initial = {
+        "start_date": reference.start_date if reference else clock.today(),
+        "due_date": reference.due_date if reference else None,
+        "total": parent_target.value if parent_target else None,
+        **{f"unit_{unit.pk}": current[unit.pk].value for unit in units if unit.pk in current},
+    }
+    form = TargetsForm(request.POST or None, units=units, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid() and request.POST.get("action") == "split":
+            if form.cleaned_data.get("total") is None:
+                form.add_error("total", _("Give the total to split."))
+            else:
+                data = request.POST.copy()
+                weights = [current[u.pk].value if u.pk in current else 0 for u in units]
+                weights = weights if sum(weights) else [1] * len(units)
+                for unit, value in zip(
+                    units, services.proportional_split(form.cleaned_data["total"], weights), strict=True
+                ):
+                    data[f"unit_{unit.pk}"] = str(value)
+                form = TargetsForm(data, units=units)
+                form.is_valid()
+                messages.info(request, _("Split in proportion; check the values and save."))
+                status = 200
+        elif form.is_valid():
+            try:
+                changed = services.targets_set(
+                    indicator=indicator,
+                    values=form.unit_values(),
+                    user=request.user,
+                    province=province,
+                    start_date=form.cleaned_data["start_date"],
+                    due_date=form.cleaned_data["due_date"],
+                    source_document=indicator.document,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("%(n)s targets saved.") % {"n": changed})
+                return redirect("tasks:targets_edit", indicator_pk=indicator.pk, code=parent.code)
+    rows = [(unit, form[f"unit_{unit.pk}"], current.get(unit.pk)) for unit in units]
+    return render(
+        request,
+        "tasks/targets.html",
+        {"form": form, "indicator": indicator, "parent": parent, "parent_target": parent_target, "rows": rows},
+        status=status,
+    )
