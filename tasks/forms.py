@@ -175,6 +175,11 @@ class TaskForm(forms.ModelForm):
         data = super().clean()
         if data.get("is_recurring") and data.get("default_due_date"):
             self.add_error("default_due_date", _("A recurring task has no due date."))
+        # The (document, ref) constraint is not checked by the ModelForm: document is not a field here.
+        ref = data.get("ref")
+        taken = Task.objects.filter(document=self.instance.document, ref=ref).exclude(pk=self.instance.pk)
+        if ref and taken.exists():
+            self.add_error("ref", _("This document already has a task with this item."))
         return data
 
 

@@ -153,9 +153,9 @@ def assignment_report(
     and AssignmentConflict carries the newer values. The update is conditional on the version,
     so two concurrent saves cannot both win.
     """
-    allowed = workflow.next_statuses(user, assignment)
-    if not allowed:
+    if not can_write_for_unit(user, assignment.unit):
         raise PermissionDenied
+    allowed = workflow.next_statuses(user, assignment)
     if work_status not in allowed:
         raise ValidationError(_("This status change is not allowed."), code="transition")
     if work_status == S.REPORTED and not (note.strip() or files):

@@ -160,8 +160,9 @@ def test_it_renormalises_the_weights_over_the_available_components(tree):
 
 
 def test_it_refuses_weights_that_do_not_add_up_to_100(tree):
-    with pytest.raises(ValidationError, match="add up to 100"):
+    with pytest.raises(ValidationError) as error:
         weights_update(province=tree.province, user=tree.secretariat, on_time=40, attainment=40, timeliness=30)
+    assert error.value.code == "sum" and "100" in error.value.messages[0]
 
     assert weights_for(tree.province).pk is None
     assert weights_for(tree.province).as_dict() == {"on_time": 50, "attainment": 30, "timeliness": 20}
@@ -224,8 +225,9 @@ def test_it_refuses_a_second_final_snapshot_for_the_year(tree):
 
     with pytest.raises(ValidationError, match="2023"):
         snapshot_take(province=tree.province, user=tree.secretariat, year=YEAR, final=True)
-    with pytest.raises(ValidationError, match="frozen"):
+    with pytest.raises(ValidationError) as error:
         snapshot_take(province=tree.province, user=tree.secretariat, year=YEAR)
+    assert error.value.code == "frozen"
     assert ScorecardSnapshot.objects.count() == 1
     snapshot_take(province=tree.province, user=tree.secretariat, year=YEAR + 1, final=True)  # another year
 

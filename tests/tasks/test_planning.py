@@ -190,3 +190,11 @@ def test_only_the_secretariat_plans(client, tree, who):
     assert not Assignment.objects.exists() and not Document.objects.filter(number="1/X").exists()
     expected = 200 if who == "leader" else 403
     assert client.get(reverse("tasks:plan")).status_code == expected
+
+
+def test_a_task_item_already_used_in_the_document_is_refused(client, secretariat):
+    task = make_task(ref="II.1")
+    response = client.post(reverse("tasks:task_new", args=[task.document.pk]), {"ref": "II.1", "title": "Trùng mục"})
+    assert response.status_code == 400
+    assert "đã có nhiệm vụ" in response.content.decode()
+    assert Task.objects.filter(document=task.document).count() == 1

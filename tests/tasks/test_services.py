@@ -48,7 +48,7 @@ def test_a_unit_moves_its_assignment_forward_and_the_history_says_so(tree, assig
 def test_only_the_secretariat_confirms_and_the_completion_date_is_the_report_date(tree, assignment):
     report(assignment, tree.head_commune, work_status=S.REPORTED, note="Xong")
     assignment.refresh_from_db()
-    with pytest.raises(PermissionDenied):  # a reported assignment is in the secretariat's hands
+    with pytest.raises(ValidationError):  # a reported assignment is in the secretariat's hands
         report(assignment, tree.head_commune, work_status=S.CONFIRMED)
     report(assignment, tree.secretariat, work_status=S.CONFIRMED)
     assignment.refresh_from_db()
