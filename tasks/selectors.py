@@ -112,3 +112,11 @@ def child_unit_summaries(*, user: User, unit: Unit, today: datetime.date | None 
     """The units directly under ``unit`` that ``user`` may read, each with its counts per status."""
     counts = deadline_counts(today, prefix="assignments__")
     return visible_units(user).filter(parent=unit, is_active=True).annotate(**counts).order_by("code")
+
+
+def unit_history(*, user: User, unit: Unit, limit: int = 30) -> list[HistoryEntry]:
+    """The latest changes of a unit's assignments, targets and figures, newest first."""
+    entries = scoped(HistoryEntry.objects.filter(unit=unit), user).select_related(
+        "user", "assignment__task__document", "target__indicator", "report__indicator"
+    )
+    return list(entries.order_by("-at", "-pk")[:limit])

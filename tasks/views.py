@@ -72,7 +72,8 @@ def _unit_page(request, unit: Unit):
             "progress": progress,
             "children": children,
             "can_write": can_write_for_unit(request.user, unit) and request.user.is_unit_member,
-            "open_obstacles": selectors.unit_obstacles(user=request.user, unit=unit).exclude(status="closed").count(),
+            "obstacles": selectors.unit_obstacles(user=request.user, unit=unit)[:20],
+            "history": selectors.unit_history(user=request.user, unit=unit),
             "is_own_unit": unit.pk == request.user.unit_id,
         },
     )

@@ -176,7 +176,7 @@ def grow(tree, n):
     )
 
 
-@pytest.mark.parametrize("name", ["reports:overview", "reports:lagging", "reports:assignments"])
+@pytest.mark.parametrize("name", ["reports:overview", "reports:lagging", "reports:assignments", "reports:scorecard"])
 def test_secretariat_pages_cost_the_same_queries_for_50_and_500_units(
     client, data, name, django_assert_max_num_queries
 ):

@@ -257,3 +257,10 @@ def test_the_second_of_two_people_editing_gets_the_newer_values_and_keeps_their_
     world.assignment.refresh_from_db()
     assert world.assignment.progress == 80
     assert not HistoryEntry.objects.filter(note="Cán bộ đầu mối cập nhật").exists()
+
+
+def test_the_unit_page_shows_its_obstacles_and_latest_changes(client, world):
+    client.force_login(world.secretariat)
+    page = client.get(reverse("tasks:unit", args=[world.commune.code])).content.decode()
+    assert "Thiếu máy quét" in page
+    assert "Chưa triển khai → Đang thực hiện" in page
