@@ -1,10 +1,18 @@
-"""The scorecard's configuration and its snapshots. The scores themselves are computed in ``reports.scorecard``.
+"""What the reports app keeps: the scorecard's configuration and snapshots, and the outbox.
 
 A snapshot stores each unit's score and rank as they were when it was taken, so that a year's
-ranking, once frozen (the final snapshot), no longer follows later edits of the data.
+ranking, once frozen (the final snapshot), no longer follows later edits of the data. The
+scores themselves are computed in ``reports.scorecard``.
+
+Every mail is a row of ``Notification`` written in the transaction that decides it; a job
+delivers it. ``ReminderMark`` records which reminder stage each assignment or target has had,
+so that reminders are chosen by state: a second run finds nothing to do, a run after an
+outage sends what was missed, once.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import Exact
@@ -131,3 +139,124 @@ class ScoreEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}: {self.score}"
+
+
+def default_offsets() -> list[int]:
+    return [7, 3, 1, 0]
+
+
+class ReminderSettings(models.Model):
+    """When a province reminds its units; edited by the secretariat."""
+
+    province = models.OneToOneField(
+        Unit,
+        models.PROTECT,
+        related_name="reminder_settings",
+        limit_choices_to={"level": Unit.Level.PROVINCE},
+        verbose_name=_("province"),
+    )
+    offsets = models.JSONField(
+        _("days before the due date"),
+        default=default_offsets,
+        help_text=_("A reminder when an assignment is this many days from its due date, e.g. [7, 3, 1, 0]."),
+    )
+    overdue_repeat_days = models.PositiveSmallIntegerField(
+        _("repeat while overdue (days)"), default=3, validators=[MinValueValidator(1)]
+    )
+    escalation_days = models.PositiveSmallIntegerField(
+        _("escalate when overdue by more than (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self) -> str:
+        return str(self.province)
+
+    def clean(self):
+        offsets = self.offsets
+        if not (isinstance(offsets, list) and offsets and all(isinstance(o, int) and 0 <= o <= 60 for o in offsets)):
+            raise ValidationError(
+                {"offsets": _("A list of whole numbers of days between 0 and 60, e.g. [7, 3, 1, 0].")}
+            )
+        self.offsets = sorted(set(offsets), reverse=True)
+
+
+class Notification(models.Model):
+    """One mail to one recipient: the outbox. Written in the same transaction as the decision to send it."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Reminder")
+        ESCALATION = "escalation", _("Escalation")
+        STATUS = "status", _("Decision on an assignment")
+        DIGEST_UNIT = "digest_unit", _("Weekly digest of a unit")
+        DIGEST_SECRETARIAT = "digest_secretariat", _("Weekly digest of the secretariat")
+        DIGEST_LEADER = "digest_leader", _("Weekly digest of the leaders")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Unique: deciding twice (two beat processes, a rerun, a retry) cannot make a second mail.
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
+    run = models.UUIDField(_("decided by run"), null=True, blank=True, editable=False)
+    recipient = models.EmailField(_("recipient"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("account")
+    )
+    unit = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="notifications", verbose_name=_("unit")
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+            models.Index(fields=["unit", "kind", "-created_at"], name="notification_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.subject}"
+
+
+class ReminderMark(models.Model):
+    """An assignment or target was reminded at this stage ("due-7", "overdue-2", "escalated")."""
+
+    assignment = models.ForeignKey(
+        "tasks.Assignment", models.PROTECT, null=True, blank=True, related_name="reminder_marks"
+    )
+    target = models.ForeignKey("tasks.Target", models.PROTECT, null=True, blank=True, related_name="reminder_marks")
+    stage = models.CharField(max_length=20)
+    notification = models.ForeignKey(Notification, models.PROTECT, related_name="marks")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "stage"], name="one_mark_per_assignment_stage"),
+            models.UniqueConstraint(fields=["target", "stage"], name="one_mark_per_target_stage"),
+            models.CheckConstraint(
+                condition=Q(assignment__isnull=False, target__isnull=True)
+                | Q(assignment__isnull=True, target__isnull=False),
+                name="mark_about_one_object",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id or self.target_id}: {self.stage}"

@@ -13,6 +13,9 @@ from units.models import Unit, User
 from units.selectors import scoped, unit_search, visible_units
 from units.text import search_key
 
+from .models import Notification, ReminderMark
+from .notifications import REMINDABLE
+
 
 def province_assignments(province: Unit) -> QuerySet[Assignment]:
     """The province's assignments that count: paused and cancelled ones are left out."""
@@ -141,6 +144,20 @@ def indicator_summaries(*, province: Unit, today: datetime.date) -> list[Indicat
     return summaries
 
 
+def last_reminder_subquery() -> Subquery:
+    """When the unit was last sent a reminder (a subquery: joining the outbox would multiply the counts)."""
+    reminders = Notification.objects.filter(unit=OuterRef("pk"), kind=Notification.Kind.REMINDER)
+    return Subquery(reminders.order_by("-created_at").values("created_at")[:1])
+
+
+def escalated_exists() -> Exists:
+    """An open assignment of the unit was escalated to the unit above it."""
+    marks = ReminderMark.objects.filter(
+        assignment__unit=OuterRef("pk"), stage="escalated", assignment__work_status__in=REMINDABLE
+    )
+    return Exists(marks)
+
+
 @dataclass
 class LaggingUnit:
     unit: Unit
@@ -149,6 +166,8 @@ class LaggingUnit:
     last_update: datetime.datetime | None
     behind: list[TargetProgress]
     today: datetime.date
+    last_reminder: datetime.datetime | None = None
+    escalated: bool = False
 
     @property
     def days_overdue(self) -> int:
@@ -192,6 +211,7 @@ def lagging_units(
             oldest_due=Min("assignments__due_date", filter=overdue),
             last_update=Max("assignments__updated_at"),
         )
+        .annotate(last_reminder=last_reminder_subquery(), escalated=escalated_exists())
     )
     if level:
         units = units.filter(level=level)
@@ -213,6 +233,8 @@ def lagging_units(
             last_update=unit.last_update,
             behind=behind.get(unit.pk, []),
             today=today,
+            last_reminder=unit.last_reminder,
+            escalated=unit.escalated,
         )
         for unit in units
         if unit.overdue or unit.pk in behind
@@ -253,3 +275,9 @@ def search(*, user: User, text: str) -> dict[str, list]:
         "documents": list(documents[:SEARCH_LIMIT]),
         "tasks": list(tasks.order_by("document__issued_on", "ref")[:SEARCH_LIMIT]),
     }
+
+
+def notifications_log(*, province: Unit) -> QuerySet[Notification]:
+    """Every mail of the province, newest first: who got what, when, delivery status."""
+    in_province = Q(unit__province=province) | Q(user__unit__province=province)
+    return Notification.objects.filter(in_province).select_related("unit", "user").order_by("-created_at", "-pk")

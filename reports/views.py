@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,13 +19,14 @@ from tasks.selectors import STATUS_ORDER, assignments_with_status, unit_assignme
 from units.models import Unit
 from units.permissions import province_viewer_required, secretariat_required
 from units.selectors import scoped, user_province, visible_units
+from units.text import search_key
 
-from . import scorecard, selectors
+from . import notifications, scorecard, selectors
 from . import services as report_services
 from .exports import Column, build_workbook, xlsx_response
 from .filters import AssignmentFilter, FilterForm
 from .forms import ConfirmForm, ExtensionDecisionForm, ObstacleDecisionForm, SendBackForm, SnapshotForm, WeightsForm
-from .models import ScorecardSnapshot
+from .models import Notification, ScorecardSnapshot
 
 
 def _province(request) -> Unit:
@@ -578,3 +580,56 @@ def search(request):
     return render(
         request, "reports/search.html", {"q": text, "results": selectors.search(user=request.user, text=text)}
     )
+
+
+class NotificationFilter(FilterForm):
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *Notification.Kind.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *Notification.Status.choices]
+    )
+    q = forms.CharField(label=_("Recipient or unit"), required=False, max_length=100)
+
+
+@province_viewer_required
+def notification_log(request):
+    """Who got what, when, and whether it was delivered; failed mails can be sent again."""
+    province = _province(request)
+    form = NotificationFilter(request.GET or None)
+    notifications = selectors.notifications_log(province=province)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["kind"]:
+            notifications = notifications.filter(kind=data["kind"])
+        if data["status"]:
+            notifications = notifications.filter(status=data["status"])
+        if data["q"]:
+            notifications = notifications.filter(
+                Q(recipient__icontains=data["q"]) | Q(unit__search_key__contains=search_key(data["q"]))
+            )
+    page = Paginator(notifications, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    failed = selectors.notifications_log(province=province).filter(status=Notification.Status.FAILED).count()
+    return render(
+        request,
+        "reports/notifications.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "failed": failed,
+            "can_decide": request.user.is_secretariat or request.user.is_superuser,
+        },
+    )
+
+
+@require_POST
+@secretariat_required
+def notification_requeue(request, pk: int):
+    notification = get_object_or_404(selectors.notifications_log(province=_province(request)), pk=pk)
+    if notification.status != Notification.Status.FAILED:
+        messages.error(request, _("Only a failed mail can be sent again."))
+        return redirect("reports:notifications")
+    notifications.notification_requeue(notification=notification, user=request.user)
+    messages.success(request, _("The mail to %(to)s is queued again.") % {"to": notification.recipient})
+    return redirect("reports:notifications")

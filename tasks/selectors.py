@@ -120,3 +120,11 @@ def unit_history(*, user: User, unit: Unit, limit: int = 30) -> list[HistoryEntr
         "user", "assignment__task__document", "target__indicator", "report__indicator"
     )
     return list(entries.order_by("-at", "-pk")[:limit])
+
+
+def last_reminder(unit: Unit):
+    """When the unit was last reminded (the outbox lives in reports, which sits above tasks)."""
+    from reports.models import Notification
+
+    row = Notification.objects.filter(unit=unit, kind=Notification.Kind.REMINDER).order_by("-created_at").first()
+    return row.created_at if row else None

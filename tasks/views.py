@@ -74,6 +74,7 @@ def _unit_page(request, unit: Unit):
             "can_write": can_write_for_unit(request.user, unit) and request.user.is_unit_member,
             "obstacles": selectors.unit_obstacles(user=request.user, unit=unit)[:20],
             "history": selectors.unit_history(user=request.user, unit=unit),
+            "last_reminder": selectors.last_reminder(unit),
             "is_own_unit": unit.pk == request.user.unit_id,
         },
     )

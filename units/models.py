@@ -145,6 +145,9 @@ class User(AbstractUser):
     unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("unit"))
     job_title = models.CharField(_("job title"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    wants_digest = models.BooleanField(
+        _("weekly digest"), default=True, help_text=_("Overdue reminders are sent whatever this says.")
+    )
 
     objects = UserManager()
 
