@@ -1,6 +1,7 @@
 # Two commands on a fresh clone with only Python 3.11+:
 #   make run    migrate, seed the demo when the database is empty, serve http://127.0.0.1:8000
-#               with a Celery worker and beat; Ctrl-C stops all three
+#               with a Celery worker and beat (which at once decides today's reminders: see
+#               "Thư đã gửi" in the menu, and the .eml files in var/mail); Ctrl-C stops all three
 #   make test   the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -27,6 +28,7 @@ run: $(STAMP)
 	@echo "Web: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and beat)"
 	@$(VENV)/bin/celery -A projectsite worker --beat --loglevel=INFO --concurrency=1 & CELERY=$$!; \
 	trap 'kill $$CELERY 2>/dev/null; wait $$CELERY 2>/dev/null' INT TERM EXIT; \
+	$(PY) manage.py send_reminders --enqueue; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)

@@ -38,7 +38,7 @@ from django.utils import timezone, translation
 
 from projectsite import clock
 from tasks.deadlines import DeadlineStatus, deadline_conditions
-from tasks.indicators import TargetProgress, progress_tree
+from tasks.indicators import TargetProgress, progress_nodes
 from tasks.models import Assignment, HistoryEntry, Obstacle
 from units.models import Unit, User
 
@@ -376,15 +376,7 @@ def _reminders_for_province(province: Unit, today: datetime.date) -> DecisionSum
 
 def _targets_to_remind(province: Unit, today: datetime.date, config: ReminderSettings):
     """Indicator targets behind expected-to-date within the reminder window of their due date."""
-    nodes: list[TargetProgress] = []
-
-    def walk(node: TargetProgress):
-        nodes.append(node)
-        for child in node.children:
-            walk(child)
-
-    for root in progress_tree(unit=province, today=today):
-        walk(root)
+    nodes = progress_nodes(unit=province, today=today)
     due_soon = [
         (node, reminder_stage((node.target.due_date - today).days, config))
         for node in nodes
@@ -501,15 +493,9 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
         .order_by()
     )
     progress: dict[int, list[TargetProgress]] = defaultdict(list)
-
-    def walk(node):
+    for node in progress_nodes(unit=province, today=today):
         progress[node.target.unit_id].append(node)
-        for child in node.children:
-            walk(child)
-
-    roots = progress_tree(unit=province, today=today)
-    for root in roots:
-        walk(root)
+    roots = progress.get(province.pk, [])
 
     mails: list[Mail] = []
     for user in heads:

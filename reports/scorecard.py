@@ -18,8 +18,6 @@ unit has nothing to measure:
   scores 1, one with no figure scores 0. A target whose expected share is still 0 (its period
   has not started) is skipped. None without a target. The actual value of a district or the
   province is the sum of the units under it (``tasks.indicators.progress_tree``).
-  Limitation: a target is found through the targets of the same indicator above it, up to the
-  province's, so an indicator the province itself has no target for is not counted.
 - ``timeliness`` (regular reporting): over the weeks (Monday to Sunday, Asia/Ho_Chi_Minh) from
   the later of 1 January of ``Y`` and the province's first history entry (the programme
   cannot ask for reports from before it used the application) up to ``today`` and within
@@ -58,7 +56,7 @@ from django.utils import timezone
 
 from projectsite import clock
 from tasks.deadlines import DeadlineStatus, deadline_conditions
-from tasks.indicators import TargetProgress, progress_tree
+from tasks.indicators import progress_nodes
 from tasks.models import HistoryEntry
 from units.models import Unit, User
 
@@ -240,10 +238,7 @@ def _units_with_deadline_counts(*, province: Unit, year: int, today: datetime.da
 def _attainments(*, province: Unit, year: int, today: datetime.date) -> dict[int, float]:
     """Mean capped attainment against the expected-to-date share, per unit with a counted target."""
     shares: dict[int, list[float]] = defaultdict(list)
-    stack: list[TargetProgress] = progress_tree(unit=province, today=today)
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
+    for node in progress_nodes(unit=province, today=today):
         target = node.target
         in_year = target.start_date.year <= year <= target.due_date.year
         if in_year and node.expected_share > 0:

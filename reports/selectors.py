@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
 from tasks.deadlines import UNTRACKED, DeadlineStatus, deadline_conditions, deadline_counts
-from tasks.indicators import Forecast, TargetProgress, daily_totals, expected_fraction, forecast, leaves, progress_tree
+from tasks.indicators import (
+    Forecast,
+    TargetProgress,
+    daily_totals,
+    expected_fraction,
+    forecast,
+    leaves,
+    progress_nodes,
+    progress_tree,
+)
 from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Task
 from tasks.selectors import status_counts
 from units.models import Unit, User
@@ -221,10 +230,9 @@ def lagging_units(
     units = units.prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))
 
     behind: dict[int, list[TargetProgress]] = {}
-    for node in progress_tree(unit=province, today=today):
-        for item in _walk(node):
-            if item.behind and (document is None or item.target.source_document_id == document.pk):
-                behind.setdefault(item.target.unit_id, []).append(item)
+    for item in progress_nodes(unit=province, today=today):
+        if item.behind and (document is None or item.target.source_document_id == document.pk):
+            behind.setdefault(item.target.unit_id, []).append(item)
     rows = [
         LaggingUnit(
             unit=unit,
@@ -240,12 +248,6 @@ def lagging_units(
         if unit.overdue or unit.pk in behind
     ]
     return sorted(rows, key=LaggingUnit.sort_key)
-
-
-def _walk(node: TargetProgress):
-    yield node
-    for child in node.children:
-        yield from _walk(child)
 
 
 def document_tasks(*, document: Document, province: Unit, today: datetime.date) -> QuerySet[Task]:

@@ -76,11 +76,12 @@ def subtree_q(unit: Unit, *, prefix: str = "unit__") -> Q:
     return Q(**{prefix.removesuffix("__") or "pk": unit})
 
 
-def progress_tree(*, unit: Unit, today: datetime.date) -> list[TargetProgress]:
-    """Progress of ``unit``'s own targets, each with the progress of the units under it.
+def progress_nodes(*, unit: Unit, today: datetime.date) -> list[TargetProgress]:
+    """Every target of ``unit`` and of the units under it, linked to the targets under it and rolled up.
 
-    One query whatever the size of the tree: the targets with their latest figure; roll-ups
-    are summed here.
+    A target whose unit's parent has no target of the same indicator is a root of its own (an
+    indicator given only to communes, or only to agencies, is still counted). One query
+    whatever the size of the tree: the targets with their latest figure; roll-ups are summed here.
     """
     rows = list(
         with_latest_figure(Target.objects.filter(subtree_q(unit)))
@@ -102,7 +103,12 @@ def progress_tree(*, unit: Unit, today: datetime.date) -> list[TargetProgress]:
             parent.children.append(nodes[(t.indicator_id, t.unit_id)])
     for node in nodes.values():
         _roll_up(node)
-    return [node for (indicator_id, unit_id), node in nodes.items() if unit_id == unit.pk]
+    return list(nodes.values())
+
+
+def progress_tree(*, unit: Unit, today: datetime.date) -> list[TargetProgress]:
+    """Progress of ``unit``'s own targets, each with the progress of the units under it (one query)."""
+    return [node for node in progress_nodes(unit=unit, today=today) if node.target.unit_id == unit.pk]
 
 
 def _roll_up(node: TargetProgress) -> None:

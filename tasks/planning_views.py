@@ -44,7 +44,7 @@ def plan(request):
 @secretariat_required
 def document_edit(request, pk: int | None = None):
     document = get_object_or_404(Document, pk=pk) if pk else None
-    form = DocumentForm(request.POST or None, instance=document)
+    form = DocumentForm(request.POST if request.method == "POST" else None, instance=document)
     if request.method == "POST" and form.is_valid():
         document = form.save()
         messages.success(request, _("Document saved: %(number)s.") % {"number": document.number})
@@ -61,7 +61,7 @@ def document_edit(request, pk: int | None = None):
 def task_edit(request, document_pk: int, pk: int | None = None):
     document = get_object_or_404(Document, pk=document_pk)
     task = get_object_or_404(Task, pk=pk, document=document) if pk else None
-    form = TaskForm(request.POST or None, instance=task, document=document)
+    form = TaskForm(request.POST if request.method == "POST" else None, instance=task, document=document)
     if request.method == "POST" and form.is_valid():
         task = form.save()
         messages.success(request, _("Task saved."))
@@ -79,7 +79,11 @@ def task_assign(request, pk: int):
     """Give a task, in one step, to all districts, all communes, some districts' communes or agencies."""
     task = get_object_or_404(Task.objects.select_related("document"), pk=pk)
     province = _province(request)
-    form = AssignForm(request.POST or None, province=province, initial={"due_date": task.default_due_date})
+    form = AssignForm(
+        request.POST if request.method == "POST" else None,
+        province=province,
+        initial={"due_date": task.default_due_date},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             created = services.assignments_create(
@@ -120,7 +124,7 @@ def targets_edit(request, indicator_pk: int, code: str):
         "total": parent_target.value if parent_target else None,
         **{f"unit_{unit.pk}": current[unit.pk].value for unit in units if unit.pk in current},
     }
-    form = TargetsForm(request.POST or None, units=units, initial=initial)
+    form = TargetsForm(request.POST if request.method == "POST" else None, units=units, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400

@@ -28,7 +28,7 @@ class AccountForm(forms.ModelForm):
 @login_required
 def account(request):
     """The user's own settings: the weekly digest on or off (overdue reminders always come)."""
-    form = AccountForm(request.POST or None, instance=request.user)
+    form = AccountForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Saved."))

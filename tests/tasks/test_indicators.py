@@ -75,3 +75,14 @@ def test_a_unit_without_figures_has_no_attainment_and_is_behind(tree, targets):
 def test_it_takes_one_query_whatever_the_tree(tree, targets, django_assert_num_queries):
     with django_assert_num_queries(1):
         progress_tree(unit=tree.province, today=TODAY)
+
+
+def test_an_indicator_given_only_to_communes_is_still_counted(tree):
+    from tasks.indicators import progress_nodes
+
+    indicator = Indicator.objects.create(code="XA", name="Chỉ giao cho xã", unit_of_measure="hs")
+    Target.objects.create(indicator=indicator, unit=tree.commune, value=100, start_date=START, due_date=DUE)
+    IndicatorReport.objects.create(indicator=indicator, unit=tree.commune, as_of=TODAY, value=30)
+    (node,) = progress_nodes(unit=tree.province, today=TODAY)
+    assert (node.target.unit, node.actual, node.behind) == (tree.commune, 30, True)
+    assert progress_tree(unit=tree.province, today=TODAY) == []  # the province itself has no target
