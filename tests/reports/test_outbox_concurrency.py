@@ -5,11 +5,9 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.apps import apps
 from django.conf import settings
 from django.core import mail
@@ -20,6 +18,7 @@ from projectsite.celery_app import app
 from reports.models import Notification, ReminderMark
 from tests.conftest import TODAY
 from tests.factories import Tree, bulk_assignments, bulk_communes, make_task
+from tests.worker import running_worker, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -105,19 +104,9 @@ def test_a_reminder_decided_by_the_beat_schedule_ends_up_sent_by_the_worker():
     tree.head_commune.save()
     bulk_assignments([tree.commune], make_task(title="Kích hoạt định danh"), due_date=TODAY)
     schedule = beat_schedules()
-    queue = f"test-{time.monotonic_ns()}"
-    saved = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
-            app.send_task(schedule.task, kwargs=json.loads(schedule.kwargs or "{}"))  # what beat does at 07:00
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                if Notification.objects.filter(kind="reminder", status="sent").exists():
-                    break
-                time.sleep(0.2)
-    finally:
-        app.conf.task_default_queue = saved
+    with running_worker():
+        app.send_task(schedule.task, kwargs=json.loads(schedule.kwargs or "{}"))  # what beat does at 07:00
+        wait_until(lambda: Notification.objects.filter(kind="reminder", status="sent").exists())
     sent = Notification.objects.get(kind="reminder")
     assert sent.status == "sent" and sent.recipient == "head@example.org"
     assert [m.to for m in mail.outbox] == [["head@example.org"]]
