@@ -65,7 +65,7 @@ def test_send_reminders_dry_run_writes_nothing(tree):
     tree.head_commune.save()
     out = StringIO()
     call_command("send_reminders", "--today", "20/06/2023", "--dry-run", stdout=out)
-    assert "không ghi" in out.getvalue().lower() or "dry" in out.getvalue().lower()
+    assert "Chạy thử: không ghi dữ liệu và không gửi thư nào." in out.getvalue()
     assert not Notification.objects.exists()
     call_command("send_reminders", "--today", "20/06/2023", stdout=StringIO())
     assert Notification.objects.filter(kind="reminder").count() == 1

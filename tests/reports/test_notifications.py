@@ -167,7 +167,9 @@ def test_a_units_digest_lists_overdue_and_due_soon(units):
     make_assignment(units.commune, make_task(title="Sắp tới"), due_date=days(10))
     notifications.digests_decide(today=TODAY)
     text = Notification.objects.get(kind="digest_unit", user=units.head_commune).body_text
-    assert ("Đang trễ" in text and "Sắp tới" in text and "30/06/2023" in text) or "Đang trễ" in text
+    overdue, due_soon = text.split("ĐẾN HẠN TRONG 14 NGÀY TỚI")
+    assert "QUÁ HẠN CHƯA HOÀN THÀNH" in overdue and "Đang trễ" in overdue and "hạn 17/06/2023" in overdue
+    assert "Sắp tới" in due_soon and "hạn 30/06/2023" in due_soon
 
 
 def test_heads_who_switched_the_digest_off_get_none_and_each_role_gets_its_own(units):
