@@ -143,6 +143,8 @@ def filesystem_broker_options(folder: Path) -> dict:
         "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),  # kombu's default is ./control
         "store_processed": False,
+        # kombu polls the folder once a second by default: one mail a second is too slow for a demo.
+        "polling_interval": 0.1,
     }
 
 
