@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from units.models import Unit
 from units.selectors import unit_search
 
-from .models import ScorecardSnapshot, ScoreEntry, ScoreWeights
+from .models import Notification, ReminderSettings, ScorecardSnapshot, ScoreEntry, ScoreWeights
 
 
 @admin.register(ScoreWeights)
@@ -73,6 +73,32 @@ class ScoreEntryAdmin(admin.ModelAdmin):
         if not search_term.strip():
             return queryset, False
         return queryset.filter(unit__in=unit_search(Unit.objects.all(), search_term)), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = ["province", "offsets", "overdue_repeat_days", "escalation_days", "updated_at"]
+    autocomplete_fields = ["province"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, read-only: the mail log page is where failed mails are sent again."""
+
+    list_display = ["created_at", "kind", "recipient", "unit", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["unit"]
+    search_fields = ["recipient", "subject", "dedupe_key"]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False

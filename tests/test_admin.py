@@ -23,7 +23,9 @@ def secretariat(tree):
 
 
 @pytest.mark.parametrize(
-    "model", [m for m in admin.site._registry if m._meta.app_label in ("units", "tasks")], ids=lambda m: m.__name__
+    "model",
+    [m for m in admin.site._registry if m._meta.app_label in ("units", "tasks", "reports")],
+    ids=lambda m: m.__name__,
 )
 def test_every_model_has_a_vietnamese_list_page(client, secretariat, tree, model):
     make_assignment(tree.commune, due_date=datetime.date(2023, 6, 30))

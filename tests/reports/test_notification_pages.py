@@ -83,3 +83,19 @@ def test_a_head_switches_the_digest_off_on_the_account_page(client, tree):
     assert client.post(reverse("account"), {}).status_code == 302  # the box unticked
     tree.head_commune.refresh_from_db()
     assert not tree.head_commune.wants_digest
+
+
+def test_the_secretariat_edits_the_reminder_offsets_in_the_admin_and_bad_ones_are_refused(client, tree):
+    from reports.models import ReminderSettings
+    from units.services import secretariat_group_ensure
+
+    tree.secretariat.is_staff = True
+    tree.secretariat.save()
+    secretariat_group_ensure(users=[tree.secretariat])
+    client.force_login(tree.secretariat)
+    url = reverse("admin:reports_remindersettings_add")
+    data = {"province": tree.province.pk, "overdue_repeat_days": 2, "escalation_days": 5}
+    refused = client.post(url, {**data, "offsets": '["bảy"]'})
+    assert refused.status_code == 200 and not ReminderSettings.objects.exists()
+    assert client.post(url, {**data, "offsets": "[1, 5, 5, 10]"}).status_code == 302
+    assert ReminderSettings.objects.get().offsets == [10, 5, 1]
