@@ -240,11 +240,10 @@ def _error_messages(form_errors) -> list[str]:
     return [message for field_errors in form_errors.values() for message in field_errors]
 
 
-@require_POST
-@secretariat_required
-def queue_confirm(request, pk: int):
+def _assignment_decision(request, pk: int, *, form_class, work_status: str, done: str):
+    """Confirm or send back a reported completion: one path, the unit's own service."""
     assignment = get_object_or_404(scoped(Assignment.objects.select_related("unit"), request.user), pk=pk)
-    form = ConfirmForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         return _refused(request, _error_messages(form.errors))
     try:
@@ -252,39 +251,40 @@ def queue_confirm(request, pk: int):
             assignment=assignment,
             user=request.user,
             version=form.cleaned_data["version"],
-            work_status=Assignment.WorkStatus.CONFIRMED,
-            progress=100,
+            work_status=work_status,
+            progress=100 if work_status == Assignment.WorkStatus.CONFIRMED else assignment.progress,
+            note=form.cleaned_data.get("reason", ""),
         )
     except task_services.AssignmentConflict:
         return _refused(request, [_("The assignment changed in the meantime; look at it again.")])
     except ValidationError as error:
         return _refused(request, error.messages)
-    messages.success(request, _("Completion confirmed: %(unit)s.") % {"unit": assignment.unit})
+    messages.success(request, done % {"unit": assignment.unit})
     return redirect("reports:work_queue")
+
+
+@require_POST
+@secretariat_required
+def queue_confirm(request, pk: int):
+    return _assignment_decision(
+        request,
+        pk,
+        form_class=ConfirmForm,
+        work_status=Assignment.WorkStatus.CONFIRMED,
+        done=_("Completion confirmed: %(unit)s."),
+    )
 
 
 @require_POST
 @secretariat_required
 def queue_send_back(request, pk: int):
-    assignment = get_object_or_404(scoped(Assignment.objects.select_related("unit"), request.user), pk=pk)
-    form = SendBackForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, _error_messages(form.errors))
-    try:
-        task_services.assignment_report(
-            assignment=assignment,
-            user=request.user,
-            version=form.cleaned_data["version"],
-            work_status=Assignment.WorkStatus.RETURNED,
-            progress=assignment.progress,
-            note=form.cleaned_data["reason"],
-        )
-    except task_services.AssignmentConflict:
-        return _refused(request, [_("The assignment changed in the meantime; look at it again.")])
-    except ValidationError as error:
-        return _refused(request, error.messages)
-    messages.success(request, _("Sent back to %(unit)s.") % {"unit": assignment.unit})
-    return redirect("reports:work_queue")
+    return _assignment_decision(
+        request,
+        pk,
+        form_class=SendBackForm,
+        work_status=Assignment.WorkStatus.RETURNED,
+        done=_("Sent back to %(unit)s."),
+    )
 
 
 @require_POST

@@ -264,3 +264,10 @@ def test_the_unit_page_shows_its_obstacles_and_latest_changes(client, world):
     page = client.get(reverse("tasks:unit", args=[world.commune.code])).content.decode()
     assert "Thiếu máy quét" in page
     assert "Chưa triển khai → Đang thực hiện" in page
+
+
+def test_the_unit_page_title_is_the_units_name(client, world):
+    client.force_login(world.head_district)
+    page = client.get(reverse("tasks:my_unit")).content.decode()
+    assert "<title>Huyện Diễn Châu · Đề án 06</title>" in page
+    assert page.count('id="unit-history"') == 1
