@@ -1,10 +1,11 @@
 """The test suite. Runs on SQLite unless DATABASE_URL is set (CI sets it for PostgreSQL)."""
 
+import os
 import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, filesystem_broker_options
+from .base import DATABASES, REDIS_URL, filesystem_broker_options
 
 DEBUG = False
 SECRET_KEY = "test-key-not-secret"
@@ -14,4 +15,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if not REDIS_URL:
     # The embedded default, the file-system broker, in a folder of this test run's own.
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(Path(tempfile.mkdtemp(prefix="de-an-06-broker-")))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not Django's in-memory default: tests that run a real worker or a live server in
+    # another thread need SQLite's normal locking (WAL, busy timeout) rather than the shared-cache
+    # table locks of an in-memory database, which fail at once under concurrent access.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"de-an-06-test-{os.getpid()}.sqlite3")}
+
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
