@@ -9,7 +9,7 @@ from projectsite import clock
 from units.models import Unit
 
 from . import workflow
-from .models import Assignment, Document, Obstacle, Task
+from .models import Assignment, Document, ImportRecord, Indicator, Obstacle, Task
 from .uploads import MAX_EVIDENCE_BYTES, check_evidence_file
 
 MAX_FILES_PER_REPORT = 5
@@ -269,3 +269,25 @@ class TargetsForm(BaseForm):
             for unit in self.units
             if self.cleaned_data.get(f"unit_{unit.pk}") is not None
         }
+
+
+class ImportForm(BaseForm):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"), choices=ImportRecord.Kind.choices, widget=forms.RadioSelect
+    )
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.all(), required=False)
+    file = forms.FileField(
+        label=_("File"), help_text=_(".xlsx or .csv, at most 10 MB and 20.000 rows. Formulas are not calculated.")
+    )
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, label) for k, label in ImportRecord.Kind.choices if k in kinds]
+        self.fields["kind"].initial = kinds[0]
+        self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == ImportRecord.Kind.FIGURES and not data.get("indicator"):
+            self.add_error("indicator", _("Choose the indicator the figures are for."))
+        return data

@@ -304,6 +304,9 @@ class HistoryEntry(models.Model):
         IndicatorReport, models.PROTECT, null=True, blank=True, related_name="history", verbose_name=_("figure")
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    import_record = models.ForeignKey(
+        "ImportRecord", models.PROTECT, null=True, blank=True, related_name="history", verbose_name=_("import")
+    )
     # {"field": [old, new], ...} with dates as ISO strings.
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -456,3 +459,47 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment} → {self.proposed_due_date:%d/%m/%Y}"
+
+
+def import_path(instance: "ImportRecord", filename: str) -> str:
+    now = timezone.now()
+    return f"imports/{now:%Y/%m}/{uuid.uuid4().hex}.{instance.file_format}"
+
+
+class ImportRecord(models.Model):
+    """An uploaded spreadsheet: previewed, then applied all at once (or never)."""
+
+    class Kind(models.TextChoices):
+        FIGURES = "figures", _("Indicator figures")
+        ASSIGNMENTS = "assignments", _("Assignments")
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        APPLIED = "applied", _("Applied")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    province = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name=_("province"))
+    indicator = models.ForeignKey(
+        Indicator, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("indicator")
+    )
+    # Kept outside the static folders until applied; the preview and the apply read this copy,
+    # never what the browser sends a second time.
+    file = models.FileField(_("file"), upload_to=import_path, max_length=200)
+    file_format = models.CharField(max_length=4, editable=False)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.uploaded_at:%d/%m/%Y %H:%M})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import planning_views, views
+from . import import_views, planning_views, views
 
 app_name = "tasks"
 urlpatterns = [
@@ -12,6 +12,10 @@ urlpatterns = [
     path("chi-tieu/<int:pk>/", views.target_detail, name="target"),
     path("vuong-mac/", views.obstacle_list, name="obstacles"),
     path("vuong-mac/<int:pk>/", views.obstacle_detail, name="obstacle"),
+    path("nhap-lieu/", import_views.import_start, name="import_start"),
+    path("nhap-lieu/<int:pk>/", import_views.import_preview, name="import_preview"),
+    path("nhap-lieu/<int:pk>/ap-dung/", import_views.import_apply, name="import_apply"),
+    path("nhap-lieu/mau/<str:kind>/", import_views.import_template, name="import_template"),
     path("ke-hoach/", planning_views.plan, name="plan"),
     path("ke-hoach/van-ban/moi/", planning_views.document_edit, name="document_new"),
     path("ke-hoach/van-ban/<int:pk>/", planning_views.document_edit, name="document_edit"),

@@ -12,4 +12,7 @@ def navigation(request):
         "nav_sees_province": user.sees_whole_province or user.is_superuser,
         "nav_unit_member": user.is_unit_member,
         "nav_is_secretariat": user.is_secretariat or user.is_superuser,
+        "nav_imports": user.is_secretariat
+        or user.is_superuser
+        or (user.role == user.Role.UNIT_HEAD and user.unit is not None and user.unit.level == user.unit.Level.DISTRICT),
     }

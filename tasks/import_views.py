@@ -1,0 +1,113 @@
+"""Spreadsheet imports: upload, preview (every row's fate and every error), apply all at once."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from units.selectors import user_province
+
+from . import imports
+from .forms import ImportForm
+from .models import ImportRecord
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN = 200  # rows of each kind shown in the preview; the counts are complete
+
+
+def _kinds(user) -> list[str]:
+    return [kind for kind in ImportRecord.Kind.values if imports.may_import(user, kind)]
+
+
+def _visible_imports(user):
+    records = ImportRecord.objects.select_related("uploaded_by", "indicator")
+    province = user_province(user)
+    if user.is_superuser or user.is_secretariat:
+        return records.filter(province=province)
+    return records.filter(uploaded_by=user)
+
+
+@login_required
+def import_start(request):
+    kinds = _kinds(request.user)
+    if not kinds:
+        raise PermissionDenied
+    form = ImportForm(kinds=kinds)
+    status = 200
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES, kinds=kinds)
+        if form.is_valid():
+            try:
+                record = imports.import_upload(
+                    uploaded=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    user=request.user,
+                    province=user_province(request.user),
+                    indicator=form.cleaned_data["indicator"],
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                return redirect("tasks:import_preview", pk=record.pk)
+        status = 400
+    return render(
+        request,
+        "tasks/import_start.html",
+        {"form": form, "records": _visible_imports(request.user)[:20]},
+        status=status,
+    )
+
+
+@login_required
+def import_preview(request, pk: int):
+    return _preview_response(request, get_object_or_404(_visible_imports(request.user), pk=pk))
+
+
+def _preview_response(request, record: ImportRecord, *, status: int = 200):
+    preview = imports.import_preview(record, user=request.user)
+    return render(
+        request,
+        "tasks/import_preview.html",
+        {
+            "record": record,
+            "preview": preview,
+            "counts": preview.counts(),
+            "shown": SHOWN,
+            "create": preview.create[:SHOWN],
+            "update": preview.update[:SHOWN],
+            "can_apply": record.status == ImportRecord.Status.PREVIEWED and not preview.errors,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def import_apply(request, pk: int):
+    record = get_object_or_404(_visible_imports(request.user), pk=pk)
+    try:
+        preview = imports.import_apply(record=record, user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return _preview_response(request, record, status=400)
+    counts = preview.counts()
+    messages.success(
+        request,
+        _("Applied: %(create)s new, %(update)s changed, %(unchanged)s unchanged.") % counts,
+    )
+    return redirect("tasks:import_preview", pk=record.pk)
+
+
+@login_required
+def import_template(request, kind: str):
+    if kind not in ImportRecord.Kind.values:
+        raise Http404
+    if not imports.may_import(request.user, kind):
+        raise PermissionDenied
+    response = HttpResponse(imports.template_workbook(kind), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.xlsx"'
+    return response
