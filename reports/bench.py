@@ -1,0 +1,157 @@
+"""The benchmark: server time and queries of the main pages through the full middleware stack, and
+the jobs, on whatever data the database holds (``generate_load`` makes it).
+
+Every request goes through Django's test client (all middleware, sessions, templates); times are
+wall-clock on this machine. Jobs run inside a transaction that is rolled back, so the benchmark
+can be repeated and leaves the data as it found it.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from projectsite import clock
+from tasks.deadlines import DeadlineStatus, deadline_conditions
+from tasks.models import Assignment, Task
+from units.models import Unit, User
+
+from . import notifications
+
+
+@dataclass
+class Measure:
+    p50_ms: float
+    p95_ms: float
+    queries: int
+    runs: int
+    note: str = ""
+
+
+class Rollback(Exception):
+    pass
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure_page(client: Client, url: str, runs: int) -> Measure:
+    client.get(url)  # warm caches and the session
+    times, queries = [], 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        queries = len(captured.captured_queries)
+    return Measure(round(statistics.median(times), 1), round(_percentile(times, 0.95), 1), queries, runs)
+
+
+def measure_once(action: Callable[[], object], runs: int = 3) -> tuple[Measure, object]:
+    times, result, queries = [], None, 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            try:
+                with transaction.atomic():
+                    result = action()
+                    raise Rollback
+            except Rollback:
+                pass
+            times.append((time.perf_counter() - started) * 1000)
+        queries = len(captured.captured_queries)
+    return Measure(round(statistics.median(times), 1), round(max(times), 1), queries, runs), result
+
+
+def dashboard_floor_ms(province: Unit, runs: int) -> float:
+    """The dashboard's status counts as one raw SQL statement: the least any page could do."""
+    today = clock.today()
+    sql, params = (
+        Assignment.objects.filter(unit__province=province)
+        .values("unit__province")
+        .annotate(**{str(s): Count("pk", filter=q) for s, q in deadline_conditions(today).items()})
+        .query.sql_with_params()
+    )
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times[1:]), 2)
+
+
+def run(*, runs: int = 20, progress: Callable[[str], None] = print) -> dict[str, dict]:
+    province = Unit.objects.filter(level=Unit.Level.PROVINCE, users__role=User.Role.LEADER).order_by("code").first()
+    if province is None:
+        province = Unit.objects.filter(level=Unit.Level.PROVINCE).order_by("code").first()
+    secretariat = User.objects.filter(role=User.Role.SECRETARIAT, unit__province=province, is_active=True).first()
+    district = (
+        Unit.objects.filter(province=province, level=Unit.Level.DISTRICT)
+        .annotate(n=Count("children"))
+        .order_by("-n")
+        .first()
+    )
+    district_head = User.objects.filter(unit=district, role=User.Role.UNIT_HEAD).first()
+    commune_head = (
+        User.objects.filter(unit__province=province, unit__level=Unit.Level.COMMUNE, role=User.Role.UNIT_HEAD)
+        .order_by("unit__code")
+        .first()
+    )
+    big_task = (
+        Task.objects.filter(assignments__unit__province=province)
+        .annotate(n=Count("assignments"))
+        .order_by("-n")
+        .first()
+    )
+    year = clock.today().year
+    pages = [
+        ("dashboard", secretariat, reverse("reports:overview")),
+        ("lagging", secretariat, reverse("reports:lagging")),
+        ("scorecard", secretariat, f"{reverse('reports:scorecard')}?year={year}"),
+        ("district_unit_page", district_head, reverse("tasks:my_unit")),
+        ("commune_my_unit", commune_head, reverse("tasks:my_unit")),
+        ("task_assignments", secretariat, f"{reverse('reports:assignments')}?task={big_task.pk}"),
+        ("scorecard_excel", secretariat, f"{reverse('reports:scorecard_excel')}?year={year}"),
+    ]
+    results: dict[str, Measure] = {}
+    for name, user, url in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        results[name] = measure_page(client, url, runs)
+        progress(f"  {name}: p50 {results[name].p50_ms} ms")
+    reminders, summary = measure_once(lambda: notifications.reminders_decide(today=clock.today()))
+    reminders.note = f"{summary.mails} mails, {summary.escalations} escalations"
+    results["reminder_run"] = reminders
+    digests, summary = measure_once(lambda: notifications.digests_decide(today=clock.today()), runs=1)
+    per_second = summary.mails / (digests.p50_ms / 1000) if digests.p50_ms else 0
+    digests.note = f"{summary.mails} digests, {per_second:.0f} per second"
+    results["digest_run"] = digests
+    floor = dashboard_floor_ms(province, runs)
+    results["dashboard_sql_floor"] = Measure(floor, floor, 1, runs)
+    results["dashboard"].note = f"{results['dashboard'].p50_ms / floor:.1f}x the SQL floor" if floor else ""
+    progress(f"  jobs: reminders {reminders.p50_ms} ms, digests {digests.p50_ms} ms; floor {floor} ms")
+    return {name: asdict(measure) for name, measure in results.items()}
+
+
+def data_sizes() -> dict[str, int]:
+    from tasks.models import HistoryEntry, IndicatorReport
+
+    return {
+        "units": Unit.objects.count(),
+        "assignments": Assignment.objects.count(),
+        "figures": IndicatorReport.objects.count(),
+        "history": HistoryEntry.objects.count(),
+        "overdue": Assignment.objects.filter(deadline_conditions(clock.today())[DeadlineStatus.OVERDUE]).count(),
+    }

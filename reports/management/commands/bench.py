@@ -1,0 +1,35 @@
+"""python manage.py bench [--json FILE] [--runs N]: pages and jobs timed on the data in the database."""
+
+import json
+import platform
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+from projectsite import clock
+from reports import bench
+
+
+class Command(BaseCommand):
+    help = "Time the main pages (p50, p95, queries) and the jobs on the data in the database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", dest="json_file", help="Also write the results to this JSON file.")
+        parser.add_argument("--runs", type=int, default=20, help="Requests per page (default 20).")
+
+    def handle(self, *args, json_file=None, runs=20, **options):
+        sizes = bench.data_sizes()
+        self.stdout.write(
+            f"{connection.vendor}, {platform.processor() or platform.machine()}, today={clock.today():%d/%m/%Y}, "
+            + ", ".join(f"{k}={v}" for k, v in sizes.items())
+        )
+        results = bench.run(runs=runs, progress=self.stdout.write)
+        self.stdout.write(f"\n{'name':22} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8}  note")
+        for name, row in results.items():
+            self.stdout.write(f"{name:22} {row['p50_ms']:>9} {row['p95_ms']:>9} {row['queries']:>8}  {row['note']}")
+        if json_file:
+            with open(json_file, "w", encoding="utf-8") as handle:
+                json.dump(
+                    {**results, "_data": sizes, "_database": connection.vendor}, handle, indent=2, ensure_ascii=False
+                )
+            self.stdout.write(f"\n{json_file}")

@@ -1,0 +1,29 @@
+"""Generate measuring data: python manage.py generate_load --scale province|national [--seed N]."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from projectsite.text import number
+from tasks.loadgen import LoadError, generate
+
+
+class Command(BaseCommand):
+    help = "Generate a province's or the whole country's measuring data (on a database of its own)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=["province", "national"], default="province")
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, scale, seed, **options):
+        try:
+            summary = generate(scale=scale, seed=seed, progress=self.stdout.write)
+        except LoadError as error:
+            raise CommandError(
+                f"Dữ liệu đo đã có trong cơ sở dữ liệu này ({error}); hãy dùng một cơ sở dữ liệu riêng."
+            ) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Xong sau {number(summary.seconds, decimals=1)} giây: {number(summary.units)} đơn vị mới, "
+                f"{number(summary.tasks)} nhiệm vụ, {number(summary.assignments)} giao nhiệm vụ, "
+                f"{number(summary.figures)} số liệu, {number(summary.history)} mục lịch sử."
+            )
+        )

@@ -1,0 +1,43 @@
+"""generate_load makes the province's measuring data; bench times pages and jobs on it."""
+
+import datetime
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tasks.models import Assignment, HistoryEntry, IndicatorReport, Task
+from units.models import Unit
+
+
+@pytest.mark.django_db
+def test_generate_load_makes_a_province_and_bench_measures_it(tmp_path, settings):
+    settings.APP_TODAY = datetime.date(2023, 6, 20)
+    out = StringIO()
+    call_command("generate_load", "--scale", "province", "--seed", "7", stdout=out)
+    assert Unit.objects.count() == 514
+    assert Task.objects.count() == 120
+    assert 14_000 <= Assignment.objects.count() <= 16_000
+    assert IndicatorReport.objects.count() == 460 * 365
+    assert 45_000 <= HistoryEntry.objects.count() <= 60_000
+    assert "Xong sau" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("generate_load", "--scale", "province", stdout=StringIO())
+
+    target = tmp_path / "bench.json"
+    call_command("bench", "--runs", "2", "--json", str(target), stdout=StringIO())
+    results = json.loads(target.read_text(encoding="utf-8"))
+    pages = [
+        "dashboard",
+        "lagging",
+        "scorecard",
+        "district_unit_page",
+        "commune_my_unit",
+        "task_assignments",
+        "scorecard_excel",
+    ]
+    for name in [*pages, "reminder_run", "digest_run", "dashboard_sql_floor"]:
+        assert results[name]["p50_ms"] > 0 and results[name]["queries"] >= 1, name
+    assert all(results[name]["queries"] <= 20 for name in pages)
+    assert results["_data"]["assignments"] == Assignment.objects.count()
