@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from units.models import Unit
@@ -134,25 +135,58 @@ def daily_totals(
 ) -> list[tuple[datetime.date, int]]:
     """The sum over ``unit_ids`` of each unit's latest cumulative figure, for every day from start to end.
 
-    One query; a unit's figure carries forward until its next report.
+    A unit's figure carries forward until its next report. The database does the work: each
+    unit's figure on ``start``, then each later day's change of the total (a figure minus the
+    same unit's previous one); here only the days are added up. Three queries that read the
+    figures of the period only, not the whole history.
     """
-    rows = (
-        IndicatorReport.objects.filter(indicator_id=indicator_id, unit_id__in=unit_ids, as_of__lte=end)
-        .order_by("as_of")
-        .values_list("as_of", "unit_id", "value")
-    )
-    latest: dict[int, int] = {}
-    total, series, day = 0, [], start
-    for as_of, unit_id, value in rows.iterator(chunk_size=5000):
-        while as_of > day and day <= end:
-            series.append((day, total))
-            day += datetime.timedelta(days=1)
-        total += value - latest.get(unit_id, 0)
-        latest[unit_id] = value
+    if not unit_ids:
+        return [(start + datetime.timedelta(days=n), 0) for n in range((end - start).days + 1)]
+    table, units_table = IndicatorReport._meta.db_table, Unit._meta.db_table
+    units = ", ".join(["%s"] * len(unit_ids))
+    period = f"r.indicator_id = %s AND r.unit_id IN ({units}) AND r.as_of > %s AND r.as_of <= %s"
+    period_params = [indicator_id, *unit_ids, start, end]
+    # Each unit's figure on ``start``: one index probe per unit (indicator, unit, as_of DESC).
+    before_sql = f"""
+        SELECT u.id, (SELECT r.value FROM {table} r WHERE r.indicator_id = %s AND r.unit_id = u.id
+                      AND r.as_of <= %s ORDER BY r.as_of DESC LIMIT 1)
+        FROM {units_table} u WHERE u.id IN ({units})
+    """
+    # Within the period: the change of each figure against the unit's previous one, summed per day …
+    changes_sql = f"""
+        SELECT w.as_of, SUM(w.value - w.previous) FROM (
+            SELECT r.as_of, r.value, LAG(r.value) OVER (PARTITION BY r.unit_id ORDER BY r.as_of) AS previous
+            FROM {table} r WHERE {period}
+        ) w WHERE w.previous IS NOT NULL GROUP BY w.as_of
+    """
+    # … and each unit's first figure of the period, whose change is against its figure on ``start``.
+    firsts_sql = f"""
+        SELECT w.unit_id, w.as_of, w.value FROM (
+            SELECT r.unit_id, r.as_of, r.value, ROW_NUMBER() OVER (PARTITION BY r.unit_id ORDER BY r.as_of) AS n
+            FROM {table} r WHERE {period}
+        ) w WHERE w.n = 1
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(before_sql, [indicator_id, start, *unit_ids])
+        before = {unit_id: int(value or 0) for unit_id, value in cursor.fetchall()}
+        cursor.execute(changes_sql, period_params)
+        changes = {_as_date(day): int(change) for day, change in cursor.fetchall()}
+        cursor.execute(firsts_sql, period_params)
+        for unit_id, day, value in cursor.fetchall():
+            day = _as_date(day)
+            changes[day] = changes.get(day, 0) + int(value) - before.get(unit_id, 0)
+    total = sum(before.values())
+    series, day = [], start
     while day <= end:
+        total += changes.get(day, 0)
         series.append((day, total))
         day += datetime.timedelta(days=1)
     return series
+
+
+def _as_date(value) -> datetime.date:
+    """SQLite returns dates of raw queries as text."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
 @dataclass(frozen=True)
