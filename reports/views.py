@@ -18,7 +18,7 @@ from tasks.models import Assignment, Document, ExtensionRequest, Obstacle
 from tasks.selectors import STATUS_ORDER, assignments_with_status, unit_assignments
 from units.models import Unit
 from units.permissions import province_viewer_required, secretariat_required
-from units.selectors import scoped, user_province, visible_units
+from units.selectors import scoped, user_province_or_404, visible_units
 from units.text import search_key
 
 from . import notifications, scorecard, selectors
@@ -29,17 +29,10 @@ from .forms import ConfirmForm, ExtensionDecisionForm, ObstacleDecisionForm, Sen
 from .models import Notification, ScorecardSnapshot
 
 
-def _province(request) -> Unit:
-    province = user_province(request.user)
-    if province is None:
-        raise Http404
-    return province
-
-
 @province_viewer_required
 def overview(request):
     """The province dashboard: every number links to the list behind it."""
-    province = _province(request)
+    province = user_province_or_404(request.user)
     today = clock.today()
     by_level = selectors.status_counts_by_level(province=province, today=today)
     # The province's counts are the sum of its levels: one aggregation fewer.
@@ -113,7 +106,7 @@ ASSIGNMENTS_PER_PAGE = 50
 @province_viewer_required
 def assignment_list(request):
     """The assignments behind a dashboard number: filterable, sortable, paginated."""
-    province = _province(request)
+    province = user_province_or_404(request.user)
     today = clock.today()
     form = AssignmentFilter(request.GET or None, province=province)
     queryset = assignments_with_status(
@@ -163,13 +156,18 @@ class LaggingFilter(FilterForm):
         self.fields["district"].queryset = Unit.objects.filter(province=province, level=Unit.Level.DISTRICT)
 
 
+def _lagging_filters(request, province: Unit) -> tuple[LaggingFilter, dict]:
+    """The list's filters from the query string; an invalid one filters nothing (the page says why)."""
+    form = LaggingFilter(request.GET or None, province=province)
+    return form, (form.cleaned_data if form.is_bound and form.is_valid() else {})
+
+
 @province_viewer_required
 def lagging(request):
     """Units with overdue assignments or indicators behind expected-to-date, worst first."""
-    province = _province(request)
+    province = user_province_or_404(request.user)
     today = clock.today()
-    form = LaggingFilter(request.GET or None, province=province)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    form, filters = _lagging_filters(request, province)
     rows = selectors.lagging_units(province=province, today=today, **filters)
     page = Paginator(rows, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -185,7 +183,7 @@ def lagging(request):
 @province_viewer_required
 def document_detail(request, pk: int):
     """A document and its tasks, each with its assignments counted by deadline status."""
-    province = _province(request)
+    province = user_province_or_404(request.user)
     document = get_object_or_404(Document.objects.select_related("implements"), pk=pk)
     today = clock.today()
     tasks = selectors.document_tasks(document=document, province=province, today=today)
@@ -200,7 +198,7 @@ QUEUE_LIMIT = 100  # rows shown per section; the counts say how many there are
 
 
 def _queue_page(request, *, status: int = 200):
-    province = _province(request)
+    province = user_province_or_404(request.user)
     confirmations = selectors.confirmations_pending(province=province)
     extensions = selectors.extensions_pending(province=province)
     obstacles = selectors.obstacles_unresolved(province=province)
@@ -316,7 +314,7 @@ def queue_extension(request, pk: int):
 @secretariat_required
 def queue_obstacle(request, pk: int):
     obstacle = get_object_or_404(scoped(Obstacle.objects.select_related("unit"), request.user), pk=pk)
-    province = _province(request)
+    province = user_province_or_404(request.user)
     form = ObstacleDecisionForm(request.POST, agencies=selectors.agencies(province=province))
     if not form.is_valid():
         return _refused(request, _error_messages(form.errors))
@@ -353,7 +351,7 @@ def scorecard_page(request):
 
 
 def _scorecard_response(request, *, weights_form=None, snapshot_form=None, status=200):
-    province = _province(request)
+    province = user_province_or_404(request.user)
     year = _year(request)
     card = scorecard.scorecard(province=province, year=year, today=clock.today())
     can_manage = report_services.may_manage_scorecard(user=request.user, province=province)
@@ -377,7 +375,7 @@ def _scorecard_response(request, *, weights_form=None, snapshot_form=None, statu
 @require_POST
 @secretariat_required
 def scorecard_weights(request):
-    province = _province(request)
+    province = user_province_or_404(request.user)
     form = WeightsForm(request.POST)
     if form.is_valid():
         try:
@@ -393,7 +391,7 @@ def scorecard_weights(request):
 @require_POST
 @secretariat_required
 def scorecard_snapshot(request):
-    province = _province(request)
+    province = user_province_or_404(request.user)
     form = SnapshotForm(request.POST)
     if form.is_valid():
         try:
@@ -427,7 +425,7 @@ def _file_name(title: str, day) -> str:
 @province_viewer_required
 def overview_excel(request):
     """The dashboard tables in one sheet: districts (with communes), levels, documents."""
-    province = _province(request)
+    province = user_province_or_404(request.user)
     today = clock.today()
     statuses = [str(status) for status in STATUS_ORDER]
     rows = []
@@ -455,10 +453,9 @@ def overview_excel(request):
 
 @province_viewer_required
 def lagging_excel(request):
-    province = _province(request)
+    province = user_province_or_404(request.user)
     today = clock.today()
-    form = LaggingFilter(request.GET or None, province=province)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    _form, filters = _lagging_filters(request, province)
     rows = [
         [
             row.unit.name,
@@ -497,7 +494,7 @@ def lagging_excel(request):
 
 @province_viewer_required
 def scorecard_excel(request):
-    province = _province(request)
+    province = user_province_or_404(request.user)
     year = _year(request)
     card = scorecard.scorecard(province=province, year=year, today=clock.today())
     rows = [
@@ -593,7 +590,7 @@ class NotificationFilter(FilterForm):
 @province_viewer_required
 def notification_log(request):
     """Who got what, when, and whether it was delivered; failed mails can be sent again."""
-    province = _province(request)
+    province = user_province_or_404(request.user)
     form = NotificationFilter(request.GET or None)
     notifications = selectors.notifications_log(province=province)
     if form.is_bound and form.is_valid():
@@ -626,7 +623,7 @@ def notification_log(request):
 @require_POST
 @secretariat_required
 def notification_requeue(request, pk: int):
-    notification = get_object_or_404(selectors.notifications_log(province=_province(request)), pk=pk)
+    notification = get_object_or_404(selectors.notifications_log(province=user_province_or_404(request.user)), pk=pk)
     if notification.status != Notification.Status.FAILED:
         messages.error(request, _("Only a failed mail can be sent again."))
         return redirect("reports:notifications")

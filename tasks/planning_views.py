@@ -6,7 +6,6 @@ Leaders read these pages; only the secretariat changes anything (403 for everyon
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,19 +13,12 @@ from django.utils.translation import gettext as _
 from projectsite import clock
 from units.models import Unit
 from units.permissions import province_viewer_required, secretariat_required
-from units.selectors import user_province, visible_units
+from units.selectors import user_province_or_404, visible_units
 
 from . import services
 from .forms import AssignForm, DocumentForm, TargetsForm, TaskForm
 from .indicators import with_latest_figure
 from .models import Document, Indicator, Target, Task
-
-
-def _province(request) -> Unit:
-    province = user_province(request.user)
-    if province is None:
-        raise Http404
-    return province
 
 
 @province_viewer_required
@@ -37,7 +29,7 @@ def plan(request):
     return render(
         request,
         "tasks/plan.html",
-        {"documents": documents, "indicators": indicators, "province": _province(request)},
+        {"documents": documents, "indicators": indicators, "province": user_province_or_404(request.user)},
     )
 
 
@@ -78,7 +70,7 @@ def task_edit(request, document_pk: int, pk: int | None = None):
 def task_assign(request, pk: int):
     """Give a task, in one step, to all districts, all communes, some districts' communes or agencies."""
     task = get_object_or_404(Task.objects.select_related("document"), pk=pk)
-    province = _province(request)
+    province = user_province_or_404(request.user)
     form = AssignForm(
         request.POST if request.method == "POST" else None,
         province=province,
@@ -113,7 +105,7 @@ def targets_edit(request, indicator_pk: int, code: str):
     """The targets of the units under one unit (the province's districts and agencies, a district's communes)."""
     indicator = get_object_or_404(Indicator, pk=indicator_pk)
     parent = get_object_or_404(visible_units(request.user), code=code)
-    province = _province(request)
+    province = user_province_or_404(request.user)
     units = list(Unit.objects.filter(parent=parent, is_active=True).order_by("level", "code"))
     current = {t.unit_id: t for t in with_latest_figure(Target.objects.filter(indicator=indicator, unit__in=units))}
     parent_target = Target.objects.filter(indicator=indicator, unit=parent).first()

@@ -226,7 +226,7 @@ def extension_request(
     """A unit asks for a later due date. One pending request per assignment."""
     if not (user.is_unit_member and can_write_for_unit(user, assignment.unit)):
         raise PermissionDenied
-    if assignment.due_date is None or assignment.work_status not in (*workflow.UNIT_EDITABLE, S.REPORTED):
+    if not workflow.extendable(assignment):
         raise ValidationError(_("This assignment cannot be extended."), code="not_extendable")
     if proposed_due_date <= assignment.due_date:
         raise ValidationError(_("The proposed due date must be after the current one."), code="not_later")

@@ -159,7 +159,7 @@ def _assignment_page(request, assignment, *, form=None, extension_form=None, sta
 def _extension_form(request, assignment, data=None):
     if not (request.user.is_unit_member and can_write_for_unit(request.user, assignment.unit)):
         return None
-    if assignment.due_date is None or assignment.work_status not in (*workflow.UNIT_EDITABLE, "reported"):
+    if not workflow.extendable(assignment):
         return None
     if assignment.extension_requests.filter(status="pending").exists():
         return None

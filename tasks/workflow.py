@@ -34,6 +34,11 @@ SECRETARIAT_TRANSITIONS: dict[str, tuple[str, ...]] = {
 NEEDS_NOTE = (S.RETURNED, S.PAUSED, S.CANCELLED)
 
 
+def extendable(assignment: Assignment) -> bool:
+    """Whether an extension may be asked: a dated assignment still open or awaiting confirmation."""
+    return assignment.due_date is not None and assignment.work_status in (*UNIT_EDITABLE, S.REPORTED)
+
+
 def next_statuses(user: User, assignment: Assignment) -> list[str]:
     """The statuses ``user`` may set, the current one first when progress may be reported in it.
 

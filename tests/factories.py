@@ -3,7 +3,7 @@
 import datetime
 import itertools
 
-from tasks.models import Assignment, Document, Task
+from tasks.models import Assignment, Document, Indicator, Target, Task
 from units.models import Unit, User
 
 _seq = itertools.count(1)
@@ -131,3 +131,20 @@ def bulk_communes(district: Unit, n: int, *, prefix: str = "X") -> list[Unit]:
 
 def bulk_assignments(units: list[Unit], task: Task, **fields) -> list[Assignment]:
     return Assignment.objects.bulk_create([Assignment(task=task, unit=unit, **fields) for unit in units])
+
+
+def make_eid_targets(values: dict[Unit, int], **fields) -> Indicator:
+    """The e-ID activation indicator with a target for each unit over the first half of 2023."""
+    indicator, _created = Indicator.objects.get_or_create(
+        code="DDDT", defaults={"name": "Kích hoạt tài khoản định danh điện tử", "unit_of_measure": "tk"}
+    )
+    for unit, value in values.items():
+        Target.objects.create(
+            indicator=indicator,
+            unit=unit,
+            value=value,
+            start_date=datetime.date(2023, 1, 1),
+            due_date=datetime.date(2023, 6, 30),
+            **fields,
+        )
+    return indicator

@@ -12,6 +12,7 @@ unit's objects; a district reads its communes but does not write for them.
 """
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from .models import Unit, User
 from .text import search_key
@@ -62,6 +63,13 @@ def unit_search(queryset: QuerySet[Unit], text: str) -> QuerySet[Unit]:
     if not text:
         return queryset
     return queryset.filter(Q(search_key__contains=search_key(text)) | Q(code__iexact=text))
+
+
+def user_province_or_404(user: User) -> Unit:
+    province = user_province(user)
+    if province is None:
+        raise Http404
+    return province
 
 
 def user_province(user: User) -> Unit | None:

@@ -5,10 +5,10 @@ import datetime
 import openpyxl
 import pytest
 
-from tasks.models import Indicator, IndicatorReport, Target
+from tasks.models import IndicatorReport
 from tests.browser.conftest import log_in
 from tests.conftest import TODAY
-from tests.factories import Tree
+from tests.factories import Tree, make_eid_targets
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,24 +16,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def tree(fixed_today):
     tree = Tree()
-    indicator = Indicator.objects.create(
-        code="DDDT", name="Kích hoạt tài khoản định danh điện tử", unit_of_measure="tk"
+    indicator = make_eid_targets(
+        {
+            tree.province: 3000,
+            tree.district: 2000,
+            tree.commune: 1000,
+            tree.commune2: 1000,
+            tree.other_district: 1000,
+            tree.other_commune: 1000,
+        }
     )
-    for unit, value in [
-        (tree.province, 3000),
-        (tree.district, 2000),
-        (tree.commune, 1000),
-        (tree.commune2, 1000),
-        (tree.other_district, 1000),
-        (tree.other_commune, 1000),
-    ]:
-        Target.objects.create(
-            indicator=indicator,
-            unit=unit,
-            value=value,
-            start_date=datetime.date(2023, 1, 1),
-            due_date=datetime.date(2023, 6, 30),
-        )
     for unit in (tree.commune, tree.commune2, tree.other_commune):
         IndicatorReport.objects.create(
             indicator=indicator, unit=unit, as_of=TODAY - datetime.timedelta(days=7), value=500

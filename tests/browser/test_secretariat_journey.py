@@ -7,10 +7,10 @@ import openpyxl
 import pytest
 
 from tasks import services
-from tasks.models import Assignment, Indicator, IndicatorReport, Target
+from tasks.models import Assignment, IndicatorReport
 from tests.browser.conftest import log_in
 from tests.conftest import TODAY
-from tests.factories import Tree, make_assignment, make_document, make_task, make_user
+from tests.factories import Tree, make_assignment, make_document, make_eid_targets, make_task, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,24 +32,16 @@ def tree(fixed_today):
     make_assignment(
         tree.other_commune, make_task(document, title="Rà soát dữ liệu"), due_date=TODAY - datetime.timedelta(days=6)
     )
-    indicator = Indicator.objects.create(
-        code="DDDT", name="Kích hoạt tài khoản định danh điện tử", unit_of_measure="tk"
+    indicator = make_eid_targets(
+        {
+            tree.province: 3000,
+            tree.other_district: 1000,
+            tree.other_commune: 1000,
+            tree.district: 2000,
+            tree.commune: 1000,
+            tree.commune2: 1000,
+        }
     )
-    for unit, value in [
-        (tree.province, 3000),
-        (tree.other_district, 1000),
-        (tree.other_commune, 1000),
-        (tree.district, 2000),
-        (tree.commune, 1000),
-        (tree.commune2, 1000),
-    ]:
-        Target.objects.create(
-            indicator=indicator,
-            unit=unit,
-            value=value,
-            start_date=datetime.date(2023, 1, 1),
-            due_date=datetime.date(2023, 6, 30),
-        )
     for day in range(20):
         for unit in (tree.commune, tree.commune2, tree.other_commune):
             IndicatorReport.objects.create(

@@ -13,6 +13,7 @@ from tests.factories import (
     bulk_communes,
     make_assignment,
     make_document,
+    make_eid_targets,
     make_task,
 )
 
@@ -44,20 +45,17 @@ def data(tree):
         completed_on=TODAY - datetime.timedelta(days=1),
     )  # late
     make_assignment(tree.agency, make_task(make_document("78/KH-UBND")), due_date=TODAY + datetime.timedelta(days=3))
-    indicator = Indicator.objects.create(
-        code="DDDT", name="Kích hoạt tài khoản định danh điện tử", unit_of_measure="tk"
+    indicator = make_eid_targets(
+        {
+            tree.province: 2000,
+            tree.district: 1000,
+            tree.commune: 500,
+            tree.commune2: 500,
+            tree.other_district: 1000,
+            tree.other_commune: 1000,
+        },
+        source_document=tree.document,
     )
-    for unit, value in [
-        (tree.province, 2000),
-        (tree.district, 1000),
-        (tree.commune, 500),
-        (tree.commune2, 500),
-        (tree.other_district, 1000),
-        (tree.other_commune, 1000),
-    ]:
-        Target.objects.create(
-            indicator=indicator, unit=unit, value=value, start_date=START, due_date=DUE, source_document=tree.document
-        )
     for day in range(15):  # communes report daily for the last 15 days
         as_of = TODAY - datetime.timedelta(days=14 - day)
         for unit, base, pace in [(tree.commune, 200, 10), (tree.commune2, 450, 3), (tree.other_commune, 900, 5)]:
