@@ -18,15 +18,9 @@ from django.utils.translation import gettext as _
 from projectsite import clock
 from projectsite.text import number
 from tasks.demo import DEFAULT_TODAY, DemoBuilder, demo_accounts
-from tasks.loaders import read_documents
-from tasks.services import documents_load
-from units.loaders import DataFileError, read_admin_units, read_agencies
+from tasks.management.commands.seed_reference import reference_load, reference_read
 from units.models import Unit, User
-from units.services import accounts_ensure, secretariat_group_ensure, unit_tree_load
-
-ADMIN_FILE = "vn_admin_units_2023-04-10.csv"
-AGENCY_FILE = "nghe_an_provincial_units.csv"
-DOCUMENT_FILE = "nghe_an_documents.csv"
+from units.services import accounts_ensure, secretariat_group_ensure
 
 
 def parse_day(value: str) -> datetime.date:
@@ -61,30 +55,15 @@ class Command(BaseCommand):
             self.stdout.write(_("The database already has data; nothing loaded."))
             return
         today = parse_day(options["today"])
-        data_dir = Path(options["data_dir"])
-        province_code = options["province"]
-
-        self.stdout.write(_("Reading the reference files in %(dir)s …") % {"dir": data_dir})
-        try:
-            admin_rows = read_admin_units(data_dir / ADMIN_FILE, province_code)
-            agency_rows = read_agencies(data_dir / AGENCY_FILE, province_code)
-            document_rows = read_documents(data_dir / DOCUMENT_FILE)
-        except DataFileError as exc:
-            raise CommandError(_("Nothing was written. %(error)s") % {"error": exc}) from exc
-        root_row, other_rows = admin_rows[0], admin_rows[1:]
-        if not any(row.kind == Unit.Kind.STANDING_BODY for row in agency_rows):
-            raise CommandError(_("Nothing was written. %(file)s names no standing body.") % {"file": AGENCY_FILE})
+        reference = reference_read(
+            province_code=options["province"], data_dir=Path(options["data_dir"]), progress=self.stdout.write
+        )
 
         password = options["password"] or os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         with transaction.atomic():
-            self.stdout.write(_("Units of %(name)s …") % {"name": root_row.name})
-            units_created = unit_tree_load(rows=[root_row, *agency_rows, *other_rows])
-            province = Unit.objects.get(code=province_code)
-            standing_body_code = next(row.code for row in agency_rows if row.kind == Unit.Kind.STANDING_BODY)
-            secretariat_unit = Unit.objects.get(code=standing_body_code)
-
-            self.stdout.write(_("Documents …"))
-            documents_created = documents_load(rows=document_rows)
+            units_created, documents_created = reference_load(reference, progress=self.stdout.write)
+            province = Unit.objects.get(code=reference.province.code)
+            secretariat_unit = Unit.objects.get(code=reference.standing_body)
 
             self.stdout.write(_("Accounts …"))
             accounts = demo_accounts(province, secretariat_unit=secretariat_unit)
