@@ -22,7 +22,7 @@ from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.models import Assignment, Task
 from units.models import Unit, User
 
-from . import notifications
+from . import notifications, selectors
 
 
 @dataclass
@@ -74,14 +74,9 @@ def measure_once(action: Callable[[], object], runs: int = 3) -> tuple[Measure, 
 
 
 def dashboard_floor_ms(province: Unit, runs: int) -> float:
-    """The dashboard's status counts as one raw SQL statement: the least any page could do."""
-    today = clock.today()
-    sql, params = (
-        Assignment.objects.filter(unit__province=province)
-        .values("unit__province")
-        .annotate(**{str(s): Count("pk", filter=q) for s, q in deadline_conditions(today).items()})
-        .query.sql_with_params()
-    )
+    """The dashboard's aggregation (``selectors.status_breakdown_rows``) as one raw SQL statement,
+    without the ORM, the view or the template: the least the page could cost."""
+    sql, params = selectors.status_breakdown_rows(province=province, today=clock.today()).query.sql_with_params()
     times = []
     with connection.cursor() as cursor:
         for _ in range(runs + 1):
@@ -131,6 +126,16 @@ def run(*, runs: int = 20, progress: Callable[[str], None] = print) -> dict[str,
         client.force_login(user)
         results[name] = measure_page(client, url, runs)
         progress(f"  {name}: p50 {results[name].p50_ms} ms")
+
+    def decide_everywhere():
+        return [notifications.reminders_plan(root, clock.today()) for root in notifications.provinces(None)]
+
+    decision, decided = measure_once(decide_everywhere)
+    decision.note = (
+        f"{sum(len(d.plans) for d in decided)} units reminded, "
+        f"{sum(len(d.escalations) for d in decided)} escalated to, {len(decided)} provinces"
+    )
+    results["reminder_decision"] = decision
     reminders, summary = measure_once(lambda: notifications.reminders_decide(today=clock.today()))
     reminders.note = f"{summary.mails} mails, {summary.escalations} escalations"
     results["reminder_run"] = reminders

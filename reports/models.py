@@ -260,3 +260,33 @@ class ReminderMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment_id or self.target_id}: {self.stage}"
+
+
+class ReportingWeek(models.Model):
+    """A summary for the scorecard's regular reporting: in this week (Monday) of this year, the
+    unit's head or staff recorded a change. Kept by ``reports.activity`` for completed weeks only."""
+
+    province = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()  # the year of the entries' days (a week can span two)
+    week = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year", "week"], name="one_reporting_week_per_unit"),
+        ]
+        indexes = [models.Index(fields=["province", "year", "week"], name="reporting_week_province")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.week:%d/%m/%Y}"
+
+
+class ReportingWeeksState(models.Model):
+    """How far ``ReportingWeek`` is filled for a province, and the day of its first history entry."""
+
+    province = models.OneToOneField(Unit, models.CASCADE, primary_key=True, related_name="+")
+    first_day = models.DateField(null=True)
+    through = models.DateField(null=True)  # weeks before this Monday are summarised
+
+    def __str__(self) -> str:
+        return f"{self.province_id}: {self.through}"

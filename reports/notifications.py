@@ -287,8 +287,18 @@ def reminders_decide(*, today: datetime.date | None = None, province: Unit | Non
     return summary
 
 
-@transaction.atomic
-def _reminders_for_province(province: Unit, today: datetime.date) -> DecisionSummary:
+@dataclass
+class ReminderPlan:
+    """The decision for one province, before any mail is written: who is reminded of what."""
+
+    config: ReminderSettings
+    plans: dict[int, UnitReminder]  # unit id -> what it is reminded of
+    escalations: dict[int, list[tuple[dict, int]]]  # parent unit id -> (assignment, days overdue)
+    units: dict[int, Unit]  # every unit named above, with its heads
+
+
+def reminders_plan(province: Unit, today: datetime.date) -> ReminderPlan:
+    """Decide today's reminders and escalations of one province (reads only; 5 queries)."""
     config = settings_for(province)
     horizon = today + datetime.timedelta(days=max(config.offsets, default=0))
     candidates = list(
@@ -336,6 +346,13 @@ def _reminders_for_province(province: Unit, today: datetime.date) -> DecisionSum
         unit.pk: unit
         for unit in with_heads(Unit.objects.filter(pk__in=set(plans) | set(escalations)).select_related("parent"))
     }
+    return ReminderPlan(config=config, plans=plans, escalations=escalations, units=units)
+
+
+@transaction.atomic
+def _reminders_for_province(province: Unit, today: datetime.date) -> DecisionSummary:
+    decided = reminders_plan(province, today)
+    config, plans, escalations, units = decided.config, decided.plans, decided.escalations, decided.units
     run = uuid.uuid4()
     summary = DecisionSummary(units=len(plans))
     mails: list[Mail] = []

@@ -40,7 +40,8 @@ A final snapshot freezes the year: its rows are read from the snapshot and later
 not change them. Movement (previous rank - rank, positive = moved up) compares with the
 latest snapshot of the year, or for a frozen year with the snapshot taken before the final one.
 
-A live scorecard takes a fixed number of queries (7) whatever the number of units.
+A live scorecard takes a fixed number of queries (8) whatever the number of units; the weeks
+of regular reporting come from a summary (``reports.activity``).
 """
 
 import datetime
@@ -50,20 +51,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 from statistics import fmean
 
-from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import TruncWeek
-from django.utils import timezone
+from django.db.models import Count, Q, QuerySet
 
 from projectsite import clock
 from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.indicators import progress_nodes
-from tasks.models import HistoryEntry
-from units.models import Unit, User
+from units.models import Unit
 
+from .activity import reporting_weeks
 from .models import ScorecardSnapshot, ScoreEntry, ScoreWeights
 
 SCORED_LEVELS = (Unit.Level.AGENCY, Unit.Level.DISTRICT, Unit.Level.COMMUNE)
-REPORTING_ROLES = (User.Role.UNIT_HEAD, User.Role.UNIT_STAFF)
 # Weight name -> the ScoreRow attribute it weighs.
 COMPONENTS = {"on_time": "on_time_rate", "attainment": "attainment", "timeliness": "timeliness"}
 
@@ -178,7 +176,7 @@ def live_rows(*, province: Unit, year: int, today: datetime.date, weights: dict[
     """Every scored unit with its components, score and rank, computed now."""
     units = list(_units_with_deadline_counts(province=province, year=year, today=today))
     attainments = _attainments(province=province, year=year, today=today)
-    weeks, active_weeks = _reporting_weeks(province=province, year=year, today=today)
+    weeks, active_weeks = reporting_weeks(province=province, year=year, today=today)
     rows = []
     for unit in units:
         counted = unit.done_on_time + unit.done_late + unit.overdue
@@ -244,33 +242,3 @@ def _attainments(*, province: Unit, year: int, today: datetime.date) -> dict[int
         if in_year and node.expected_share > 0:
             shares[target.unit_id].append(min((node.attainment or 0.0) / node.expected_share, 1.0))
     return {unit_id: fmean(values) for unit_id, values in shares.items()}
-
-
-def _reporting_weeks(*, province: Unit, year: int, today: datetime.date) -> tuple[int, dict[int, int]]:
-    """(number of weeks counted, {unit id: weeks in which its head or staff recorded a change})."""
-    entries = HistoryEntry.objects.filter(unit__province=province)
-    first = entries.aggregate(first=Min("at"))["first"]
-    if first is None:
-        return 0, {}
-    start = max(datetime.date(year, 1, 1), timezone.localtime(first, timezone.get_default_timezone()).date())
-    end = min(today, datetime.date(year, 12, 31))
-    if start > end:
-        return 0, {}
-    weeks = (_monday(end) - _monday(start)).days // 7 + 1
-    rows = (
-        entries.filter(user__role__in=REPORTING_ROLES, at__gte=_midnight(start), at__lt=_midnight(end, days=1))
-        .annotate(week=TruncWeek("at", tzinfo=timezone.get_default_timezone()))
-        .values("unit_id")
-        .annotate(weeks=Count("week", distinct=True))
-        .order_by()
-    )
-    return weeks, {row["unit_id"]: row["weeks"] for row in rows}
-
-
-def _monday(day: datetime.date) -> datetime.date:
-    return day - datetime.timedelta(days=day.weekday())
-
-
-def _midnight(day: datetime.date, *, days: int = 0) -> datetime.datetime:
-    local = datetime.datetime.combine(day + datetime.timedelta(days=days), datetime.time.min)
-    return timezone.make_aware(local, timezone.get_default_timezone())

@@ -6,18 +6,10 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
 from tasks.deadlines import UNTRACKED, DeadlineStatus, deadline_conditions, deadline_counts
-from tasks.indicators import (
-    Forecast,
-    TargetProgress,
-    daily_totals,
-    expected_fraction,
-    forecast,
-    leaves,
-    progress_nodes,
-    progress_tree,
-)
-from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Task
+from tasks.indicators import Forecast, TargetProgress, expected_fraction, forecast, progress_nodes
+from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Target, Task
 from tasks.selectors import status_counts
+from tasks.summaries import province_daily_totals
 from units.models import Unit, User
 from units.selectors import scoped, unit_search, visible_units
 from units.text import search_key
@@ -35,29 +27,66 @@ def province_status_counts(*, province: Unit, today: datetime.date | None = None
     return status_counts(province_assignments(province), today)
 
 
-def status_counts_by_level(*, province: Unit, today: datetime.date | None = None) -> list[dict]:
-    """One row per unit level (agencies, districts, communes) with its counts."""
-    rows = (
+def status_breakdown_rows(*, province: Unit, today: datetime.date | None = None) -> QuerySet:
+    """The dashboard's one aggregation: counts per status for each (level, district, document)."""
+    return (
         province_assignments(province)
-        .values(level=F("unit__level"))
+        .values(level=F("unit__level"), district=F("unit__district_id"), document=F("task__document_id"))
         .annotate(**deadline_counts(today))
-        .order_by("level")
+        .order_by()
     )
+
+
+@dataclass
+class StatusBreakdown:
+    """The province's counts per deadline status: in all, per level, per district, per document.
+
+    Rows are dicts with one count per status and ``total``, plus their label fields.
+    """
+
+    province: dict[str, int]
+    by_level: list[dict]
+    by_district: list[dict]
+    by_document: list[dict]
+
+
+def status_breakdown(*, province: Unit, today: datetime.date | None = None) -> StatusBreakdown:
+    """One aggregation over the province's assignments, grouped by level, district and document
+    (a few hundred rows, each with ``count(*) FILTER`` per status), summed here into the tables;
+    two small reads for the districts' and documents' names."""
+    keys = [*map(str, DeadlineStatus), "total"]
+    rows = status_breakdown_rows(province=province, today=today)
+    totals = dict.fromkeys(keys, 0)
+    tables: dict[str, dict] = {"level": {}, "district": {}, "document": {}}
+    for row in rows:
+        for name, table in tables.items():
+            if row[name] is None:
+                continue  # agencies are in no district
+            counts = table.setdefault(row[name], dict.fromkeys(keys, 0))
+            for key in keys:
+                counts[key] += row[key]
+        for key in keys:
+            totals[key] += row[key]
     labels = dict(Unit.Level.choices)
-    return [{**row, "label": labels[row["level"]]} for row in rows]
-
-
-def status_counts_by_document(*, province: Unit, today: datetime.date | None = None) -> list[dict]:
-    """One row per document with assignments in the province, in the order the documents were issued."""
-    return list(
-        province_assignments(province)
-        .values(
-            document_id=F("task__document_id"),
-            number=F("task__document__number"),
-            issued_on=F("task__document__issued_on"),
-        )
-        .annotate(**deadline_counts(today))
+    districts = Unit.objects.filter(pk__in=list(tables["district"])).order_by("code").values("pk", "name", "code")
+    documents = (
+        Document.objects.filter(pk__in=list(tables["document"]))
         .order_by("issued_on", "number")
+        .values("pk", "number", "issued_on")
+    )
+    return StatusBreakdown(
+        province=totals,
+        by_level=[
+            {"level": level, "label": labels[level], **counts} for level, counts in sorted(tables["level"].items())
+        ],
+        by_district=[
+            {"district_id": d["pk"], "name": d["name"], "code": d["code"], **tables["district"][d["pk"]]}
+            for d in districts
+        ],
+        by_document=[
+            {"document_id": d["pk"], "number": d["number"], "issued_on": d["issued_on"], **tables["document"][d["pk"]]}
+            for d in documents
+        ],
     )
 
 
@@ -95,17 +124,6 @@ def agencies(*, province: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(province=province, level=Unit.Level.AGENCY, is_active=True).order_by("name")
 
 
-def status_counts_by_district(*, province: Unit, today: datetime.date | None = None) -> list[dict]:
-    """One row per district: its own assignments and its communes' together."""
-    return list(
-        province_assignments(province)
-        .filter(unit__district__isnull=False)
-        .values(district_id=F("unit__district"), name=F("unit__district__name"), code=F("unit__district__code"))
-        .annotate(**deadline_counts(today))
-        .order_by("code")
-    )
-
-
 def on_time_rate(counts: dict) -> float | None:
     """Completed on time, out of everything whose deadline has come (done on time, done late, overdue)."""
     decided = counts["done_on_time"] + counts["done_late"] + counts["overdue"]
@@ -136,16 +154,24 @@ TREND_DAYS = 60
 
 
 def indicator_summaries(*, province: Unit, today: datetime.date) -> list[IndicatorSummary]:
-    """The province's indicators: attainment, expected-to-date, trend and forecast (2 queries each)."""
+    """The province's indicators: attainment, expected-to-date, trend and forecast.
+
+    One query for the targets and one small read of the kept daily totals per indicator
+    (``tasks.summaries``): no figure is read here.
+    """
     summaries = []
-    for node in progress_tree(unit=province, today=today):
-        target = node.target
+    targets = Target.objects.filter(unit=province).select_related("indicator", "unit").order_by("indicator__code")
+    for target in targets:
         start = max(target.start_date, today - datetime.timedelta(days=TREND_DAYS))
-        series = daily_totals(
-            indicator_id=target.indicator_id,
-            unit_ids=[leaf.target.unit_id for leaf in leaves(node)],
-            start=start,
-            end=today,
+        series, actual, as_of = province_daily_totals(
+            province_id=province.pk, indicator_id=target.indicator_id, start=start, end=today
+        )
+        node = TargetProgress(
+            target=target,
+            actual=actual,
+            as_of=as_of,
+            expected=target.value * expected_fraction(target.start_date, target.due_date, today),
+            reports_itself=False,
         )
         summaries.append(
             IndicatorSummary(node=node, series=series, forecast=forecast(series=series, target=target.value))

@@ -34,14 +34,12 @@ def overview(request):
     """The province dashboard: every number links to the list behind it."""
     province = user_province_or_404(request.user)
     today = clock.today()
-    by_level = selectors.status_counts_by_level(province=province, today=today)
-    # The province's counts are the sum of its levels: one aggregation fewer.
-    counts = {key: sum(row[key] for row in by_level) for key in [*map(str, STATUS_ORDER), "total"]}
+    breakdown = selectors.status_breakdown(province=province, today=today)
+    counts, by_district = breakdown.province, breakdown.by_district
     cards = [
         {"status": status, "label": status.label, "colour": STATUS_COLOURS[status], "count": counts[status.value]}
         for status in STATUS_ORDER
     ]
-    by_district = selectors.status_counts_by_district(province=province, today=today)
     indicators = selectors.indicator_summaries(province=province, today=today)
     return render(
         request,
@@ -53,12 +51,12 @@ def overview(request):
             "on_time_rate": selectors.on_time_rate(counts),
             "cards": cards,
             "statuses": STATUS_ORDER,
-            "by_level": table_rows(by_level, key="level", label="label"),
+            "by_level": table_rows(breakdown.by_level, key="level", label="label"),
             "by_district": table_rows(
                 by_district, key="district_id", label="name", link=lambda row: reverse("tasks:unit", args=[row["code"]])
             ),
             "by_document": table_rows(
-                selectors.status_counts_by_document(province=province, today=today),
+                breakdown.by_document,
                 key="document_id",
                 label="number",
                 date="issued_on",
@@ -429,10 +427,11 @@ def overview_excel(request):
     today = clock.today()
     statuses = [str(status) for status in STATUS_ORDER]
     rows = []
+    breakdown = selectors.status_breakdown(province=province, today=today)
     for group, table, label in [
-        (_("District"), selectors.status_counts_by_district(province=province, today=today), "name"),
-        (_("Level"), selectors.status_counts_by_level(province=province, today=today), "label"),
-        (_("Document"), selectors.status_counts_by_document(province=province, today=today), "number"),
+        (_("District"), breakdown.by_district, "name"),
+        (_("Level"), breakdown.by_level, "label"),
+        (_("Document"), breakdown.by_document, "number"),
     ]:
         for row in table:
             rows.append([group, row[label], *[row[s] for s in statuses], row["total"], selectors.on_time_rate(row)])

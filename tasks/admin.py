@@ -4,6 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from .deadlines import DeadlineStatus, deadline_status_expression
 from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
 from .services import history_changes, history_entry_build
+from .summaries import indicator_totals_rebuild
+
+
+class SummaryKeepingAdmin:
+    """Targets and figures changed in the admin: rebuild the province's indicator summary."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        indicator_totals_rebuild(province_id=obj.unit.province_id, indicator_ids=[obj.indicator_id])
 
 
 class HistoryRecordingAdmin(admin.ModelAdmin):
@@ -68,7 +77,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(HistoryRecordingAdmin):
+class TargetAdmin(SummaryKeepingAdmin, HistoryRecordingAdmin):
     list_display = ["indicator", "unit", "value", "start_date", "due_date", "illustrative"]
     list_filter = ["indicator", "unit__level", "illustrative"]
     list_select_related = ["indicator", "unit"]
@@ -78,7 +87,7 @@ class TargetAdmin(HistoryRecordingAdmin):
 
 
 @admin.register(IndicatorReport)
-class IndicatorReportAdmin(HistoryRecordingAdmin):
+class IndicatorReportAdmin(SummaryKeepingAdmin, HistoryRecordingAdmin):
     list_display = ["indicator", "unit", "as_of", "value", "reported_by", "reported_at"]
     list_filter = ["indicator", "unit__level"]
     list_select_related = ["indicator", "unit", "reported_by"]

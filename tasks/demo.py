@@ -24,6 +24,7 @@ from units.text import search_key
 
 from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
 from .services import history_entry_build, proportional_split, targets_ensure
+from .summaries import indicator_totals_rebuild
 
 EID_CODE = "DDDT-KICHHOAT"
 EID_NAME = "Kích hoạt tài khoản định danh điện tử"
@@ -337,8 +338,11 @@ class DemoBuilder:
 
     @transaction.atomic
     def build(self) -> DemoSummary:
+        from reports.activity import reporting_weeks_reset  # reports builds on tasks, not the reverse
+
         self.build_tasks()
         self.build_indicator()
+        reporting_weeks_reset(province_id=self.province.pk)  # history was written with past dates
         return self.summary
 
     # Tasks and assignments -------------------------------------------------------------
@@ -579,6 +583,7 @@ class DemoBuilder:
         ]
         HistoryEntry.objects.bulk_create(history, batch_size=2000)
         self.summary.history += len(history)
+        indicator_totals_rebuild(province_id=self.province.pk, indicator_ids=[indicator.pk])
 
 
 def demo_accounts(province: Unit, *, secretariat_unit: Unit) -> list[User]:

@@ -37,6 +37,7 @@ from .models import (
     Task,
 )
 from .services import history_changes, history_entry_build
+from .summaries import indicator_totals_rebuild
 
 UNIT_COLUMNS = {
     "code": ("mã đơn vị", "mã đv", "mã", "code"),
@@ -470,6 +471,7 @@ def _apply_figures(*, record: ImportRecord, user: User, preview: Preview) -> lis
         change = wanted[(report.unit_id, report.as_of)]
         report.value, report.note, report.reported_by, report.reported_at = change.new, change.data["note"], user, now
     IndicatorReport.objects.bulk_update(updated, ["value", "note", "reported_by", "reported_at"], batch_size=1000)
+    indicator_totals_rebuild(province_id=record.province_id, indicator_ids=[record.indicator_id])
     old_values = {(c.unit.pk, c.data["as_of"]): c.old for c in preview.update}
     return [
         history_entry_build(

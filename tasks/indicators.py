@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from units.models import Unit
@@ -121,72 +120,6 @@ def _roll_up(node: TargetProgress) -> None:
     node.reports_itself = False
     node.actual = sum(child.actual for child in reported) if reported else None
     node.as_of = max((child.as_of for child in reported), default=None)
-
-
-def leaves(node: TargetProgress) -> list[TargetProgress]:
-    """The targets at the bottom of ``node``'s tree: the ones whose units enter figures."""
-    if node.reports_itself:
-        return [node]
-    return [leaf for child in node.children for leaf in leaves(child)]
-
-
-def daily_totals(
-    *, indicator_id: int, unit_ids: list[int], start: datetime.date, end: datetime.date
-) -> list[tuple[datetime.date, int]]:
-    """The sum over ``unit_ids`` of each unit's latest cumulative figure, for every day from start to end.
-
-    A unit's figure carries forward until its next report. The database does the work: each
-    unit's figure on ``start``, then each later day's change of the total (a figure minus the
-    same unit's previous one); here only the days are added up. Three queries that read the
-    figures of the period only, not the whole history.
-    """
-    if not unit_ids:
-        return [(start + datetime.timedelta(days=n), 0) for n in range((end - start).days + 1)]
-    table, units_table = IndicatorReport._meta.db_table, Unit._meta.db_table
-    units = ", ".join(["%s"] * len(unit_ids))
-    period = f"r.indicator_id = %s AND r.unit_id IN ({units}) AND r.as_of > %s AND r.as_of <= %s"
-    period_params = [indicator_id, *unit_ids, start, end]
-    # Each unit's figure on ``start``: one index probe per unit (indicator, unit, as_of DESC).
-    before_sql = f"""
-        SELECT u.id, (SELECT r.value FROM {table} r WHERE r.indicator_id = %s AND r.unit_id = u.id
-                      AND r.as_of <= %s ORDER BY r.as_of DESC LIMIT 1)
-        FROM {units_table} u WHERE u.id IN ({units})
-    """
-    # Within the period: the change of each figure against the unit's previous one, summed per day …
-    changes_sql = f"""
-        SELECT w.as_of, SUM(w.value - w.previous) FROM (
-            SELECT r.as_of, r.value, LAG(r.value) OVER (PARTITION BY r.unit_id ORDER BY r.as_of) AS previous
-            FROM {table} r WHERE {period}
-        ) w WHERE w.previous IS NOT NULL GROUP BY w.as_of
-    """
-    # … and each unit's first figure of the period, whose change is against its figure on ``start``.
-    firsts_sql = f"""
-        SELECT w.unit_id, w.as_of, w.value FROM (
-            SELECT r.unit_id, r.as_of, r.value, ROW_NUMBER() OVER (PARTITION BY r.unit_id ORDER BY r.as_of) AS n
-            FROM {table} r WHERE {period}
-        ) w WHERE w.n = 1
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(before_sql, [indicator_id, start, *unit_ids])
-        before = {unit_id: int(value or 0) for unit_id, value in cursor.fetchall()}
-        cursor.execute(changes_sql, period_params)
-        changes = {_as_date(day): int(change) for day, change in cursor.fetchall()}
-        cursor.execute(firsts_sql, period_params)
-        for unit_id, day, value in cursor.fetchall():
-            day = _as_date(day)
-            changes[day] = changes.get(day, 0) + int(value) - before.get(unit_id, 0)
-    total = sum(before.values())
-    series, day = [], start
-    while day <= end:
-        total += changes.get(day, 0)
-        series.append((day, total))
-        day += datetime.timedelta(days=1)
-    return series
-
-
-def _as_date(value) -> datetime.date:
-    """SQLite returns dates of raw queries as text."""
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from units.text import search_key
 from .loaders import read_documents
 from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
 from .services import documents_load, proportional_split
+from .summaries import indicator_totals_rebuild
 
 DATA = Path(settings.BASE_DIR) / "data"
 TODAY = datetime.date(2023, 6, 20)
@@ -53,6 +54,8 @@ class LoadError(Exception):
 
 
 def generate(*, scale: str, seed: int = 1, progress: Callable[[str], None] = print) -> LoadSummary:
+    from reports.activity import reporting_weeks_reset  # reports builds on tasks, not the reverse
+
     started = time.monotonic()
     if Task.objects.filter(
         ref__startswith=REF_PREFIX, illustrative=True, title__startswith="Nhiệm vụ tải thử"
@@ -77,6 +80,8 @@ def generate(*, scale: str, seed: int = 1, progress: Callable[[str], None] = pri
         with transaction.atomic():
             assignments, history = _assignments(province, tasks, rng, scale)
             figures = _figures(province, indicator, rng, daily=scale == "province")
+            indicator_totals_rebuild(province_id=province.pk, indicator_ids=[indicator.pk])
+            reporting_weeks_reset(province_id=province.pk)  # history was written with past dates
         summary.assignments += assignments
         summary.history += history
         summary.figures += figures

@@ -276,6 +276,27 @@ class IndicatorReport(models.Model):
         return f"{self.indicator} – {self.unit} – {self.as_of:%d/%m/%Y}"
 
 
+class IndicatorTotalChange(models.Model):
+    """A summary for the dashboard's trend: how much a province's total of an indicator changed on a day.
+
+    Kept by ``tasks.summaries``; never edited by hand. The total on a day is the sum of the
+    changes up to that day.
+    """
+
+    province = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="+")
+    day = models.DateField()
+    delta = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["province", "indicator", "day"], name="one_total_change_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_id}/{self.indicator_id} {self.day:%d/%m/%Y}: {self.delta:+d}"
+
+
 class HistoryEntry(models.Model):
     """One change to an assignment, a target or a figure: who, when, old -> new."""
 

@@ -31,6 +31,7 @@ from .models import (
     Obstacle,
     Target,
 )
+from .summaries import indicator_totals_add_figure, indicator_totals_rebuild
 from .uploads import EvidenceType
 
 
@@ -338,6 +339,8 @@ def figure_report(
     if not created:
         report.value, report.note, report.reported_by, report.reported_at = value, note.strip(), user, timezone.now()
         report.save()
+    had = (previous.value if previous else 0) if created else old_value
+    indicator_totals_add_figure(target=target, as_of=as_of, value=value, had=had)
     history_entry_build(
         obj=report,
         user=user,
@@ -507,4 +510,7 @@ def targets_set(
             action = HistoryEntry.Action.UPDATED
         history_entry_build(obj=target, user=user, action=action, changes=changes).save()
         changed += 1
+    if any(unit.pk not in existing for unit in values):
+        # New targets can change which units' figures make the province's total.
+        indicator_totals_rebuild(province_id=province.pk, indicator_ids=[indicator.pk])
     return changed

@@ -79,6 +79,12 @@ def percent(value: float | None) -> str:
 
 
 @register.filter
+def score(value) -> str:
+    """A score with one decimal: Decimal("62.4") -> "62,4"; None -> "—"."""
+    return "—" if value is None else number(float(value), decimals=1)
+
+
+@register.filter
 def get_item(mapping: dict, key):
     """``{{ counts|get_item:status }}``: a dictionary value by a key held in a variable."""
     return mapping.get(str(key)) if mapping else None

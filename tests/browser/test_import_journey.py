@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 
 from tasks.models import IndicatorReport
+from tasks.summaries import indicator_totals_rebuild
 from tests.browser.conftest import log_in
 from tests.conftest import TODAY
 from tests.factories import Tree, make_eid_targets
@@ -30,6 +31,7 @@ def tree(fixed_today):
         IndicatorReport.objects.create(
             indicator=indicator, unit=unit, as_of=TODAY - datetime.timedelta(days=7), value=500
         )
+    indicator_totals_rebuild(province_id=tree.province.pk)  # figures written around the services
     return tree
 
 

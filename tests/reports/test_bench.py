@@ -37,7 +37,7 @@ def test_generate_load_makes_a_province_and_bench_measures_it(tmp_path, settings
         "task_assignments",
         "scorecard_excel",
     ]
-    for name in [*pages, "reminder_run", "digest_run", "dashboard_sql_floor"]:
+    for name in [*pages, "reminder_decision", "reminder_run", "digest_run", "dashboard_sql_floor"]:
         assert results[name]["p50_ms"] > 0 and results[name]["queries"] >= 1, name
     assert all(results[name]["queries"] <= 20 for name in pages)
     assert results["_data"]["assignments"] == Assignment.objects.count()

@@ -308,7 +308,7 @@ def test_it_computes_the_scorecard_in_the_same_few_queries_whatever_the_number_o
     large = measure()
 
     assert small[1] + 450 == large[1]
-    assert small[0] == large[0] == 7
+    assert small[0] == large[0] == 8
 
 
 def test_it_shows_snapshots_read_only_in_the_admin(client, tree):

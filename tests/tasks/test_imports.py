@@ -244,3 +244,20 @@ def test_applying_460_rows_makes_batched_queries_not_one_per_row(client, nghe_an
     with django_assert_max_num_queries(40):  # 460 changed figures
         apply(client, ImportRecord.objects.latest("pk"))
     assert IndicatorReport.objects.filter(value=200).count() == 460
+
+
+def test_an_applied_import_moves_the_provinces_total_on_the_dashboard(client, nghe_an):
+    from reports.selectors import indicator_summaries
+
+    province, indicator = nghe_an["province"], nghe_an["indicator"]
+    period = {"start_date": datetime.date(2023, 1, 1), "due_date": datetime.date(2023, 6, 30), "value": 1}
+    Target.objects.bulk_create(
+        [
+            Target(indicator=indicator, unit=unit, **period)
+            for unit in Unit.objects.filter(level__in=[Unit.Level.PROVINCE, Unit.Level.DISTRICT])
+        ]
+    )
+    upload(client, nghe_an["secretariat"], all_communes_file(nghe_an, value=1500), indicator=indicator)
+    apply(client, ImportRecord.objects.get())
+    (summary,) = indicator_summaries(province=province, today=TODAY)
+    assert (summary.node.actual, summary.node.as_of) == (460 * 1500, TODAY)

@@ -86,29 +86,3 @@ def test_an_indicator_given_only_to_communes_is_still_counted(tree):
     (node,) = progress_nodes(unit=tree.province, today=TODAY)
     assert (node.target.unit, node.actual, node.behind) == (tree.commune, 30, True)
     assert progress_tree(unit=tree.province, today=TODAY) == []  # the province itself has no target
-
-
-def test_daily_totals_carry_each_units_latest_figure_forward(tree):
-    from tasks.indicators import daily_totals
-
-    indicator = Indicator.objects.create(code="T", name="T", unit_of_measure="x")
-    day = datetime.date(2023, 6, 1)
-
-    def figure(unit, offset, value):
-        IndicatorReport.objects.create(
-            indicator=indicator, unit=unit, as_of=day + datetime.timedelta(days=offset), value=value
-        )
-
-    figure(tree.commune, -10, 100)  # before the period: carried into it
-    figure(tree.commune, 2, 150)
-    figure(tree.commune, 4, 140)  # corrected down
-    figure(tree.commune2, 3, 70)  # first figure inside the period
-    figure(tree.other_commune, 1, 999)  # not one of the units summed
-    series = daily_totals(
-        indicator_id=indicator.pk,
-        unit_ids=[tree.commune.pk, tree.commune2.pk],
-        start=day,
-        end=day + datetime.timedelta(days=5),
-    )
-    assert [total for _day, total in series] == [100, 100, 150, 220, 210, 210]
-    assert series[0][0] == day and len(series) == 6

@@ -9,8 +9,10 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from reports.selectors import indicator_summaries
 from tasks.deadlines import DeadlineStatus
 from tasks.demo import DEFAULT_TODAY
+from tasks.indicators import with_latest_figure
 from tasks.models import Assignment, Document, HistoryEntry, IndicatorReport, Target, Task
 from tasks.selectors import status_counts
 from units.models import Unit, User
@@ -64,6 +66,10 @@ def test_it_loads_nghe_an_and_a_second_run_changes_nothing():
     statuses = status_counts(Assignment.objects.all(), DEFAULT_TODAY)
     assert all(statuses[status.value] > 0 for status in DeadlineStatus)
     assert "demo-pass-2023" in output
+    # The dashboard's kept totals add up the communes' latest figures.
+    (summary,) = indicator_summaries(province=province, today=DEFAULT_TODAY)
+    latest = with_latest_figure(Target.objects.filter(unit__level=Unit.Level.COMMUNE))
+    assert summary.node.actual == sum(t.latest_value or 0 for t in latest) > 0
 
     before = counts()
     second = seed("--password", "another-password")
