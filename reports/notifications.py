@@ -9,15 +9,19 @@ Deciding and delivering are separate:
   assignment or target has been reminded at, so a second run finds nothing to do and a run
   after an outage sends what was missed, once. A process owns the marks only for the mails it
   inserted itself (the ``run`` column says which).
-- Delivery (``notification_deliver``) claims a row with a conditional UPDATE (queued → sending),
-  sends, and marks it sent; SMTP and network errors put it back in the queue with a growing
-  wait, and after ``OUTBOX_MAX_ATTEMPTS`` it is failed and shown to the secretariat.
+- Delivery (``notification_deliver``) takes a row that is queued and due, sends it, and marks it
+  sent. On PostgreSQL the row stays locked (``FOR UPDATE SKIP LOCKED``) from the claim to the
+  commit of "sent", so nobody else can take it meanwhile and a worker that dies mid-send leaves
+  it queued (its transaction rolls back); elsewhere a committed claim (queued → sending) is
+  taken back after ``STALE_SENDING``. SMTP and network errors put it back in the queue with a
+  growing wait, and after ``OUTBOX_MAX_ATTEMPTS`` it is failed and shown to the secretariat.
   ``outbox_flush`` (every minute) delivers whatever is due, including rows whose job was never
   enqueued (the broker was down) and rows whose worker died while sending.
 
-A worker killed after the SMTP server accepted a mail but before the row was marked sent will
-send that mail again when the row is recovered: SMTP offers no way to ask whether a message was
-already delivered, so that window (milliseconds) is accepted and documented.
+A worker (or the database) dying after the SMTP server accepted a mail but before "sent" was
+committed leaves the row queued, and the mail is sent again: SMTP offers no way to ask whether a
+message was already delivered, so that window (one UPDATE and a commit, milliseconds) is
+accepted and documented. ``tests/faults/test_worker_killed.py`` kills real workers mid-send.
 """
 
 import datetime
@@ -30,7 +34,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -49,7 +53,8 @@ log = logging.getLogger(__name__)
 S = Assignment.WorkStatus
 # Reported assignments wait for the secretariat, not for the unit.
 REMINDABLE = (S.NOT_STARTED, S.IN_PROGRESS, S.RETURNED)
-# A row left in "sending" this long belongs to a worker that died; it is tried again.
+# A row left in "sending" this long belongs to a worker that died; it is tried again (only
+# databases without SKIP LOCKED leave rows "sending": see notification_deliver).
 STALE_SENDING = datetime.timedelta(minutes=15)
 DELIVERY_ERRORS = (smtplib.SMTPException, OSError, TimeoutError)
 
@@ -119,29 +124,60 @@ def outbox_add(mails: Iterable[Mail], *, run: uuid.UUID) -> set[str]:
 
 
 def enqueue_delivery(ids: list[int]) -> None:
-    """Hand the rows to the worker. If the broker is down the rows stay queued for ``outbox_flush``."""
+    """Hand the rows to the worker. If the broker is down the rows stay queued for ``outbox_flush``.
+
+    Runs after a commit, often in a web request, and never raises: the change is saved and must
+    not answer an error. A broker that is down or hung costs at most about two seconds (the
+    socket timeouts and the publish retry policy in settings), once, not once per mail.
+    """
     from .jobs import deliver_notification
 
-    for pk in ids:
+    for done, pk in enumerate(ids):
         try:
             deliver_notification.delay(pk)
-        except Exception:  # the broker is unreachable: the periodic flush will deliver
-            log.warning("could not enqueue notification %s; the outbox flush will send it", pk, exc_info=True)
+        except Exception as error:  # the broker is unreachable: the periodic flush will deliver
+            log.warning("could not enqueue %d mail(s); the outbox flush will send them: %s", len(ids) - done, error)
             return
 
 
 def notification_deliver(pk: int, *, now: datetime.datetime | None = None) -> str:
-    """Send one queued notification; return "sent", "retry", "failed" or "skipped" (someone else has it)."""
+    """Send one queued notification; return "sent", "retry", "failed" or "skipped" (sent, not due, or in hand).
+
+    Call it outside a transaction (a job does): the row's new state is committed right after the send.
+
+    On PostgreSQL the row is locked (``SELECT … FOR UPDATE SKIP LOCKED``) for the whole send and
+    marked in the same transaction: a second worker, a re-delivered job or the flush skips a row
+    that is in hand, and if the worker dies mid-send its connection closes, the transaction rolls
+    back and the row is queued again at once, with nothing to wait for. Databases without
+    SKIP LOCKED (SQLite, which would lock the whole file for the length of an SMTP
+    conversation) claim the row with a committed conditional UPDATE (queued → sending); a row a
+    dead worker left "sending" there is taken again after ``STALE_SENDING``.
+    """
     now = now or timezone.now()
-    claimable = Q(status=Notification.Status.QUEUED, next_attempt_at__lte=now) | Q(
-        status=Notification.Status.SENDING, claimed_at__lt=now - STALE_SENDING
-    )
-    claimed = Notification.objects.filter(claimable, pk=pk).update(
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            locked = Notification.objects.select_for_update(skip_locked=True).filter(_claimable(now), pk=pk)
+            notification = locked.first()
+            if notification is None:
+                return "skipped"
+            notification.attempts += 1
+            return _send(notification, now)
+    claimed = Notification.objects.filter(_claimable(now), pk=pk).update(
         status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return "skipped"
-    notification = Notification.objects.get(pk=pk)
+    return _send(Notification.objects.get(pk=pk), now)
+
+
+def _claimable(now: datetime.datetime) -> Q:
+    """Queued and due, or left "sending" by a worker that died (claims of the SQLite path)."""
+    return Q(status=Notification.Status.QUEUED, next_attempt_at__lte=now) | Q(
+        status=Notification.Status.SENDING, claimed_at__lt=now - STALE_SENDING
+    )
+
+
+def _send(notification: Notification, now: datetime.datetime) -> str:
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
@@ -155,19 +191,29 @@ def notification_deliver(pk: int, *, now: datetime.datetime | None = None) -> st
         message.send()
     except DELIVERY_ERRORS as error:
         return _delivery_failed(notification, error, now)
-    Notification.objects.filter(pk=pk).update(status=Notification.Status.SENT, sent_at=timezone.now(), last_error="")
+    # From here until this UPDATE is committed, a crash (of the worker or the database) leaves
+    # a sent mail queued: the one duplicate the outbox cannot rule out (docs/DECISIONS.md).
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.SENT,
+        attempts=notification.attempts,
+        claimed_at=now,
+        sent_at=timezone.now(),
+        last_error="",
+    )
     return "sent"
 
 
 def _delivery_failed(notification: Notification, error: Exception, now: datetime.datetime) -> str:
     text = f"{type(error).__name__}: {error}"[:2000]
     if notification.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.FAILED, last_error=text)
+        Notification.objects.filter(pk=notification.pk).update(
+            status=Notification.Status.FAILED, attempts=notification.attempts, last_error=text
+        )
         log.error("notification %s failed for good: %s", notification.pk, text)
         return "failed"
     wait = retry_delay(notification.attempts)
     Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.QUEUED, last_error=text, next_attempt_at=now + wait
+        status=Notification.Status.QUEUED, attempts=notification.attempts, last_error=text, next_attempt_at=now + wait
     )
     return "retry"
 
@@ -181,10 +227,7 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 def outbox_flush(*, now: datetime.datetime | None = None, limit: int = 500) -> dict[str, int]:
     """Deliver what is due: queued rows whose wait is over, and rows a dead worker left sending."""
     now = now or timezone.now()
-    due = Notification.objects.filter(
-        Q(status=Notification.Status.QUEUED, next_attempt_at__lte=now)
-        | Q(status=Notification.Status.SENDING, claimed_at__lt=now - STALE_SENDING)
-    ).order_by("next_attempt_at", "pk")
+    due = Notification.objects.filter(_claimable(now)).order_by("next_attempt_at", "pk")
     outcomes: dict[str, int] = defaultdict(int)
     for pk in due.values_list("pk", flat=True)[:limit]:
         outcomes[notification_deliver(pk, now=now)] += 1

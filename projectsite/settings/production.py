@@ -11,9 +11,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3's pool (Django >= 5.1) keeps connections open between requests.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN", default=2),
-        "max_size": env.int("DB_POOL_MAX", default=10),
-        "timeout": 10,
+        "min_size": env.int("DB_POOL_MIN", default=1),
+        "max_size": env.int("DB_POOL_MAX", default=2),  # a sync worker uses one at a time
+        # How long a request waits for a connection; while PostgreSQL is down it then gets the
+        # 503 page (projectsite/middleware.py). Each process uses one connection at a time.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=5),
+        # The pool retries a lost server with a doubling wait (1 s, 2 s, 4 s …); after this many
+        # seconds it gives up and the next request tries at once, so a restarted PostgreSQL
+        # is used again within seconds, however long it was down. Dead connections are
+        # dropped by the check that CONN_HEALTH_CHECKS (base.py) turns on.
+        "reconnect_timeout": 5,
     }
 
 # whitenoise serves the collected static files (gunicorn behind nginx needs no other server).
