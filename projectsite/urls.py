@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from projectsite.health import healthz
 from units import views as unit_views
 
 admin.site.site_header = _("Project 06 administration")
@@ -14,4 +15,5 @@ urlpatterns = [
     path("", include("tasks.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from projectsite import clock
+from projectsite import audit, clock
 from units.models import Unit, User
 
 from .models import ScorecardSnapshot, ScoreEntry, ScoreWeights
@@ -31,6 +31,7 @@ def weights_update(*, province: Unit, user: User, on_time: int, attainment: int,
         raise ValidationError(_("The weights must add up to 100."), code="sum")
     defaults = {**values, "updated_by": user}
     weights, _created = ScoreWeights.objects.update_or_create(province=province, defaults=defaults)
+    audit.record("scorecard.weights_set", user=user, unit=province, obj=weights, on_commit=True, **values)
     return weights
 
 
@@ -65,5 +66,8 @@ def snapshot_take(*, province: Unit, user: User, year: int, final: bool = False,
             rank=row.rank,
         )
         for row in rows
+    )
+    audit.record(
+        "scorecard.snapshot_taken", user=user, unit=province, obj=snapshot, on_commit=True, year=year, final=final
     )
     return snapshot

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from projectsite import clock
+from projectsite import audit, clock
 from projectsite.text import number
 from units.models import Unit, User
 
@@ -434,6 +434,7 @@ def import_apply(*, record: ImportRecord, user: User) -> Preview:
         entry.import_record = record
         entry.note = _("Imported from %(file)s") % {"file": record.file_name}
     HistoryEntry.objects.bulk_create(entries, batch_size=1000)
+    audit.history_recorded(entries)
     ImportRecord.objects.filter(pk=record.pk).update(counts=preview.counts())
     record.refresh_from_db()
     return preview

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projectsite import clock
+from projectsite import audit, clock
 from projectsite.text import number
 from units.models import Unit, User
 from units.selectors import can_write_for_unit
@@ -364,9 +364,11 @@ def obstacle_raise(*, user: User, category: str, text: str, assignment: Assignme
         raise PermissionDenied
     if not text.strip():
         raise ValidationError({"text": _("Describe the obstacle.")})
-    return Obstacle.objects.create(
+    obstacle = Obstacle.objects.create(
         unit=unit, assignment=assignment, category=category, text=text.strip(), raised_by=user
     )
+    audit.record("obstacle.raised", user=user, unit=unit, obj=obstacle, on_commit=True)
+    return obstacle
 
 
 def obstacle_can_decide(user: User, obstacle: Obstacle) -> bool:
@@ -391,6 +393,7 @@ def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
     obstacle.answer, obstacle.answered_by, obstacle.answered_at = answer.strip(), user, timezone.now()
     obstacle.status = Obstacle.Status.ANSWERED
     obstacle.save(update_fields=["answer", "answered_by", "answered_at", "status"])
+    audit.record("obstacle.answered", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
     return obstacle
 
 
@@ -405,6 +408,7 @@ def obstacle_forward(*, obstacle: Obstacle, user: User, agency: Unit) -> Obstacl
         raise ValidationError(_("This obstacle is closed."), code="closed")
     obstacle.forwarded_to = agency
     obstacle.save(update_fields=["forwarded_to"])
+    audit.record("obstacle.forwarded", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True, to=agency.code)
     return obstacle
 
 
@@ -414,6 +418,7 @@ def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
         raise PermissionDenied
     obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, timezone.now()
     obstacle.save(update_fields=["status", "closed_at"])
+    audit.record("obstacle.closed", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
     return obstacle
 
 
@@ -453,7 +458,7 @@ def assignments_create(
     assignments = Assignment.objects.bulk_create(
         [Assignment(task=task, unit=unit, role=role, due_date=due_date) for unit in units], batch_size=1000
     )
-    HistoryEntry.objects.bulk_create(
+    history = HistoryEntry.objects.bulk_create(
         [
             history_entry_build(
                 obj=a,
@@ -466,6 +471,7 @@ def assignments_create(
         ],
         batch_size=1000,
     )
+    audit.history_recorded(history)
     return assignments
 
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .loaders import UnitRow
@@ -74,11 +74,21 @@ SECRETARIAT_GROUP = "Thường trực Đề án 06"
 SECRETARIAT_APPS = ["units", "tasks", "reports", "django_celery_beat"]
 
 
+# Unlocking an account locked after failed logins is deleting its attempts (django-axes).
+SECRETARIAT_UNLOCK_PERMISSIONS = ["view_accessattempt", "delete_accessattempt"]
+
+
 @transaction.atomic
 def secretariat_group_ensure(*, users: Iterable[User] = ()) -> Group:
-    """The admin group of the secretariat: every permission of the programme's apps."""
+    """The admin group of the secretariat: every permission of the programme's apps, and unlocking
+    accounts."""
     group, _created = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=SECRETARIAT_APPS))
+    group.permissions.set(
+        Permission.objects.filter(
+            Q(content_type__app_label__in=SECRETARIAT_APPS)
+            | Q(content_type__app_label="axes", codename__in=SECRETARIAT_UNLOCK_PERMISSIONS)
+        )
+    )
     for user in users:
         user.groups.add(group)
     return group

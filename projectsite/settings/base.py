@@ -5,6 +5,7 @@ file-system broker, so a new user needs nothing but Python. ``DATABASE_URL`` and
 ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -39,9 +40,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "axes",
     "units",
     "tasks",
     "reports",
+    "projectsite",  # wires the audit log (projectsite/apps.py)
 ]
 
 MIDDLEWARE = [
@@ -52,8 +55,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "projectsite.audit.AccessDeniedAuditMiddleware",
+    "projectsite.throttling.LoginSerializationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "projectsite.urls"
@@ -99,12 +106,35 @@ AUTH_USER_MODEL = "units.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Axes first: it refuses a locked-out client before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): see projectsite/throttling.py and docs/DECISIONS.md.
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For
+# (nginx: 1 in production); 0 trusts no header and takes the connection's address.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+AXES_HANDLER = "projectsite.throttling.LoginThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "projectsite.throttling.client_ip"
+# Failures of one account from one address, then of one address over all accounts (this order:
+# LoginThrottleHandler reads them so), within the cool-off period.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+# Attempts while locked out are refused without being counted: the lock ends 30 minutes after
+# the fifth failure, and a locked-out user retrying cannot push the whole address over its limit.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "projectsite.throttling.lockout_response"
+# Only failures are stored (and deleted after the cool-off); logins are in the audit log.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 # Locale ----------------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -211,9 +241,21 @@ INDICATOR_BEHIND_TOLERANCE = env.float("INDICATOR_BEHIND_TOLERANCE", default=0.0
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One line per event: time, then key=value pairs (projectsite/audit.py).
+        "audit": {"format": "%(asctime)s audit %(message)s", "datefmt": "%Y-%m-%dT%H:%M:%S%z"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "audit": {"class": "logging.StreamHandler", "formatter": "audit"},  # stderr
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # kombu warns "No hostname was supplied" for the file-system broker, which needs none.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "kombu.connection": {"level": "ERROR"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # kombu warns "No hostname was supplied" for the file-system broker, which needs none.
+        "kombu.connection": {"level": "ERROR"},
+        # Logins, refusals and changes of data, whatever LOG_LEVEL says.
+        "audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+    },
 }

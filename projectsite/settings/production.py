@@ -1,7 +1,9 @@
 """Production: PostgreSQL and Redis, HTTPS behind nginx. Every secret comes from the environment."""
 
+import copy
+
 from .base import *  # noqa: F403
-from .base import DATABASES, MIDDLEWARE, STORAGES, env
+from .base import DATABASES, LOGGING, MIDDLEWARE, STORAGES, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: refuse to start without one
@@ -30,9 +32,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# nginx terminates TLS and sets X-Forwarded-Proto.
+# nginx terminates TLS and sets X-Forwarded-Proto; it sets (or appends) the client's address in
+# X-Forwarded-For, which login throttling and the audit log read (projectsite/throttling.py).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=1)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# A monitor or load balancer on the host may ask over plain HTTP (projectsite/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -43,3 +49,15 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# The audit log also goes to a file when DJANGO_AUDIT_LOG_FILE is set (reopened after logrotate
+# moves it).
+AUDIT_LOG_FILE = env.str("DJANGO_AUDIT_LOG_FILE", default="")
+if AUDIT_LOG_FILE:
+    LOGGING = copy.deepcopy(LOGGING)
+    LOGGING["handlers"]["audit_file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": AUDIT_LOG_FILE,
+        "formatter": "audit",
+    }
+    LOGGING["loggers"]["audit"]["handlers"].append("audit_file")
