@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Unit, User
+from .models import Unit, UnitHandover, User
 from .selectors import unit_search
 
 
@@ -14,7 +16,7 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]  # matched without accents, see get_search_results
     search_help_text = _("Name without accents (e.g. dien chau) or code.")
     autocomplete_fields = ["parent"]
-    readonly_fields = ["province", "district"]
+    readonly_fields = ["province", "district", "handover_link"]
     fields = [
         "code",
         "name",
@@ -27,8 +29,18 @@ class UnitAdmin(admin.ModelAdmin):
         "phone",
         "is_active",
         "deactivated_on",
+        "handover_link",
     ]
     list_per_page = 50
+
+    @admin.display(description=_("Change of head"))
+    def handover_link(self, obj):
+        # A change of head goes through the handover page, which deactivates the former head.
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("unit_handover", args=[obj.code]), _("Hand over to a new head")
+        )
 
     def get_search_results(self, request, queryset, search_term):
         return unit_search(queryset, search_term), False
@@ -47,7 +59,7 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["unit"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        (_("Role in the programme"), {"fields": ["role", "unit", "job_title", "phone"]}),
+        (_("Role in the programme"), {"fields": ["role", "unit", "job_title", "phone", "must_change_password"]}),
     ]
     add_fieldsets = [
         *DjangoUserAdmin.add_fieldsets,
@@ -56,4 +68,26 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated, never deleted: history stays attributed to who did it.
+        return False
+
+
+@admin.register(UnitHandover)
+class UnitHandoverAdmin(admin.ModelAdmin):
+    """The record of handovers: written by the handover page only, read here."""
+
+    list_display = ["at", "unit", "old_head", "new_head", "account_created", "by"]
+    list_filter = ["account_created", "unit__level"]
+    list_select_related = ["unit", "old_head", "new_head", "by"]
+    search_fields = ["unit__code", "unit__name", "old_head__username", "new_head__username"]
+    date_hierarchy = "at"
+    fields = ["unit", "old_head", "new_head", "account_created", "by", "at", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

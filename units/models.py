@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .text import search_key
@@ -148,6 +149,11 @@ class User(AbstractUser):
     wants_digest = models.BooleanField(
         _("weekly digest"), default=True, help_text=_("Overdue reminders are sent whatever this says.")
     )
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("The account has a temporary password and is asked for a new one when it logs in."),
+    )
 
     objects = UserManager()
 
@@ -182,3 +188,29 @@ class User(AbstractUser):
     @property
     def is_unit_member(self) -> bool:
         return self.role in (self.Role.UNIT_HEAD, self.Role.UNIT_STAFF)
+
+
+class UnitHandover(models.Model):
+    """The secretariat handed a unit over to a new head.
+
+    The former head's account is deactivated, never deleted: what it did stays attributed to it.
+    """
+
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="handovers", verbose_name=_("unit"))
+    old_head = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("former head")
+    )
+    new_head = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("new head"))
+    account_created = models.BooleanField(_("new account"), default=False)
+    by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("unit handover")
+        verbose_name_plural = _("unit handovers")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["unit", "-at"], name="handover_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.unit}: {self.old_head or '—'} → {self.new_head}"

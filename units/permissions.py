@@ -1,9 +1,75 @@
-"""Who may open a page, by role. What they may see on it is units.selectors' business."""
+"""Who may open a page, by role. What they may see on it is units.selectors' business.
+
+Every view says who may open it with one of the decorators below. Each records its policy on
+the view as ``access_policy``: tests/security/test_authorization_matrix.py walks the URL
+configuration and checks every URL, for every role, against the policy its view declares, so a
+new page is covered (or the test names it) without anyone editing the test.
+"""
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+
+PUBLIC = "public"
+ANY_ACCOUNT = "any_account"
+ANY_ROLE = "any_role"
+PROVINCE_VIEWER = "province_viewer"
+SECRETARIAT = "secretariat"
+UNIT_MEMBER = "unit_member"
+UNIT_SCOPED_READ = "unit_scoped_read"
+UNIT_SCOPED_WRITE = "unit_scoped_write"
+IMPORTER = "importer"
+POLICIES = (
+    PUBLIC,
+    ANY_ACCOUNT,
+    ANY_ROLE,
+    PROVINCE_VIEWER,
+    SECRETARIAT,
+    UNIT_MEMBER,
+    UNIT_SCOPED_READ,
+    UNIT_SCOPED_WRITE,
+    IMPORTER,
+)
+
+
+def _declare(view, policy: str):
+    view.access_policy = policy
+    return view
+
+
+def public(view):
+    """Anyone, logged in or not (the login and logout pages)."""
+    return _declare(view, PUBLIC)
+
+
+def any_account(view):
+    """Any logged-in account: the page is about the user's own things (anonymous: /login/)."""
+    return _declare(login_required(view), ANY_ACCOUNT)
+
+
+def any_role(view):
+    """Any account with a role, and superusers; the view itself answers 403 to an account without one."""
+    return _declare(login_required(view), ANY_ROLE)
+
+
+def unit_scoped_read(view):
+    """Any account; the view reads its object through units.selectors: 404 outside the user's scope."""
+    return _declare(login_required(view), UNIT_SCOPED_READ)
+
+
+def unit_scoped_write(view):
+    """As unit_scoped_read, and a change (POST) needs units.selectors.can_write_for_unit: 403 for a reader.
+
+    The view's own workflow may refuse more (a unit does not answer its own obstacle).
+    """
+    return _declare(login_required(view), UNIT_SCOPED_WRITE)
+
+
+def importer(view):
+    """The import pages: tasks.imports.may_import decides (403); an upload is seen by whoever
+    uploaded it and by the secretariat of its province (404 for everyone else)."""
+    return _declare(login_required(view), IMPORTER)
 
 
 def province_viewer_required(view):
@@ -17,7 +83,7 @@ def province_viewer_required(view):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return _declare(wrapper, PROVINCE_VIEWER)
 
 
 def unit_member_required(view):
@@ -30,7 +96,7 @@ def unit_member_required(view):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return _declare(wrapper, UNIT_MEMBER)
 
 
 def secretariat_required(view):
@@ -44,4 +110,4 @@ def secretariat_required(view):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return _declare(wrapper, SECRETARIAT)

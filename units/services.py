@@ -1,15 +1,25 @@
 """Writes of units and accounts."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator, validate_email
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_lazy as _
+
+from projectsite import audit
 
 from .loaders import UnitRow
-from .models import Unit, User
+from .models import Unit, UnitHandover, User
+from .selectors import can_write_for_unit
 from .text import search_key
 
 
@@ -72,8 +82,6 @@ def accounts_ensure(*, accounts: Iterable[User], password_hash: str) -> list[Use
 
 SECRETARIAT_GROUP = "Thường trực Đề án 06"
 SECRETARIAT_APPS = ["units", "tasks", "reports", "django_celery_beat"]
-
-
 # Unlocking an account locked after failed logins is deleting its attempts (django-axes).
 SECRETARIAT_UNLOCK_PERMISSIONS = ["view_accessattempt", "delete_accessattempt"]
 
@@ -98,3 +106,171 @@ def sessions_clear_expired() -> int:
     """Delete expired login sessions; return how many."""
     deleted, _details = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+def sessions_end(*, users: Iterable[User]) -> int:
+    """Log ``users`` out everywhere at once: delete their sessions; return how many.
+
+    Sessions are not indexed by user, so the live ones are decoded one by one; this runs only
+    when an account is taken away from someone (a handover), which is rare.
+    """
+    ids = {str(user.pk) for user in users}
+    if not ids:
+        return 0
+    live = Session.objects.filter(expire_date__gte=timezone.now())
+    doomed = [session.pk for session in live.iterator() if session.get_decoded().get(SESSION_KEY) in ids]
+    deleted, _details = Session.objects.filter(pk__in=doomed).delete()
+    return deleted
+
+
+# Handing a unit over to its new head -------------------------------------------------------
+
+HEAD_ALREADY = _("This account is already the head of the unit.")
+OTHER_UNIT = _("This account belongs to another unit; only a staff member of this unit can become its head.")
+NOT_STAFF = _("Only a staff member of the unit can become its head.")
+ACCOUNT_INACTIVE = _("This account is deactivated.")
+USERNAME_TAKEN = _("This username is taken; choose another.")
+USERNAME_INVALID = _("Letters, digits and the characters @ . + - _ only, without spaces.")
+EMAIL_INVALID = _("Enter a valid email address, e.g. vanthu@nghean.gov.vn.")
+UNIT_INACTIVE = _("This unit is no longer active; it cannot be handed over.")
+REQUIRED = _("This field is required.")
+
+# No look-alikes (0/O, 1/l/I): the secretariat reads the password out or writes it down.
+TEMPORARY_PASSWORD_CHARS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def temporary_password() -> str:
+    """Twelve random characters in three groups (about 69 bits), e.g. ``k7Pq-Xm4a-Tz9R``."""
+    return "-".join(get_random_string(4, TEMPORARY_PASSWORD_CHARS) for _group in range(3))
+
+
+@dataclass(frozen=True)
+class NewHeadData:
+    """An account to create for the new head; ``password`` is temporary, changed at first login."""
+
+    username: str
+    full_name: str
+    email: str
+    password: str
+
+
+@transaction.atomic
+def unit_handover(
+    *,
+    unit: Unit,
+    by: User,
+    new_head: User | None = None,
+    new_head_data: NewHeadData | None = None,
+    note: str = "",
+) -> User:
+    """Make a staff member of ``unit`` (``new_head``) or a new account its head; return the head.
+
+    The former head's account is deactivated and logged out at once. It is kept, never
+    deleted, so what it did stays attributed to it; reminders and digests follow the active
+    head. A refusal is a ``ValidationError`` keyed by what was wrong ("new_head", "username",
+    "full_name", "email"; none for the unit itself) and nothing is changed.
+    """
+    if (new_head is None) == (new_head_data is None):
+        raise ValueError("unit_handover needs exactly one of new_head and new_head_data")
+    # Locking the unit makes two handovers of the same unit wait for each other.
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    if not ((by.is_superuser or by.is_secretariat) and can_write_for_unit(by, unit)):
+        raise PermissionDenied
+    if not unit.is_active:
+        raise ValidationError(UNIT_INACTIVE, code="unit_inactive")
+    old_heads = list(User.objects.select_for_update().filter(unit=unit, role=User.Role.UNIT_HEAD, is_active=True))
+    if new_head is not None:
+        new_head = User.objects.select_for_update().get(pk=new_head.pk)
+        _check_promotion(new_head, unit)
+        new_head.role = User.Role.UNIT_HEAD
+    else:
+        new_head = _head_account_build(new_head_data, unit)
+
+    User.objects.filter(pk__in=[head.pk for head in old_heads]).update(is_active=False)
+    ended = sessions_end(users=old_heads)
+    # Saved after the deactivation: the database allows one active head per unit.
+    if new_head_data is None:
+        new_head.save(update_fields=["role"])
+    else:
+        new_head.save()
+    handover = UnitHandover.objects.create(
+        unit=unit,
+        old_head=old_heads[0] if old_heads else None,
+        new_head=new_head,
+        account_created=new_head_data is not None,
+        by=by,
+        note=note.strip(),
+    )
+    audit.record(
+        "unit.handed_over",
+        user=by,
+        unit=unit,
+        obj=handover,
+        on_commit=True,
+        old_head=",".join(head.username for head in old_heads) or None,
+        new_head=new_head.username,
+        account="created" if new_head_data is not None else "promoted",
+        sessions_ended=ended,
+    )
+    return new_head
+
+
+def _check_promotion(user: User, unit: Unit) -> None:
+    if user.unit_id != unit.pk:
+        raise ValidationError({"new_head": ValidationError(OTHER_UNIT, code="other_unit")})
+    if not user.is_active:
+        raise ValidationError({"new_head": ValidationError(ACCOUNT_INACTIVE, code="inactive")})
+    if user.role == User.Role.UNIT_HEAD:
+        raise ValidationError({"new_head": ValidationError(HEAD_ALREADY, code="already_head")})
+    if user.role != User.Role.UNIT_STAFF:
+        raise ValidationError({"new_head": ValidationError(NOT_STAFF, code="not_staff")})
+
+
+def _head_account_build(data: NewHeadData, unit: Unit) -> User:
+    """The new head's account, unsaved, or a ``ValidationError`` naming every wrong field."""
+    username, full_name, email = data.username.strip(), " ".join(data.full_name.split()), data.email.strip()
+    errors: dict[str, ValidationError] = {}
+    username_field = User._meta.get_field("username")
+    if not username:
+        errors["username"] = ValidationError(REQUIRED, code="required")
+    elif len(username) > username_field.max_length:
+        errors["username"] = ValidationError(USERNAME_INVALID, code="invalid")
+    else:
+        try:
+            UnicodeUsernameValidator()(username)
+        except ValidationError:
+            errors["username"] = ValidationError(USERNAME_INVALID, code="invalid")
+        else:
+            if User.objects.filter(username__iexact=username).exists():
+                errors["username"] = ValidationError(USERNAME_TAKEN, code="taken")
+    if not full_name:
+        errors["full_name"] = ValidationError(REQUIRED, code="required")
+    else:
+        try:
+            MaxLengthValidator(User._meta.get_field("first_name").max_length)(full_name)
+        except ValidationError as error:
+            errors["full_name"] = error
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = ValidationError(EMAIL_INVALID, code="invalid")
+    if errors:
+        raise ValidationError(errors)
+    account = User(
+        username=username,
+        first_name=full_name,
+        email=email,
+        role=User.Role.UNIT_HEAD,
+        unit=unit,
+        must_change_password=True,
+    )
+    account.set_password(data.password)
+    return account
+
+
+@transaction.atomic
+def account_password_set(*, user: User, password: str) -> None:
+    """The user chose their own password: a temporary one no longer needs changing."""
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
