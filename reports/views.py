@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -17,7 +16,7 @@ from tasks.indicators import progress_tree
 from tasks.models import Assignment, Document, ExtensionRequest, Obstacle
 from tasks.selectors import STATUS_ORDER, assignments_with_status, unit_assignments
 from units.models import Unit
-from units.permissions import province_viewer_required, secretariat_required
+from units.permissions import any_account, province_viewer_required, secretariat_required, unit_scoped_read
 from units.selectors import scoped, user_province_or_404, visible_units
 from units.text import search_key
 
@@ -529,7 +528,7 @@ def scorecard_excel(request):
     return xlsx_response(filename=_file_name(_("Scorecard %(year)s") % {"year": year}, card.as_of), content=content)
 
 
-@login_required
+@unit_scoped_read
 def unit_excel(request, code: str):
     """A unit's report: every assignment with its status, as anyone who may read the unit sees it."""
     unit = get_object_or_404(visible_units(request.user), code=code)
@@ -570,7 +569,7 @@ def unit_excel(request, code: str):
     return xlsx_response(filename=_file_name(unit.name, today), content=content)
 
 
-@login_required
+@any_account
 def search(request):
     text = request.GET.get("q", "")[:100]
     return render(

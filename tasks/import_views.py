@@ -1,13 +1,13 @@
 """Spreadsheet imports: upload, preview (every row's fate and every error), apply all at once."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from units.permissions import importer
 from units.selectors import user_province
 
 from . import imports
@@ -30,7 +30,7 @@ def _visible_imports(user):
     return records.filter(uploaded_by=user)
 
 
-@login_required
+@importer
 def import_start(request):
     kinds = _kinds(request.user)
     if not kinds:
@@ -61,7 +61,7 @@ def import_start(request):
     )
 
 
-@login_required
+@importer
 def import_preview(request, pk: int):
     return _preview_response(request, get_object_or_404(_visible_imports(request.user), pk=pk))
 
@@ -85,7 +85,7 @@ def _preview_response(request, record: ImportRecord, *, status: int = 200):
 
 
 @require_POST
-@login_required
+@importer
 def import_apply(request, pk: int):
     record = get_object_or_404(_visible_imports(request.user), pk=pk)
     try:
@@ -102,7 +102,7 @@ def import_apply(request, pk: int):
     return redirect("tasks:import_preview", pk=record.pk)
 
 
-@login_required
+@importer
 def import_template(request, kind: str):
     if kind not in ImportRecord.Kind.values:
         raise Http404

@@ -5,7 +5,6 @@ may not see it); every change goes through a service, which checks who may make 
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 from projectsite import clock
 from projectsite.text import datetime_text
 from units.models import Unit
-from units.permissions import unit_member_required
+from units.permissions import unit_member_required, unit_scoped_read, unit_scoped_write
 from units.selectors import can_write_for_unit, visible_units
 
 from . import selectors, services, workflow
@@ -30,7 +29,7 @@ def my_unit(request):
     return _unit_page(request, request.user.unit)
 
 
-@login_required
+@unit_scoped_read
 def unit_detail(request, code: str):
     """Any unit the user may read: a district head opens its communes, read-only."""
     unit = get_object_or_404(visible_units(request.user), code=code)
@@ -80,7 +79,7 @@ def _unit_page(request, unit: Unit):
     )
 
 
-@login_required
+@unit_scoped_write
 def assignment_detail(request, pk: int):
     assignment = selectors.visible_assignment(user=request.user, pk=pk)
     statuses = workflow.next_statuses(request.user, assignment)
@@ -167,7 +166,7 @@ def _extension_form(request, assignment, data=None):
 
 
 @require_POST
-@login_required
+@unit_scoped_write
 def assignment_extension(request, pk: int):
     assignment = selectors.visible_assignment(user=request.user, pk=pk)
     extension_form = _extension_form(request, assignment, request.POST)
@@ -191,7 +190,7 @@ def assignment_extension(request, pk: int):
     return _assignment_page(request, assignment, form=form, extension_form=extension_form, status=400)
 
 
-@login_required
+@unit_scoped_read
 def evidence_download(request, pk: int):
     evidence = selectors.visible_evidence(user=request.user, pk=pk)
     try:
@@ -206,7 +205,7 @@ def evidence_download(request, pk: int):
     return response
 
 
-@login_required
+@unit_scoped_write
 def target_detail(request, pk: int):
     target = selectors.visible_target(user=request.user, pk=pk)
     today = clock.today()
@@ -281,7 +280,7 @@ def obstacle_list(request):
     )
 
 
-@login_required
+@unit_scoped_write
 def obstacle_detail(request, pk: int):
     """An obstacle and its answer; the secretariat or the agency it was forwarded to answers here."""
     obstacle = selectors.visible_obstacle(user=request.user, pk=pk)

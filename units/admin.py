@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Unit, UnitHandover, User
 from .selectors import unit_search
+from .services import sessions_end
 
 
 @admin.register(Unit)
@@ -69,6 +70,13 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated, never deleted: history stays attributed to who did it.
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and not obj.is_active:
+            # Django refuses an inactive account's requests, but its sessions would come back to
+            # life if the account were reactivated: end them now.
+            sessions_end(users=[obj])
 
 
 @admin.register(UnitHandover)

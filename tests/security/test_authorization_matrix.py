@@ -1,0 +1,205 @@
+"""Every URL of the URL configuration, for every role, on an object of the user's own unit and of
+another: the answer its view's declared access policy promises.
+
+The expectation comes from the policy the view declares (units/permissions.py), mapped below to
+an answer per role and unit; nothing here lists pages. A refused request changes nothing.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+
+from tests.security.urlconf import (
+    ROLES,
+    SCOPES,
+    ProvinceBound,
+    Route,
+    Upload,
+    World,
+    is_unit_bound,
+    object_kinds,
+    routes,
+    snapshot,
+    world_for_module,
+    writes_recorded,
+)
+from units import permissions as p
+from units.models import Unit, User
+from units.selectors import user_province
+
+LOGIN = "302 to the login page"
+ELSEWHERE = "302 elsewhere"
+REFUSALS = {LOGIN, 403, 404, 405}
+
+
+def _classified(route: Route) -> bool:
+    try:
+        object_kinds(route)
+    except LookupError:
+        return False
+    return route.policy in p.POLICIES
+
+
+ROUTES = routes()
+
+
+@dataclass(frozen=True)
+class Cell:
+    route: Route
+    method: str
+    role: str
+    scope: str
+    anchor: str
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.method} as {self.role} on {self.scope}"
+
+
+def _cells() -> list[Cell]:
+    cells = []
+    for route in filter(_classified, ROUTES):
+        for method in ("GET", "POST"):
+            for role in ROLES:
+                scopes = SCOPES[role] if is_unit_bound(route) else {"-": "commune"}
+                cells.extend(Cell(route, method, role, scope, anchor) for scope, anchor in scopes.items())
+    return cells
+
+
+CELLS = _cells()
+
+
+# The policies, as the docs state them (ARCHITECTURE §4, DECISIONS "403 or 404") ---------------
+
+
+def reads(user: User, owner) -> bool:
+    """May ``user`` see the object? The one access rule, restated."""
+    if isinstance(owner, Upload):
+        return owner.uploaded_by == user or (
+            (user.is_superuser or user.is_secretariat) and user_province(user) == owner.province
+        )
+    if isinstance(owner, ProvinceBound):
+        return user_province(user) == owner.province
+    if user.is_superuser:
+        return True
+    if not (user.role and user.unit_id):
+        return False
+    if user.sees_whole_province:
+        return owner.province_id == user.unit.province_id
+    return user.unit_id in (owner.pk, owner.parent_id)
+
+
+def writes(user: User, owner) -> bool:
+    """May ``user`` change the objects of the unit? The secretariat in its province, members in their unit."""
+    if user.is_superuser:
+        return True
+    if user.is_secretariat:
+        return owner.province_id == user.unit.province_id
+    return user.is_unit_member and owner.pk == user.unit_id
+
+
+def may_import(user: User) -> bool:
+    """The secretariat imports everything, a district head its communes' figures (DECISIONS, Excel import)."""
+    return (
+        user.is_superuser
+        or user.is_secretariat
+        or (user.role == User.Role.UNIT_HEAD and user.unit.level == Unit.Level.DISTRICT)
+    )
+
+
+def role_allowed(policy: str, user: User, owners: list) -> bool:
+    return {
+        p.ANY_ACCOUNT: True,
+        p.ANY_ROLE: user.is_superuser or bool(user.role),
+        p.PROVINCE_VIEWER: user.is_superuser or user.sees_whole_province,
+        p.SECRETARIAT: user.is_superuser or user.is_secretariat,
+        p.UNIT_MEMBER: user.is_unit_member,
+        p.UNIT_SCOPED_READ: True,
+        p.UNIT_SCOPED_WRITE: True,
+        # An import is opened by its visibility (404), the pages without one by the right to import.
+        p.IMPORTER: any(isinstance(owner, Upload) for owner in owners) or may_import(user),
+    }[policy]
+
+
+def answer(policy: str, method: str, user: User | None, owners: list) -> set:
+    """What the policy promises: 403 for the wrong role, 404 for an object out of scope."""
+    if policy == p.PUBLIC:
+        return {200, ELSEWHERE, LOGIN}
+    if user is None:
+        return {LOGIN}
+    if not role_allowed(policy, user, owners):
+        return {403}
+    if not all(reads(user, owner) for owner in owners):
+        return {404}
+    if method == "GET":
+        return {ELSEWHERE} if policy == p.ANY_ROLE else {200}
+    if policy == p.UNIT_SCOPED_WRITE:
+        if not all(writes(user, owner) for owner in owners):
+            return {403}  # they already know it exists
+        return {200, ELSEWHERE, 400, 403, 409}  # the workflow decides what this writer may do
+    return {200, ELSEWHERE, 400}  # an empty form is refused, a read page is shown again
+
+
+def expected(cell: Cell, user: User | None, owners: list) -> set:
+    promised = answer(cell.route.policy, cell.method, user, owners)
+    if cell.method == "GET" and cell.route.post_only:
+        return {405} | (promised & REFUSALS)
+    return promised
+
+
+def observed(response) -> object:
+    if response.status_code == 302:
+        login = resolve_url(settings.LOGIN_URL)
+        return LOGIN if response["Location"].startswith(login) else ELSEWHERE
+    return response.status_code
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    with world_for_module(django_db_blocker, tmp_path_factory.mktemp("media")) as world:
+        yield world
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_every_url_declares_who_may_open_it(route):
+    assert route.policy in p.POLICIES, (
+        f"Classify {route} (/{route.route}): decorate its view with one of the decorators of units/permissions.py "
+        f"so that it declares an access policy (found {route.policy!r})."
+    )
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_every_url_kwarg_has_a_test_object(route):
+    object_kinds(route)  # raises, naming the URL and the kwarg
+
+
+@pytest.mark.parametrize("cell", CELLS, ids=str)
+def test_every_url_answers_every_role_as_its_view_declares(cell: Cell, world: World, client, db):
+    user = world.log_in(client, cell.role)
+    url, owners = world.url(cell.route, cell.anchor)
+    promised = expected(cell, user, owners)
+    refused = promised <= REFUSALS
+    before = snapshot() if refused and cell.method == "POST" else None
+
+    with writes_recorded() as statements:
+        response = getattr(client, cell.method.lower())(url)
+        if response.streaming:
+            b"".join(response.streaming_content)  # a file download: read and closed
+
+    got = observed(response)
+    assert got in promised, (
+        f"{cell.method} {url} as {cell.role} on the {cell.scope} unit's object answered {got}; "
+        f"the view declares {cell.route.policy!r}, which promises {sorted(promised, key=str)}."
+    )
+    if refused:
+        assert statements == [], f"{cell}: refused, yet wrote {statements}"
+        if before is not None:
+            assert snapshot() == before, f"{cell}: refused, yet the data changed"
+
+
+def test_the_matrix_covers_every_classified_url_for_every_role():
+    covered = {(str(cell.route), cell.role) for cell in CELLS}
+    classified = [route for route in ROUTES if _classified(route)]
+    assert covered == {(str(route), role) for route in classified for role in ROLES}
+    assert len(classified) >= 40  # the project's pages, not an empty walk
