@@ -2,6 +2,7 @@
 
 import datetime
 import functools
+from decimal import Decimal
 
 from django.utils import formats, timezone, translation
 
@@ -14,7 +15,8 @@ def number(value: float, *, decimals: int | None = None) -> str:
     """
     if decimals is not None:
         value = round(value, decimals)
-    if isinstance(value, bool) or not isinstance(value, int | float) or (decimals is None and isinstance(value, float)):
+    fast = isinstance(value, int) if decimals is None else isinstance(value, int | float | Decimal)
+    if isinstance(value, bool) or not fast:
         return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
     text = f"{value:,}" if decimals is None else f"{value:,.{decimals}f}"
     decimal_separator, thousand_separator = _separators(translation.get_language())

@@ -256,7 +256,7 @@ def lagging_units(
     units = units.prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))
 
     behind: dict[int, list[TargetProgress]] = {}
-    for item in progress_nodes(unit=province, today=today):
+    for item in progress_nodes(unit=province, today=today, light=True):
         if item.behind and (document is None or item.target.source_document_id == document.pk):
             behind.setdefault(item.target.unit_id, []).append(item)
     rows = [

@@ -11,11 +11,11 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from units.models import Unit
 
-from .models import IndicatorReport, Target
+from .models import Indicator, IndicatorReport, Target
 
 
 def expected_fraction(start: datetime.date, due: datetime.date, today: datetime.date) -> float:
@@ -76,29 +76,64 @@ def subtree_q(unit: Unit, *, prefix: str = "unit__") -> Q:
     return Q(**{prefix.removesuffix("__") or "pk": unit})
 
 
-def progress_nodes(*, unit: Unit, today: datetime.date) -> list[TargetProgress]:
+@dataclass(frozen=True)
+class TargetFigures:
+    """What the roll-up needs of a target, without model instances (``progress_nodes(light=True)``)."""
+
+    pk: int
+    indicator_id: int
+    unit_id: int
+    parent_id: int | None
+    value: int
+    start_date: datetime.date
+    due_date: datetime.date
+    source_document_id: int | None
+    indicator: Indicator  # one instance per indicator, shared
+
+
+LIGHT_FIELDS = [name for name in TargetFigures.__dataclass_fields__ if name != "indicator"]
+
+
+def progress_nodes(*, unit: Unit, today: datetime.date, light: bool = False) -> list[TargetProgress]:
     """Every target of ``unit`` and of the units under it, linked to the targets under it and rolled up.
 
     A target whose unit's parent has no target of the same indicator is a root of its own (an
     indicator given only to communes, or only to agencies, is still counted). One query
     whatever the size of the tree: the targets with their latest figure; roll-ups are summed here.
+    ``light``: each node's ``target`` is a ``TargetFigures`` (the figures, the unit's parent and
+    the indicator) instead of a ``Target`` with its unit: two queries, but no model instance per
+    target, for pages over hundreds of units (the scorecard, the lagging list).
     """
-    rows = list(
-        with_latest_figure(Target.objects.filter(subtree_q(unit)))
-        .select_related("indicator", "unit", "source_document")
-        .order_by("indicator__code", "unit__level", "unit__code")
+    targets = with_latest_figure(Target.objects.filter(subtree_q(unit))).order_by(
+        "indicator__code", "unit__level", "unit__code"
     )
+    if light:
+        values = list(
+            targets.values(*LIGHT_FIELDS[:3], *LIGHT_FIELDS[4:], "latest_value", "latest_as_of",
+                           parent_id=F("unit__parent_id"))
+        )  # fmt: skip
+        indicators = Indicator.objects.in_bulk({row["indicator_id"] for row in values})
+        rows = [
+            (
+                TargetFigures(**{name: row[name] for name in LIGHT_FIELDS}, indicator=indicators[row["indicator_id"]]),
+                row["latest_value"],
+                row["latest_as_of"],
+            )
+            for row in values
+        ]
+    else:
+        rows = [(t, t.latest_value, t.latest_as_of) for t in targets.select_related("indicator", "unit")]
     nodes = {
         (t.indicator_id, t.unit_id): TargetProgress(
             target=t,
-            actual=t.latest_value,
-            as_of=t.latest_as_of,
+            actual=actual,
+            as_of=as_of,
             expected=t.value * expected_fraction(t.start_date, t.due_date, today),
         )
-        for t in rows
+        for t, actual, as_of in rows
     }
-    for t in rows:
-        parent = nodes.get((t.indicator_id, t.unit.parent_id))
+    for t, _actual, _as_of in rows:
+        parent = nodes.get((t.indicator_id, t.parent_id if light else t.unit.parent_id))
         if parent is not None:
             parent.children.append(nodes[(t.indicator_id, t.unit_id)])
     for node in nodes.values():

@@ -96,6 +96,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the pages' aggregations run in milliseconds, but a subquery's pessimistic
+    # cost estimate made PostgreSQL spend ~0,5 s compiling the lagging list (docs/PERFORMANCE.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 # A connection kept between requests (production's pool) is tested before it is handed out, so
 # the first requests after PostgreSQL restarts do not fail on connections it closed.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -1,6 +1,10 @@
 import datetime
+import functools
+from urllib.parse import quote
 
 from django import template
+from django.urls import get_script_prefix, reverse
+from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -88,3 +92,15 @@ def score(value) -> str:
 def get_item(mapping: dict, key):
     """``{{ counts|get_item:status }}``: a dictionary value by a key held in a variable."""
     return mapping.get(str(key)) if mapping else None
+
+
+@register.filter
+def unit_url(code: str) -> str:
+    """``{{ unit.code|unit_url }}``: the unit's page, like ``{% url 'tasks:unit' code %}`` without a
+    URL resolution per row (a 500-row ranking paid ~25 ms for them)."""
+    return _unit_url_prefix(get_script_prefix()) + iri_to_uri(quote(str(code), safe="")) + "/"
+
+
+@functools.cache
+def _unit_url_prefix(script_prefix: str) -> str:
+    return reverse("tasks:unit", args=["0"]).removesuffix("0/")

@@ -139,3 +139,12 @@ def test_the_dashboard_and_lagging_exports_open(client, data):
 def test_unit_users_cannot_export_province_reports(client, data, name):
     client.force_login(data.head_district)
     assert client.get(reverse(name)).status_code == 403
+
+
+def test_each_ranked_unit_links_to_its_page(client, tree):
+    from django.urls import reverse
+
+    from tasks.templatetags.deadline_tags import unit_url
+
+    assert unit_url(tree.commune.code) == reverse("tasks:unit", args=[tree.commune.code])
+    assert unit_url("A B") == reverse("tasks:unit", args=["A B"])

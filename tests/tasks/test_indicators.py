@@ -86,3 +86,17 @@ def test_an_indicator_given_only_to_communes_is_still_counted(tree):
     (node,) = progress_nodes(unit=tree.province, today=TODAY)
     assert (node.target.unit, node.actual, node.behind) == (tree.commune, 30, True)
     assert progress_tree(unit=tree.province, today=TODAY) == []  # the province itself has no target
+
+
+def test_the_light_nodes_roll_up_like_the_full_ones(tree, targets, django_assert_num_queries):
+    from tasks.indicators import progress_nodes
+
+    full = {
+        (n.target.unit_id, n.actual, n.as_of, n.behind, n.attainment)
+        for n in progress_nodes(unit=tree.province, today=TODAY)
+    }
+    with django_assert_num_queries(2):
+        light = progress_nodes(unit=tree.province, today=TODAY, light=True)
+    assert {(n.target.unit_id, n.actual, n.as_of, n.behind, n.attainment) for n in light} == full
+    assert len(full) == 6
+    assert {n.target.indicator.name for n in light} == {"Kích hoạt"}
