@@ -8,7 +8,7 @@ from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetc
 from tasks.deadlines import UNTRACKED, DeadlineStatus, deadline_conditions, deadline_counts
 from tasks.indicators import Forecast, TargetProgress, expected_fraction, forecast, progress_nodes
 from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Target, Task
-from tasks.selectors import status_counts
+from tasks.selectors import status_counts, visible_documents
 from tasks.summaries import province_daily_totals
 from units.models import Unit, User
 from units.selectors import scoped, unit_search, visible_units
@@ -294,10 +294,12 @@ def search(*, user: User, text: str) -> dict[str, list]:
     if len(key) < 2:
         return {"units": [], "documents": [], "tasks": []}
     units = unit_search(visible_units(user), text).select_related("parent").order_by("level", "name")
-    tasks = Task.objects.filter(search_key__contains=key).select_related("document")
+    tasks = Task.objects.filter(search_key__contains=key, document__in=visible_documents(user)).select_related(
+        "document"
+    )
     if not (user.is_superuser or user.sees_whole_province):
         tasks = tasks.filter(Exists(scoped(Assignment.objects.filter(task=OuterRef("pk")), user)))
-    documents = Document.objects.filter(search_key__contains=key)
+    documents = visible_documents(user).filter(search_key__contains=key)
     return {
         "units": list(units[:SEARCH_LIMIT]),
         "documents": list(documents[:SEARCH_LIMIT]),

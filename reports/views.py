@@ -14,7 +14,7 @@ from tasks import services as task_services
 from tasks.deadlines import STATUS_COLOURS, DeadlineStatus
 from tasks.indicators import progress_tree
 from tasks.models import Assignment, Document, ExtensionRequest, Obstacle
-from tasks.selectors import STATUS_ORDER, assignments_with_status, unit_assignments
+from tasks.selectors import STATUS_ORDER, assignments_with_status, unit_assignments, visible_documents
 from units.models import Unit
 from units.permissions import any_account, province_viewer_required, secretariat_required, unit_scoped_read
 from units.selectors import scoped, user_province_or_404, visible_units
@@ -181,7 +181,7 @@ def lagging(request):
 def document_detail(request, pk: int):
     """A document and its tasks, each with its assignments counted by deadline status."""
     province = user_province_or_404(request.user)
-    document = get_object_or_404(Document.objects.select_related("implements"), pk=pk)
+    document = get_object_or_404(visible_documents(request.user).select_related("implements"), pk=pk)
     today = clock.today()
     tasks = selectors.document_tasks(document=document, province=province, today=today)
     return render(

@@ -151,12 +151,15 @@ class DocumentForm(forms.ModelForm):
         fields = ["number", "kind", "issued_on", "issuer", "title", "implements"]
         widgets = {"title": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, documents=None, **kwargs):
+        """``documents``: those the user may see, the choices of "implements"."""
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        choices = Document.objects.all() if documents is None else documents
         if self.instance.pk:  # a document cannot implement itself
-            self.fields["implements"].queryset = Document.objects.exclude(pk=self.instance.pk)
+            choices = choices.exclude(pk=self.instance.pk)
+        self.fields["implements"].queryset = choices
 
 
 class TaskForm(forms.ModelForm):

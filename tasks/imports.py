@@ -28,7 +28,6 @@ from units.models import Unit, User
 from . import spreadsheets
 from .models import (
     Assignment,
-    Document,
     HistoryEntry,
     ImportRecord,
     Indicator,
@@ -36,6 +35,7 @@ from .models import (
     Target,
     Task,
 )
+from .selectors import province_documents
 from .services import history_changes, history_entry_build
 from .summaries import indicator_totals_rebuild
 
@@ -339,8 +339,9 @@ def assignments_preview(*, record: ImportRecord, user: User) -> Preview:
     units = list(importable_units(user, record.province))
     matcher = spreadsheets.UnitMatcher(Unit.objects.filter(province=record.province).select_related("parent"))
     allowed = {u.pk for u in units if u.level != Unit.Level.PROVINCE}
-    documents = {d.number.lower(): d for d in Document.objects.all()}
-    tasks = {(t.document_id, t.ref.lower()): t for t in Task.objects.all()}
+    readable = province_documents(record.province)
+    documents = {d.number.lower(): d for d in readable}
+    tasks = {(t.document_id, t.ref.lower()): t for t in Task.objects.filter(document__in=readable)}
     existing = {(a.task_id, a.unit_id): a for a in Assignment.objects.filter(unit__province=record.province)}
     new_tasks: dict[tuple[int, str], dict] = {}
     seen: dict[tuple, int] = {}

@@ -37,6 +37,17 @@ class Document(models.Model):
         related_name="implemented_by",
         verbose_name=_("implements"),
     )
+    # The province whose document it is (its plans and letters); empty for a national document
+    # (the Prime Minister's decision), which every province reads and only a superuser changes.
+    province = models.ForeignKey(
+        "units.Unit",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": 1},
+        verbose_name=_("province"),
+    )
     search_key = models.CharField(max_length=600, db_index=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

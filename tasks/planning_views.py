@@ -15,16 +15,18 @@ from units.models import Unit
 from units.permissions import province_viewer_required, secretariat_required
 from units.selectors import user_province_or_404, visible_units
 
-from . import services
+from . import selectors, services
 from .forms import AssignForm, DocumentForm, TargetsForm, TaskForm
 from .indicators import with_latest_figure
-from .models import Document, Indicator, Target, Task
+from .models import Indicator, Target, Task
 
 
 @province_viewer_required
 def plan(request):
     """Documents with their tasks, and the indicators with their targets."""
-    documents = Document.objects.annotate(task_count=Count("tasks")).select_related("implements")
+    documents = (
+        selectors.visible_documents(request.user).annotate(task_count=Count("tasks")).select_related("implements")
+    )
     indicators = Indicator.objects.select_related("document")
     return render(
         request,
@@ -35,9 +37,15 @@ def plan(request):
 
 @secretariat_required
 def document_edit(request, pk: int | None = None):
-    document = get_object_or_404(Document, pk=pk) if pk else None
-    form = DocumentForm(request.POST if request.method == "POST" else None, instance=document)
+    document = selectors.editable_document(user=request.user, pk=pk) if pk else None
+    form = DocumentForm(
+        request.POST if request.method == "POST" else None,
+        instance=document,
+        documents=selectors.visible_documents(request.user),
+    )
     if request.method == "POST" and form.is_valid():
+        if document is None:  # a new document is the province's own
+            form.instance.province = user_province_or_404(request.user)
         document = form.save()
         messages.success(request, _("Document saved: %(number)s.") % {"number": document.number})
         return redirect("reports:document", pk=document.pk)
@@ -51,7 +59,7 @@ def document_edit(request, pk: int | None = None):
 
 @secretariat_required
 def task_edit(request, document_pk: int, pk: int | None = None):
-    document = get_object_or_404(Document, pk=document_pk)
+    document = selectors.editable_document(user=request.user, pk=document_pk)
     task = get_object_or_404(Task, pk=pk, document=document) if pk else None
     form = TaskForm(request.POST if request.method == "POST" else None, instance=task, document=document)
     if request.method == "POST" and form.is_valid():
@@ -69,7 +77,9 @@ def task_edit(request, document_pk: int, pk: int | None = None):
 @secretariat_required
 def task_assign(request, pk: int):
     """Give a task, in one step, to all districts, all communes, some districts' communes or agencies."""
-    task = get_object_or_404(Task.objects.select_related("document"), pk=pk)
+    task = get_object_or_404(
+        Task.objects.select_related("document").filter(document__in=selectors.visible_documents(request.user)), pk=pk
+    )
     province = user_province_or_404(request.user)
     form = AssignForm(
         request.POST if request.method == "POST" else None,

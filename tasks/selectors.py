@@ -2,14 +2,24 @@
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from units.models import Unit, User
-from units.selectors import scoped, unit_scope_q, visible_units
+from units.selectors import scoped, unit_scope_q, user_province, visible_units
 
 from .deadlines import DeadlineStatus, deadline_counts, deadline_status_expression
-from .models import Assignment, Evidence, ExtensionRequest, HistoryEntry, IndicatorReport, Obstacle, Target
+from .models import (
+    Assignment,
+    Document,
+    Evidence,
+    ExtensionRequest,
+    HistoryEntry,
+    IndicatorReport,
+    Obstacle,
+    Target,
+)
 
 # The order a unit reads its list in: what needs action first.
 STATUS_ORDER = [
@@ -128,3 +138,31 @@ def last_reminder(unit: Unit):
 
     row = Notification.objects.filter(unit=unit, kind=Notification.Kind.REMINDER).order_by("-created_at").first()
     return row.created_at if row else None
+
+
+def province_documents(province: Unit | None) -> QuerySet[Document]:
+    """The documents of ``province`` and the national ones (no province)."""
+    return Document.objects.filter(Q(province=province) | Q(province__isnull=True))
+
+
+def visible_documents(user: User) -> QuerySet[Document]:
+    """The documents of the user's province and the national ones."""
+    return province_documents(user_province(user))
+
+
+def editable_document(*, user: User, pk: int) -> Document:
+    """A document ``user`` may change (with its tasks): 404 when it is not theirs to see, 403 when it
+    is national (a superuser's) or theirs to read only."""
+    document = get_object_or_404(visible_documents(user), pk=pk)
+    if not may_change_document(user, document):
+        raise PermissionDenied
+    return document
+
+
+def may_change_document(user: User, document: Document) -> bool:
+    """The secretariat changes its province's documents; a national one only a superuser."""
+    if document.province_id is None:
+        return user.is_superuser
+    return user.is_superuser or (
+        user.is_secretariat and document.province_id == getattr(user_province(user), "pk", None)
+    )

@@ -76,8 +76,12 @@ def history_entry_build(
 
 
 @transaction.atomic
-def documents_load(*, rows: Sequence[DocumentRow]) -> int:
-    """Create the documents not there yet (by number); return how many."""
+def documents_load(*, rows: Sequence[DocumentRow], province: Unit | None = None) -> int:
+    """Create the documents not there yet (by number); return how many.
+
+    A document that implements another is ``province``'s own; one that implements nothing (the
+    Prime Minister's decision) is national.
+    """
     existing = {doc.number: doc for doc in Document.objects.filter(number__in=[row.number for row in rows])}
     created = 0
     for row in rows:  # file order: a document comes after the one it implements
@@ -90,6 +94,7 @@ def documents_load(*, rows: Sequence[DocumentRow]) -> int:
             issuer=row.issuer,
             title=row.title,
             implements=existing.get(row.implements) if row.implements else None,
+            province=province if row.implements else None,
         )
         created += 1
     return created

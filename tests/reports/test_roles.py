@@ -8,14 +8,14 @@ from django.urls import reverse
 from tasks import services
 from tasks.models import Indicator
 from tests.conftest import TODAY
-from tests.factories import make_assignment, make_task
+from tests.factories import make_assignment, make_document, make_task
 
 S = "reported"
 
 
 @pytest.fixture
 def world(tree, fixed_today):
-    tree.task = make_task()
+    tree.task = make_task(make_document(province=tree.province))
     tree.assignment = make_assignment(tree.commune, tree.task, due_date=TODAY)
     tree.other = make_assignment(tree.commune, make_task(), due_date=TODAY)
     for assignment in (tree.assignment, tree.other):

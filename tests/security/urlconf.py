@@ -117,7 +117,7 @@ OBJECT_OF = {
     "kind": "import_kind",
 }
 # Objects of no unit: one serves every cell.
-GLOBAL = {"document", "task", "indicator", "import_kind"}
+GLOBAL = {"indicator", "import_kind"}
 
 
 def object_kinds(route: Route) -> dict[str, str]:
@@ -194,9 +194,10 @@ class World:
         self.foreign = Tree("41")
         self.superuser = make_user(None, username="root", is_superuser=True, is_staff=True)
         self.no_role = make_user(None, username="no-role")
-        self.document = make_document()
-        self.task = make_task(self.document)
-        self.later_task = make_task(self.document)
+        # Each province plans in its own documents (tasks.models.Document.province).
+        self.documents = {tree.province.pk: make_document(province=tree.province) for tree in (self.home, self.foreign)}
+        self.tasks = {pk: make_task(document) for pk, document in self.documents.items()}
+        self.later_tasks = {pk: make_task(document) for pk, document in self.documents.items()}
         units = {
             "commune": (self.home.commune, self.home.head_commune),
             "district": (self.home.district, self.home.head_district),
@@ -228,7 +229,7 @@ class World:
                 self.sessions[role] = login.cookies[settings.SESSION_COOKIE_NAME].value
         for anchor, (unit, head) in units.items():
             assignment = self._assignment(unit, head)
-            later = _make_assignment(unit, self.later_task)
+            later = _make_assignment(unit, self.later_tasks[unit.province_id])
             extension = services.extension_request(
                 assignment=later, user=head, proposed_due_date=TODAY + datetime.timedelta(days=30), reason="Mưa lũ"
             )
@@ -252,14 +253,14 @@ class World:
                     ("obstacle", anchor): (obstacle.pk, unit),
                     ("extension", anchor): (extension.pk, unit),
                     ("notification", anchor): (notification.pk, ProvinceBound(unit.province)),
+                    ("document", anchor): (self.documents[unit.province_id].pk, ProvinceBound(unit.province)),
+                    ("task", anchor): (self.tasks[unit.province_id].pk, ProvinceBound(unit.province)),
                     ("upload", anchor): (record.pk, Upload(record.province, record.uploaded_by)),
                 }
             )
         for anchor in ANCHORS:
             self.objects.update(
                 {
-                    ("document", anchor): (self.document.pk, None),
-                    ("task", anchor): (self.task.pk, None),
                     ("indicator", anchor): (self.indicator.pk, None),
                     ("import_kind", anchor): (ImportRecord.Kind.FIGURES, None),
                 }
@@ -267,7 +268,7 @@ class World:
 
     def _assignment(self, unit: Unit, head: User):
         """An assignment in progress with a PDF on its timeline, due in ten days."""
-        assignment = _make_assignment(unit, self.task)
+        assignment = _make_assignment(unit, self.tasks[unit.province_id])
         services.assignment_report(
             assignment=assignment,
             user=head,

@@ -29,10 +29,11 @@ def test_the_secretariat_adds_a_document_and_a_duplicate_number_is_refused(clien
     assert again.status_code == 400
     assert "đã tồn tại" in again.content.decode()
     assert Document.objects.filter(number="300/KH-UBND").count() == 1
+    assert Document.objects.get(number="300/KH-UBND").province == secretariat.province  # the province's own
 
 
 def test_a_new_task_leads_to_its_assignment(client, secretariat):
-    document = make_document("249/KH-UBND")
+    document = make_document("249/KH-UBND", province=secretariat.province)
     response = client.post(
         reverse("tasks:task_new", args=[document.pk]),
         {"ref": "III.9", "title": "Rà soát thuê bao", "default_due_date": "31/07/2023"},
@@ -193,8 +194,27 @@ def test_only_the_secretariat_plans(client, tree, who):
 
 
 def test_a_task_item_already_used_in_the_document_is_refused(client, secretariat):
-    task = make_task(ref="II.1")
+    task = make_task(make_document(province=secretariat.province), ref="II.1")
     response = client.post(reverse("tasks:task_new", args=[task.document.pk]), {"ref": "II.1", "title": "Trùng mục"})
     assert response.status_code == 400
     assert "đã có nhiệm vụ" in response.content.decode()
     assert Task.objects.filter(document=task.document).count() == 1
+
+
+def test_a_province_changes_its_own_documents_only(client, secretariat):
+    """Another province's document is not there for it (404); a national one is read, not changed (403)."""
+    other = Tree("41")
+    theirs = make_document("12/KH-UBND", province=other.province)
+    national = make_document("06/QĐ-TTg")
+    data = {"number": "06/QĐ-TTg", "kind": "decision", "issued_on": "06/01/2022", "issuer": "Khác"}
+    assert client.get(reverse("tasks:document_edit", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("reports:document", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("tasks:task_new", args=[theirs.pk]), {"ref": "1", "title": "x"}).status_code == 404
+    assert client.get(reverse("reports:document", args=[national.pk])).status_code == 200
+    assert client.post(reverse("tasks:document_edit", args=[national.pk]), data).status_code == 403
+    assert client.post(reverse("tasks:task_new", args=[national.pk]), {"ref": "1", "title": "x"}).status_code == 403
+    assert Document.objects.get(pk=national.pk).issuer == "UBND tỉnh Nghệ An" and not Task.objects.exists()
+    page = client.get(reverse("tasks:plan")).content.decode()
+    assert "06/QĐ-TTg" in page and "12/KH-UBND" not in page
+    found = client.get(reverse("reports:search"), {"q": "KH-UBND"}).context
+    assert theirs not in found["results"]["documents"]

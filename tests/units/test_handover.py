@@ -316,7 +316,7 @@ def test_the_service_refuses_anyone_but_the_secretariat(units):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"mode": "staff", "new_head": ""}, "new_head", "Choose the staff member who becomes the head."),
+        ({"mode": "staff", "new_head": ""}, "new_head", gettext_lazy("Choose the staff member who becomes the head.")),
         ({"mode": "staff", "new_head": "current-head"}, "new_head", services.HEAD_ALREADY),
         ({"mode": "staff", "new_head": "other-unit"}, "new_head", services.OTHER_UNIT),
         ({"mode": "staff", "new_head": "secretariat"}, "new_head", services.OTHER_UNIT),

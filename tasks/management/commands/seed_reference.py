@@ -82,7 +82,8 @@ def reference_load(reference: Reference, *, progress: Callable[[str], None]) -> 
     progress(_("Units of %(name)s …") % {"name": reference.province.name})
     units_created = unit_tree_load(rows=reference.units)
     progress(_("Documents …"))
-    documents_created = documents_load(rows=reference.documents)
+    province = Unit.objects.get(code=reference.province.code)
+    documents_created = documents_load(rows=reference.documents, province=province)
     return units_created, documents_created
 
 
