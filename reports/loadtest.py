@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -102,15 +102,23 @@ class Browser:
         return response.status, text
 
 
-def _secretariat_loop(browser: Browser, deadline: float) -> None:
+def _pause(think: float, rng: random.Random) -> None:
+    """A user reading the page before the next click: on average ``think`` seconds."""
+    if think:
+        time.sleep(rng.uniform(0, 2 * think))
+
+
+def _secretariat_loop(browser: Browser, deadline: float, think: float, rng: random.Random) -> None:
     while time.monotonic() < deadline:
+        _pause(think, rng)
         status, _ = browser.request("dashboard", "GET", "/tong-quan/")
         if status != 200:
             browser.tally.error(f"dashboard answered {status}")
 
 
-def _head_loop(browser: Browser, assignments: list[int], deadline: float, rng: random.Random) -> None:
+def _head_loop(browser: Browser, assignments: list[int], deadline: float, think: float, rng: random.Random) -> None:
     while time.monotonic() < deadline:
+        _pause(think, rng)
         if rng.random() < 0.7 or not assignments:
             status, _ = browser.request("my_unit", "GET", "/don-vi/")
             if status != 200:
@@ -140,7 +148,9 @@ def _head_loop(browser: Browser, assignments: list[int], deadline: float, rng: r
         browser.tally.error(f"status update answered {status}")
 
 
-def run(*, users: int = 50, seconds: int = 60, workers: int = 2, progress=print) -> dict:
+def run(*, users: int = 50, seconds: int = 60, workers: int = 2, think: float = 0.0, progress=print) -> dict:
+    """``think``: mean seconds a user waits between requests (0: each user clicks again at once,
+    which measures the server's capacity; real users read the page first)."""
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise RuntimeError("the load test runs on PostgreSQL: set DATABASE_URL")
     province = Unit.objects.filter(level=Unit.Level.PROVINCE, users__role=User.Role.LEADER).order_by("code").first()
@@ -162,8 +172,12 @@ def run(*, users: int = 50, seconds: int = 60, workers: int = 2, progress=print)
         open_work.setdefault(unit_id, []).append(pk)
 
     port = _free_port()
+    db = settings.DATABASES["default"]
     env = {
         **os.environ,
+        # The database this process uses (under the test runner, the test database).
+        "DATABASE_URL": f"postgres://{quote(db['USER'] or '')}:{quote(str(db['PASSWORD'] or ''))}@"
+        f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "DJANGO_SETTINGS_MODULE": "projectsite.settings.production",
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # the sessions made here are signed with it
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -198,10 +212,11 @@ def run(*, users: int = 50, seconds: int = 60, workers: int = 2, progress=print)
         deadline = time.monotonic() + seconds
         threads = []
         for index, (user, browser) in enumerate(browsers):
+            rng = random.Random(index)
             if user.role in (User.Role.SECRETARIAT, User.Role.LEADER):
-                target, args = _secretariat_loop, (browser, deadline)
+                target, args = _secretariat_loop, (browser, deadline, think, rng)
             else:
-                target, args = _head_loop, (browser, open_work.get(user.unit_id, []), deadline, random.Random(index))
+                target, args = _head_loop, (browser, open_work.get(user.unit_id, []), deadline, think, rng)
             threads.append(threading.Thread(target=target, args=args, daemon=True))
         started = time.monotonic()
         for thread in threads:
@@ -220,6 +235,7 @@ def run(*, users: int = 50, seconds: int = 60, workers: int = 2, progress=print)
         "users": len(browsers),
         "seconds": round(elapsed, 1),
         "gunicorn_workers": workers,
+        "think_seconds": think,
         "requests": len(every),
         "requests_per_second": round(len(every) / elapsed, 1),
         "p50_ms": round(statistics.median(every), 1) if every else 0,

@@ -14,19 +14,25 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=50)
         parser.add_argument("--seconds", type=int, default=60)
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--think", type=float, default=0.0, help="mean seconds a user pauses between requests (default 0)"
+        )
         parser.add_argument("--json", dest="json_file", help="Also write the result to this JSON file.")
 
-    def handle(self, *args, users, seconds, workers, json_file=None, **options):
-        if not (1 <= users <= 500 and 1 <= seconds <= 600):
-            raise CommandError("--users từ 1 đến 500, --seconds từ 1 đến 600.")
+    def handle(self, *args, users, seconds, workers, think, json_file=None, **options):
+        if not (1 <= users <= 500 and 1 <= seconds <= 600 and 0 <= think <= 60):
+            raise CommandError("--users từ 1 đến 500, --seconds từ 1 đến 600, --think từ 0 đến 60.")
         try:
-            result = loadtest.run(users=users, seconds=seconds, workers=workers, progress=self.stdout.write)
+            result = loadtest.run(
+                users=users, seconds=seconds, workers=workers, think=think, progress=self.stdout.write
+            )
         except RuntimeError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
-            f"\n{result['users']} người dùng, {result['seconds']} s, gunicorn {result['gunicorn_workers']} tiến trình: "
-            f"{result['requests']} yêu cầu, {result['requests_per_second']}/s, p50 {result['p50_ms']} ms, "
-            f"p95 {result['p95_ms']} ms, lỗi {result['errors']}, xung đột phiên bản {result['version_conflicts']}"
+            f"\n{result['users']} người dùng (nghỉ trung bình {think} s), {result['seconds']} s, "
+            f"gunicorn {result['gunicorn_workers']} tiến trình: {result['requests']} yêu cầu, "
+            f"{result['requests_per_second']}/s, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
+            f"lỗi {result['errors']}, xung đột phiên bản {result['version_conflicts']}"
         )
         for kind, row in result["by_kind"].items():
             self.stdout.write(f"  {kind:16} {row['requests']:>6}  p50 {row['p50_ms']:>7} ms  p95 {row['p95_ms']:>7} ms")
