@@ -176,7 +176,7 @@ def snapshot_rows(snapshot: ScorecardSnapshot) -> list[ScoreRow]:
 
 def live_rows(*, province: Unit, year: int, today: datetime.date, weights: dict[str, int]) -> list[ScoreRow]:
     """Every scored unit with its components, score and rank, computed now."""
-    units = list(scored_units(province).order_by("level", "code"))
+    units = list(scored_units(province).only("pk", "code", "name", "level").order_by("level", "code"))
     deadlines = _deadline_counts(province=province, year=year, today=today)
     attainments = _attainments(province=province, year=year, today=today)
     weeks, active_weeks = reporting_weeks(province=province, year=year, today=today)

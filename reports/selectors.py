@@ -195,12 +195,15 @@ def escalated_exists() -> Exists:
 
 @dataclass
 class LaggingUnit:
-    unit: Unit
+    unit_id: int
+    code: str
     overdue: int
     oldest_due: datetime.date | None
-    last_update: datetime.datetime | None
     behind: list[TargetProgress]
     today: datetime.date
+    # Read by lagging_details, for the rows shown:
+    unit: Unit | None = None
+    last_update: datetime.datetime | None = None
     last_reminder: datetime.datetime | None = None
     escalated: bool = False
 
@@ -218,7 +221,7 @@ class LaggingUnit:
         return self.unit.head_list[0] if self.unit.head_list else None
 
     def sort_key(self):
-        return (-self.overdue, -self.gap, -self.days_overdue, self.unit.code)
+        return (-self.overdue, -self.gap, -self.days_overdue, self.code)
 
 
 def lagging_units(
@@ -231,49 +234,64 @@ def lagging_units(
 ) -> list[LaggingUnit]:
     """Units with overdue assignments or indicators behind expected-to-date, worst first.
 
-    Three queries whatever the number of units: units with their overdue counts, their heads,
-    and the indicator tree.
+    Only what the order needs, whatever the number of units (three queries: the units in scope,
+    their overdue counts, the indicator tree); ``lagging_details`` reads the rest for the rows
+    shown.
     """
-    overdue = deadline_conditions(today, prefix="assignments__")[DeadlineStatus.OVERDUE]
-    if document is not None:
-        overdue &= Q(assignments__task__document=document)
-    units = (
-        Unit.objects.filter(province=province, is_active=True, level__gt=Unit.Level.PROVINCE)
-        .exclude(kind=Unit.Kind.STANDING_BODY)
-        .select_related("district")
-        .annotate(
-            overdue=Count("assignments", filter=overdue),
-            oldest_due=Min("assignments__due_date", filter=overdue),
-            last_update=Max("assignments__updated_at"),
-        )
-        .annotate(last_reminder=last_reminder_subquery(), escalated=escalated_exists())
+    units = Unit.objects.filter(province=province, is_active=True, level__gt=Unit.Level.PROVINCE).exclude(
+        kind=Unit.Kind.STANDING_BODY
     )
     if level:
         units = units.filter(level=level)
     if district is not None:
         units = units.filter(district=district)
-    heads = User.objects.filter(role=User.Role.UNIT_HEAD, is_active=True)
-    units = units.prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))
-
+    codes = dict(units.values_list("pk", "code"))
+    overdue = Assignment.objects.filter(deadline_conditions(today)[DeadlineStatus.OVERDUE], unit__in=list(codes))
+    if document is not None:
+        overdue = overdue.filter(task__document=document)
+    counts = {
+        row["unit_id"]: row
+        for row in overdue.values("unit_id").annotate(n=Count("pk"), oldest=Min("due_date")).order_by()
+    }
     behind: dict[int, list[TargetProgress]] = {}
     for item in progress_nodes(unit=province, today=today, light=True):
         if item.behind and (document is None or item.target.source_document_id == document.pk):
             behind.setdefault(item.target.unit_id, []).append(item)
     rows = [
         LaggingUnit(
-            unit=unit,
-            overdue=unit.overdue,
-            oldest_due=unit.oldest_due,
-            last_update=unit.last_update,
-            behind=behind.get(unit.pk, []),
+            unit_id=unit_id,
+            code=code,
+            overdue=counts[unit_id]["n"] if unit_id in counts else 0,
+            oldest_due=counts[unit_id]["oldest"] if unit_id in counts else None,
+            behind=behind.get(unit_id, []),
             today=today,
-            last_reminder=unit.last_reminder,
-            escalated=unit.escalated,
         )
-        for unit in units
-        if unit.overdue or unit.pk in behind
+        for unit_id, code in codes.items()
+        if unit_id in counts or unit_id in behind
     ]
     return sorted(rows, key=LaggingUnit.sort_key)
+
+
+def lagging_details(rows: list[LaggingUnit]) -> list[LaggingUnit]:
+    """Fill ``rows`` (a page of them, or all for the export) with their unit, district, head, last
+    update, last reminder and escalation: two queries whatever their number."""
+    heads = User.objects.filter(role=User.Role.UNIT_HEAD, is_active=True)
+    units = (
+        Unit.objects.filter(pk__in=[row.unit_id for row in rows])
+        .select_related("district")
+        .annotate(last_update=Max("assignments__updated_at"))
+        .annotate(last_reminder=last_reminder_subquery(), escalated=escalated_exists())
+        .prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))
+    )
+    found = {unit.pk: unit for unit in units}
+    for row in rows:
+        row.unit = found[row.unit_id]
+        row.last_update, row.last_reminder, row.escalated = (
+            row.unit.last_update,
+            row.unit.last_reminder,
+            row.unit.escalated,
+        )
+    return rows
 
 
 def document_tasks(*, document: Document, province: Unit, today: datetime.date) -> QuerySet[Task]:

@@ -167,6 +167,7 @@ def lagging(request):
     form, filters = _lagging_filters(request, province)
     rows = selectors.lagging_units(province=province, today=today, **filters)
     page = Paginator(rows, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    selectors.lagging_details(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -467,7 +468,7 @@ def lagging_excel(request):
             row.unit.phone,
             row.last_update,
         ]
-        for row in selectors.lagging_units(province=province, today=today, **filters)
+        for row in selectors.lagging_details(selectors.lagging_units(province=province, today=today, **filters))
     ]
     content = build_workbook(
         title=_("Lagging units"),

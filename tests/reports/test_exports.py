@@ -126,8 +126,9 @@ def test_it_never_turns_text_into_a_formula(text):
     assert isinstance(cell.value, str)
     assert cell.data_type == "s"
     assert cell.value.startswith("'")
-    # XML parsers normalise a stored "\r" to "\n" when the file is read back.
-    assert cell.value == "'" + text.replace("\r", "\n")
+    # A "\r" comes back as written when the writer escapes it (lxml); Python's own XML writer
+    # stores it raw and the reader normalises it to "\n".
+    assert cell.value in ("'" + text, "'" + text.replace("\r", "\n"))
     assert safe_text(text) == "'" + text
 
 
