@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from projectsite.admin import ReadOnlyAdmin
 from units.models import Unit
 from units.selectors import unit_search
 
@@ -60,7 +61,7 @@ class ScorecardSnapshotAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScoreEntry)
-class ScoreEntryAdmin(admin.ModelAdmin):
+class ScoreEntryAdmin(ReadOnlyAdmin):
     """Read-only: a snapshot's scores are what they were when it was taken."""
 
     list_display = ["unit", "level", "rank", "score", "on_time_rate", "attainment", "timeliness", "snapshot"]
@@ -74,15 +75,6 @@ class ScoreEntryAdmin(admin.ModelAdmin):
             return queryset, False
         return queryset.filter(unit__in=unit_search(Unit.objects.all(), search_term)), False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ReminderSettings)
 class ReminderSettingsAdmin(admin.ModelAdmin):
@@ -91,7 +83,7 @@ class ReminderSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """The outbox, read-only: the mail log page is where failed mails are sent again."""
 
     list_display = ["created_at", "kind", "recipient", "unit", "status", "attempts", "sent_at"]
@@ -99,12 +91,3 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["unit"]
     search_fields = ["recipient", "subject", "dedupe_key"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

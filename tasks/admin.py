@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from projectsite.admin import ReadOnlyAdmin
+
 from .deadlines import DeadlineStatus, deadline_status_expression
 from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
 from .services import history_changes, history_entry_build
@@ -103,7 +105,7 @@ class IndicatorReportAdmin(SummaryKeepingAdmin, HistoryRecordingAdmin):
 
 
 @admin.register(HistoryEntry)
-class HistoryEntryAdmin(admin.ModelAdmin):
+class HistoryEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "unit", "action", "assignment", "target", "report", "note"]
     list_filter = ["action"]
     list_select_related = [
@@ -118,12 +120,3 @@ class HistoryEntryAdmin(admin.ModelAdmin):
     ]
     search_fields = ["unit__name", "unit__code", "user__username", "note"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

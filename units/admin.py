@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from projectsite.admin import ReadOnlyAdmin
+
 from .models import Unit, UnitHandover, User
 from .selectors import unit_search
 from .services import sessions_end
@@ -80,7 +82,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(UnitHandover)
-class UnitHandoverAdmin(admin.ModelAdmin):
+class UnitHandoverAdmin(ReadOnlyAdmin):
     """The record of handovers: written by the handover page only, read here."""
 
     list_display = ["at", "unit", "old_head", "new_head", "account_created", "by"]
@@ -90,12 +92,3 @@ class UnitHandoverAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     fields = ["unit", "old_head", "new_head", "account_created", "by", "at", "note"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -177,6 +177,16 @@ class PrivatePostgres:
 # The application in subprocesses ---------------------------------------------------------------
 
 
+def sink_env(tmp_path: Path, *, database_url: str, redis_url: str, **extra: str) -> tuple[dict[str, str], Path]:
+    """``app_env`` for a test whose mails land in a folder of its own (returned with the environment)."""
+    sink = tmp_path / "sink"
+    sink.mkdir()
+    env = app_env(
+        database_url=database_url, redis_url=redis_url, var_dir=tmp_path / "var", FAULT_SINK_DIR=str(sink), **extra
+    )
+    return env, sink
+
+
 def app_env(*, database_url: str, var_dir: Path, redis_url: str = "", **extra: str) -> dict[str, str]:
     """The environment of a process of the application under test: production settings (tests.faults.settings)."""
     env = {

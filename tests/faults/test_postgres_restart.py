@@ -9,7 +9,7 @@ answer 200 and send mail again.
 
 from collections import Counter
 
-from .harness import app_env, confirm, fetch, flushes_done, scenario, send_job, start_web, start_worker, wait_for
+from .harness import confirm, fetch, flushes_done, scenario, send_job, sink_env, start_web, start_worker, wait_for
 from .sink import delivered
 
 POOL_TIMEOUT = 5  # seconds: production's default DB_POOL_TIMEOUT
@@ -18,14 +18,7 @@ POOL_TIMEOUT = 5  # seconds: production's default DB_POOL_TIMEOUT
 def test_while_postgres_is_down_pages_answer_503_and_once_it_is_back_the_same_processes_work(
     private_postgres, app_database, redis_url, processes, tmp_path
 ):
-    sink = tmp_path / "sink"
-    sink.mkdir()
-    env = app_env(
-        database_url=private_postgres.url(app_database),
-        redis_url=redis_url,
-        var_dir=tmp_path / "var",
-        FAULT_SINK_DIR=str(sink),
-    )
+    env, sink = sink_env(tmp_path, database_url=private_postgres.url(app_database), redis_url=redis_url)
     web = start_web(processes, env)
     worker = start_worker(processes, env)
     data = scenario(env, "reported", "1")

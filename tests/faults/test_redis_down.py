@@ -8,7 +8,7 @@ hands it to Celery after the commit (``reports.notifications.enqueue_delivery``)
 
 from collections import Counter
 
-from .harness import app_env, confirm, scenario, send_job, start_web, start_worker, wait_for
+from .harness import confirm, scenario, send_job, sink_env, start_web, start_worker, wait_for
 from .sink import delivered
 
 # A hung Redis costs two publish attempts of one second (settings: socket_timeout and
@@ -29,14 +29,7 @@ def work_statuses(postgres, database, ids) -> list[str]:
 def test_a_confirmation_saved_while_redis_is_down_answers_at_once_and_its_mail_goes_out_later(
     private_postgres, private_redis, app_database, redis_url, processes, tmp_path
 ):
-    sink = tmp_path / "sink"
-    sink.mkdir()
-    env = app_env(
-        database_url=private_postgres.url(app_database),
-        redis_url=redis_url,
-        var_dir=tmp_path / "var",
-        FAULT_SINK_DIR=str(sink),
-    )
+    env, sink = sink_env(tmp_path, database_url=private_postgres.url(app_database), redis_url=redis_url)
     web = start_web(processes, env)
     worker = start_worker(processes, env)
     data = scenario(env, "reported", "2")

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from .harness import app_env, flushes_done, notification_statuses, scenario, send_job, start_worker, wait_for
+from .harness import flushes_done, notification_statuses, scenario, send_job, sink_env, start_worker, wait_for
 from .sink import delivered, in_flight, sender_pid
 
 MAILS = 30
@@ -23,13 +23,10 @@ DELAY = 0.05  # seconds each send takes
 
 @pytest.fixture
 def outbox_app(private_postgres, app_database, redis_url, tmp_path):
-    sink = tmp_path / "sink"
-    sink.mkdir()
-    env = app_env(
+    env, sink = sink_env(
+        tmp_path,
         database_url=private_postgres.url(app_database),
         redis_url=redis_url,
-        var_dir=tmp_path / "var",
-        FAULT_SINK_DIR=str(sink),
         FAULT_SINK_DELAY=str(DELAY),
         FAULT_SINK_HOLD_AFTER=str(MAILS // 3),
     )
