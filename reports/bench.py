@@ -32,6 +32,7 @@ class Measure:
     queries: int
     runs: int
     note: str = ""
+    per_second: float | None = None
 
 
 class Rollback(Exception):
@@ -142,12 +143,50 @@ def run(*, runs: int = 20, progress: Callable[[str], None] = print) -> dict[str,
     digests, summary = measure_once(lambda: notifications.digests_decide(today=clock.today()), runs=1)
     per_second = summary.mails / (digests.p50_ms / 1000) if digests.p50_ms else 0
     digests.note = f"{summary.mails} digests, {per_second:.0f} per second"
+    digests.per_second = round(per_second, 1)
     results["digest_run"] = digests
     floor = dashboard_floor_ms(province, runs)
     results["dashboard_sql_floor"] = Measure(floor, floor, 1, runs)
     results["dashboard"].note = f"{results['dashboard'].p50_ms / floor:.1f}x the SQL floor" if floor else ""
     progress(f"  jobs: reminders {reminders.p50_ms} ms, digests {digests.p50_ms} ms; floor {floor} ms")
-    return {name: asdict(measure) for name, measure in results.items()}
+    scale = "national" if Unit.objects.filter(level=Unit.Level.PROVINCE).count() > 1 else "province"
+    rows = {name: asdict(measure) for name, measure in results.items()}
+    for name, row in rows.items():
+        row["budget"], row["met"] = budget_check(scale, name, row, floor=floor)
+    return rows
+
+
+PAGES = {
+    "dashboard",
+    "lagging",
+    "scorecard",
+    "district_unit_page",
+    "commune_my_unit",
+    "task_assignments",
+    "scorecard_excel",
+}
+
+
+def budget_check(scale: str, name: str, row: dict, *, floor: float) -> tuple[str, bool | None]:
+    """The "Scale" issue's budget for this measure at this scale, and whether it is met (None: no budget)."""
+    if name == "digest_run":
+        return ">= 200 per second", (row["per_second"] or 0) >= 200
+    if scale == "province":
+        if name == "dashboard":
+            ratio = row["p50_ms"] / floor if floor else 0.0
+            return "p50 <= 60 ms, <= 3x floor, <= 20 queries", (
+                row["p50_ms"] <= 60 and ratio <= 3 and row["queries"] <= 20
+            )
+        if name in PAGES:
+            return "p50 <= 100 ms, <= 20 queries", row["p50_ms"] <= 100 and row["queries"] <= 20
+        if name == "reminder_run":
+            return "<= 5 s", row["p50_ms"] <= 5000
+    else:
+        if name == "dashboard":
+            return "p50 <= 300 ms", row["p50_ms"] <= 300
+        if name == "reminder_decision":
+            return "<= 60 s", row["p50_ms"] <= 60_000
+    return "", None
 
 
 def data_sizes() -> dict[str, int]:

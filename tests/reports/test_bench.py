@@ -40,4 +40,21 @@ def test_generate_load_makes_a_province_and_bench_measures_it(tmp_path, settings
     for name in [*pages, "reminder_decision", "reminder_run", "digest_run", "dashboard_sql_floor"]:
         assert results[name]["p50_ms"] > 0 and results[name]["queries"] >= 1, name
     assert all(results[name]["queries"] <= 20 for name in pages)
+    # Each measure carries its budget at this scale (one province: the province budgets).
+    assert results["dashboard"]["budget"].startswith("p50 <= 60 ms")
+    assert results["reminder_run"]["budget"] == "<= 5 s" and results["reminder_run"]["met"] is True
+    assert results["digest_run"]["per_second"] > 0 and results["digest_run"]["met"] in (True, False)
+    assert results["dashboard_sql_floor"]["met"] is None
     assert results["_data"]["assignments"] == Assignment.objects.count()
+
+
+def test_a_budget_is_judged_against_its_scale():
+    from reports.bench import budget_check
+
+    page = {"p50_ms": 120.0, "queries": 12, "note": "", "per_second": None}
+    assert budget_check("province", "lagging", page, floor=10) == ("p50 <= 100 ms, <= 20 queries", False)
+    assert budget_check("national", "lagging", page, floor=10) == ("", None)
+    assert budget_check("national", "dashboard", page, floor=10)[1] is True
+    assert budget_check("province", "dashboard", {**page, "p50_ms": 50.0}, floor=10)[1] is False  # 5x the floor
+    assert budget_check("national", "reminder_decision", {**page, "p50_ms": 61_000.0}, floor=10)[1] is False
+    assert budget_check("province", "digest_run", {**page, "per_second": 199.0}, floor=10)[1] is False

@@ -24,9 +24,19 @@ class Command(BaseCommand):
             + ", ".join(f"{k}={v}" for k, v in sizes.items())
         )
         results = bench.run(runs=runs, progress=self.stdout.write)
-        self.stdout.write(f"\n{'name':22} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8}  note")
+        self.stdout.write(f"\n{'name':22} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8}  {'budget':8}  note")
+        verdicts = {True: "met", False: "MISSED", None: "-"}
         for name, row in results.items():
-            self.stdout.write(f"{name:22} {row['p50_ms']:>9} {row['p95_ms']:>9} {row['queries']:>8}  {row['note']}")
+            self.stdout.write(
+                f"{name:22} {row['p50_ms']:>9} {row['p95_ms']:>9} {row['queries']:>8}  {verdicts[row['met']]:8}  "
+                f"{row['note']}{' · ' if row['note'] and row['budget'] else ''}{row['budget']}"
+            )
+        missed = [name for name, row in results.items() if row["met"] is False]
+        self.stdout.write(
+            self.style.ERROR(f"\nBudgets missed: {', '.join(missed)}")
+            if missed
+            else self.style.SUCCESS("\nEvery budget met.")
+        )
         if json_file:
             with open(json_file, "w", encoding="utf-8") as handle:
                 json.dump(
