@@ -177,7 +177,10 @@ def grow(tree, n):
     )
 
 
-@pytest.mark.parametrize("name", ["reports:overview", "reports:lagging", "reports:assignments", "reports:scorecard"])
+@pytest.mark.parametrize(
+    "name",
+    ["reports:overview", "reports:lagging", "reports:assignments", "reports:scorecard", "reports:scorecard_excel"],
+)
 def test_secretariat_pages_cost_the_same_queries_for_50_and_500_units(
     client, data, name, django_assert_max_num_queries
 ):
