@@ -75,9 +75,9 @@ def measure_once(action: Callable[[], object], runs: int = 3) -> tuple[Measure, 
 
 
 def dashboard_floor_ms(province: Unit, runs: int) -> float:
-    """The dashboard's aggregation (``selectors.status_breakdown_rows``) as one raw SQL statement,
+    """The dashboard's aggregation (``selectors.status_breakdown_query``) as one raw SQL statement,
     without the ORM, the view or the template: the least the page could cost."""
-    sql, params = selectors.status_breakdown_rows(province=province, today=clock.today()).query.sql_with_params()
+    sql, params = selectors.status_breakdown_query(province=province, today=clock.today())
     times = []
     with connection.cursor() as cursor:
         for _ in range(runs + 1):

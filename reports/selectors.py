@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
 from tasks.deadlines import UNTRACKED, DeadlineStatus, deadline_conditions, deadline_counts
@@ -50,18 +51,51 @@ class StatusBreakdown:
     by_document: list[dict]
 
 
+GROUPED = ("level", "district", "document")
+# GROUPING() bits of a GROUPING SETS row: which of level, district, document it is grouped by.
+GROUPING_TABLES = {0b011: "level", 0b101: "district", 0b110: "document", 0b111: None}
+
+
+def status_breakdown_query(*, province: Unit, today: datetime.date | None = None) -> tuple[str, list]:
+    """The dashboard's one aggregation as SQL. On PostgreSQL the groups are GROUPING SETS, so the
+    database returns the rows of the three tables and the total (~30 rows, marked by their
+    ``grouping_bits``); elsewhere (SQLite has no grouping sets) one row per (level, district,
+    document), summed in Python."""
+    compiler = status_breakdown_rows(province=province, today=today).query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    if connection.vendor != "postgresql":
+        return sql, list(params)
+    # The grouped columns as SQL (Django may write GROUP BY 1, 2, 3, which GROUPING() cannot take).
+    columns = [compiler.compile(column)[0] for column, _sql, alias in compiler.select if alias in GROUPED]
+    head, _grouped = sql.rsplit(" GROUP BY ", 1)
+    assert len(columns) == len(GROUPED) and head.startswith("SELECT "), sql
+    head = head.replace("SELECT ", f"SELECT GROUPING({', '.join(columns)}) AS grouping_bits, ", 1)
+    sets = ", ".join(f"({column})" for column in columns)
+    return f"{head} GROUP BY GROUPING SETS ({sets}, ())", list(params)
+
+
 def status_breakdown(*, province: Unit, today: datetime.date | None = None) -> StatusBreakdown:
-    """One aggregation over the province's assignments, grouped by level, district and document
-    (a few hundred rows, each with ``count(*) FILTER`` per status), summed here into the tables;
-    two small reads for the districts' and documents' names."""
+    """The province's counts per status, in all and per level, district and document, from one
+    aggregation (``status_breakdown_query``); two small reads for the districts' and documents' names."""
     keys = [*map(str, DeadlineStatus), "total"]
-    rows = status_breakdown_rows(province=province, today=today)
     totals = dict.fromkeys(keys, 0)
     tables: dict[str, dict] = {"level": {}, "district": {}, "document": {}}
+    sql, params = status_breakdown_query(province=province, today=today)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     for row in rows:
+        if "grouping_bits" in row:  # PostgreSQL: the database did the sums
+            name = GROUPING_TABLES[row["grouping_bits"]]
+            if name is None:
+                totals = {key: row[key] for key in keys}
+            elif row[name] is not None:  # agencies are in no district
+                tables[name][row[name]] = {key: row[key] for key in keys}
+            continue
         for name, table in tables.items():
             if row[name] is None:
-                continue  # agencies are in no district
+                continue
             counts = table.setdefault(row[name], dict.fromkeys(keys, 0))
             for key in keys:
                 counts[key] += row[key]

@@ -194,3 +194,26 @@ def test_secretariat_pages_cost_the_same_queries_for_50_and_500_units(
         assert client.get(reverse(name)).status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
     assert Assignment.objects.count() > 500
+
+
+def test_the_breakdown_agrees_with_counting_each_group_on_its_own(data):
+    """One aggregation (GROUPING SETS on PostgreSQL, summed in Python elsewhere) gives the same
+    counts as counting every level, district and document separately."""
+    from reports.selectors import province_assignments, status_breakdown
+    from tasks.selectors import status_counts
+
+    grow(data, 30)
+    breakdown = status_breakdown(province=data.province, today=TODAY)
+    every = province_assignments(data.province)
+    assert breakdown.province == status_counts(every, TODAY)
+    for row in breakdown.by_level:
+        assert status_counts(every.filter(unit__level=row["level"]), TODAY).items() <= row.items()
+    for row in breakdown.by_district:
+        assert status_counts(every.filter(unit__district=row["district_id"]), TODAY).items() <= row.items()
+    for row in breakdown.by_document:
+        assert status_counts(every.filter(task__document=row["document_id"]), TODAY).items() <= row.items()
+    assert [len(breakdown.by_level), len(breakdown.by_district), len(breakdown.by_document)] == [
+        every.values(field).exclude(**{f"{field}__isnull": True}).distinct().count()
+        for field in ("unit__level", "unit__district", "task__document")
+    ]
+    assert breakdown.province["overdue"] > 30  # the grown communes are in it
