@@ -5,7 +5,8 @@ from urllib.parse import quote
 from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils.encoding import iri_to_uri
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -110,3 +111,48 @@ def unit_url(code: str) -> str:
 @functools.cache
 def _unit_url_prefix(script_prefix: str) -> str:
     return reverse("tasks:unit", args=["0"]).removesuffix("0/")
+
+
+SCORE_ROW = (
+    '<tr data-unit="{}"><td class="num fw-semibold">{}</td><td class="small">{}</td>'
+    '<td><a href="{}">{}</a></td><td class="num fw-semibold">{}</td>'
+    '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>'
+)
+
+
+NO_MOVEMENT = mark_safe('<span class="text-muted">—</span>')
+SAME_PLACE = mark_safe('<span class="text-muted">=</span>')
+
+
+def _movement(movement: int | None):
+    if movement is None:
+        return NO_MOVEMENT
+    if movement > 0:
+        return format_html('<span class="text-success">▲ {}</span>', movement)
+    if movement < 0:
+        return format_html('<span class="text-danger">▼ {}</span>', -movement)
+    return SAME_PLACE
+
+
+@register.simple_tag
+def score_rows(rows) -> str:
+    """The scorecard's table rows, built in Python: the template engine took ~70 µs a row, which a
+    ranking of 460 communes paid on every view. Every value is escaped by ``format_html``."""
+    return format_html_join(
+        "\n",
+        SCORE_ROW,
+        (
+            (
+                row.unit.code,
+                row.rank,
+                _movement(row.movement),
+                unit_url(row.unit.code),
+                row.unit.name,
+                score(row.score),
+                percent(row.on_time_rate),
+                percent(row.attainment),
+                percent(row.timeliness),
+            )
+            for row in rows
+        ),
+    )

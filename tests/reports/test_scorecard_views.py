@@ -148,3 +148,21 @@ def test_each_ranked_unit_links_to_its_page(client, tree):
 
     assert unit_url(tree.commune.code) == reverse("tasks:unit", args=[tree.commune.code])
     assert unit_url("A B") == reverse("tasks:unit", args=["A B"])
+
+
+def test_the_ranking_rows_escape_names_and_show_the_movement(tree):
+    from types import SimpleNamespace
+
+    from tasks.templatetags.deadline_tags import score_rows
+
+    def row(name, movement):
+        unit = SimpleNamespace(code="X1", name=name)
+        return SimpleNamespace(
+            unit=unit, rank=2, movement=movement, score=None, on_time_rate=0.5, attainment=None, timeliness=1
+        )
+
+    html = score_rows([row("<script>x</script>", 3), row("B", -2), row("C", 0), row("D", None)])
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    # One row without movement; every row without a score or an attainment.
+    assert "▲ 3" in html and "▼ 2" in html and ">=<" in html and html.count(">—<") == 1 + 4 + 4
+    assert "50,0%" in html and "100,0%" in html
