@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.models import Assignment, Document, Task
+from tasks.selectors import province_documents
 from units.models import Unit
 from units.text import search_key
 
@@ -60,6 +61,8 @@ class AssignmentFilter(FilterForm):
         self.province = province
         self.fields["district"].queryset = Unit.objects.filter(province=province, level=Unit.Level.DISTRICT)
         self.fields["unit"].queryset = Unit.objects.filter(province=province)
+        self.fields["document"].queryset = province_documents(province)
+        self.fields["task"].queryset = Task.objects.filter(document__in=province_documents(province))
 
     def apply(self, queryset: QuerySet[Assignment], today) -> QuerySet[Assignment]:
         data = self.cleaned_data

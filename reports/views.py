@@ -14,7 +14,13 @@ from tasks import services as task_services
 from tasks.deadlines import STATUS_COLOURS, DeadlineStatus
 from tasks.indicators import progress_tree
 from tasks.models import Assignment, Document, ExtensionRequest, Obstacle
-from tasks.selectors import STATUS_ORDER, assignments_with_status, unit_assignments, visible_documents
+from tasks.selectors import (
+    STATUS_ORDER,
+    assignments_with_status,
+    province_documents,
+    unit_assignments,
+    visible_documents,
+)
 from units.models import Unit
 from units.permissions import any_account, province_viewer_required, secretariat_required, unit_scoped_read
 from units.selectors import scoped, user_province_or_404, visible_units
@@ -151,6 +157,7 @@ class LaggingFilter(FilterForm):
     def __init__(self, *args, province, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = Unit.objects.filter(province=province, level=Unit.Level.DISTRICT)
+        self.fields["document"].queryset = province_documents(province)
 
 
 def _lagging_filters(request, province: Unit) -> tuple[LaggingFilter, dict]:

@@ -218,3 +218,12 @@ def test_a_province_changes_its_own_documents_only(client, secretariat):
     assert "06/QĐ-TTg" in page and "12/KH-UBND" not in page
     found = client.get(reverse("reports:search"), {"q": "KH-UBND"}).context
     assert theirs not in found["results"]["documents"]
+
+
+def test_the_list_filters_offer_only_the_provinces_documents(client, secretariat):
+    other = Tree("41")
+    make_document("12/KH-UBND", province=other.province)
+    make_document("78/KH-UBND", province=secretariat.province)
+    for name in ("reports:lagging", "reports:assignments"):
+        choices = {str(d) for d in client.get(reverse(name)).context["form"].fields["document"].queryset}
+        assert "78/KH-UBND" in choices and "12/KH-UBND" not in choices, name
