@@ -108,10 +108,8 @@ def progress_nodes(*, unit: Unit, today: datetime.date, light: bool = False) -> 
         "indicator__code", "unit__level", "unit__code"
     )
     if light:
-        values = list(
-            targets.values(*LIGHT_FIELDS[:3], *LIGHT_FIELDS[4:], "latest_value", "latest_as_of",
-                           parent_id=F("unit__parent_id"))
-        )  # fmt: skip
+        own = [name for name in LIGHT_FIELDS if name != "parent_id"]  # the parent is the unit's
+        values = list(targets.values(*own, "latest_value", "latest_as_of", parent_id=F("unit__parent_id")))
         indicators = Indicator.objects.in_bulk({row["indicator_id"] for row in values})
         rows = [
             (

@@ -125,8 +125,7 @@ def indicator_totals_add_figure(*, target: Target, as_of: datetime.date, value: 
     """
     unit = target.unit
     province_id = unit.province_id or unit.pk
-    if not Target.objects.filter(unit_id=province_id, indicator_id=target.indicator_id).exists():
-        return  # no province target: nothing on the dashboard sums this indicator
+    # Empty when the province has no target of the indicator: nothing on the dashboard sums it.
     if unit.pk not in province_leaf_units(province_id=province_id, indicator_id=target.indicator_id):
         return
     delta = value - had

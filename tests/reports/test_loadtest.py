@@ -7,8 +7,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from tasks.models import Assignment
-from tests.factories import Tree, make_assignment, make_user
-from units.models import User
+from tests.factories import Tree, make_assignment
 
 POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
@@ -24,8 +23,7 @@ def test_it_refuses_sqlite():
 def test_a_short_run_serves_every_kind_of_request_without_error(tmp_path):
     if not POSTGRES:
         pytest.skip("the load test runs gunicorn against PostgreSQL: runs in the PostgreSQL run of CI")
-    tree = Tree()
-    make_user(tree.province, User.Role.LEADER, username="leader-40")
+    tree = Tree()  # with the province's secretariat and leader, who open the dashboard
     for unit in (tree.commune, tree.district, tree.agency):
         make_assignment(unit, work_status=Assignment.WorkStatus.IN_PROGRESS)
     target = tmp_path / "load.json"
