@@ -197,7 +197,7 @@ def _send(notification: Notification, now: datetime.datetime) -> str:
         status=Notification.Status.SENT,
         attempts=notification.attempts,
         claimed_at=now,
-        sent_at=timezone.now(),
+        sent_at=clock.now(),  # what the mail log shows: the application's clock (``now`` is the retry timer's)
         last_error="",
     )
     return "sent"
@@ -517,7 +517,9 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
     from . import selectors  # the dashboard's reads; imported here to keep module loading light
 
     week = week_start(today)
-    since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=7), datetime.time()))
+    since = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=7), datetime.time()), timezone.get_default_timezone()
+    )
     users = list(
         User.objects.filter(unit__province=province, is_active=True, wants_digest=True)
         .exclude(email="")
