@@ -41,7 +41,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from projectsite import clock
-from tasks.deadlines import DeadlineStatus, deadline_conditions
+from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions
 from tasks.indicators import TargetProgress, progress_nodes
 from tasks.models import Assignment, HistoryEntry, Obstacle
 from units.models import Unit, User
@@ -346,8 +346,8 @@ def reminders_plan(province: Unit, today: datetime.date) -> ReminderPlan:
     horizon = today + datetime.timedelta(days=max(config.offsets, default=0))
     candidates = list(
         Assignment.objects.filter(
+            counted_q(),
             unit__province=province,
-            unit__is_active=True,
             due_date__isnull=False,
             due_date__lte=horizon,
             work_status__in=REMINDABLE,
@@ -531,6 +531,7 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
     open_assignments = defaultdict(list)
     for a in (
         Assignment.objects.filter(
+            counted_q(),
             unit__in=[u.unit_id for u in heads],
             due_date__isnull=False,
             due_date__lte=horizon,
