@@ -521,7 +521,8 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
         datetime.datetime.combine(today - datetime.timedelta(days=7), datetime.time()), timezone.get_default_timezone()
     )
     users = list(
-        User.objects.filter(unit__province=province, is_active=True, wants_digest=True)
+        # A deactivated unit's accounts get no digest: its work counts nowhere (``counted_q``).
+        User.objects.filter(unit__province=province, unit__is_active=True, is_active=True, wants_digest=True)
         .exclude(email="")
         .exclude(role="")
         .select_related("unit")

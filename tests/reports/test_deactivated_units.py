@@ -12,7 +12,7 @@ from reports import notifications
 from reports.models import Notification
 from reports.selectors import status_breakdown
 from tests.conftest import TODAY
-from tests.factories import make_assignment, make_document, make_task
+from tests.factories import make_assignment, make_document, make_task, make_user
 from units.models import User
 
 LATE = TODAY - datetime.timedelta(days=5)  # overdue this week: in the digest's "became overdue"
@@ -94,6 +94,7 @@ def test_the_excel_overview_has_the_dashboard_numbers(client, merged):
 
 
 def test_reminders_and_digests_skip_the_deactivated_unit(merged):
+    head = make_user(merged.commune2, username="head-thitran", email="head-thitran@example.org", wants_digest=True)
     notifications.reminders_decide(today=TODAY)
     reminded = set(Notification.objects.filter(kind=Notification.Kind.REMINDER).values_list("unit__code", flat=True))
     assert reminded == {merged.commune.code}
@@ -102,4 +103,5 @@ def test_reminders_and_digests_skip_the_deactivated_unit(merged):
     digest = Notification.objects.get(kind=Notification.Kind.DIGEST_SECRETARIAT).body_text
     assert f"{merged.commune.name}: 1" in digest
     assert merged.commune2.name not in digest
+    assert not Notification.objects.filter(user=head).exists()
     assert not mail.outbox  # decided, not sent: delivery is the outbox's
