@@ -77,6 +77,7 @@ def test_a_completion_confirmed_on_the_demo_day_is_dated_that_day_and_on_time(cl
     assert work.assignment.work_status == S.CONFIRMED
     assert work.assignment.completed_on == TODAY
     assert local_day(work.assignment.confirmed_at) == TODAY
+    assert local_day(work.assignment.created_at) == TODAY  # auto_now_add stamps follow the clock too
     page = client.get(reverse("tasks:assignment", args=[work.assignment.pk])).content.decode()
     assert "Hoàn thành đúng hạn" in page
     assert "Hoàn thành quá hạn" not in page
