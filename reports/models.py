@@ -19,6 +19,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projectsite import clock
 from units.models import Unit
 
 # Percentages; documented in reports/scorecard.py. On-time completion weighs most: it is what
@@ -41,7 +42,7 @@ class ScoreWeights(models.Model):
     on_time = models.PositiveSmallIntegerField(_("on-time completion (%)"), default=DEFAULT_WEIGHTS["on_time"])
     attainment = models.PositiveSmallIntegerField(_("indicator attainment (%)"), default=DEFAULT_WEIGHTS["attainment"])
     timeliness = models.PositiveSmallIntegerField(_("regular reporting (%)"), default=DEFAULT_WEIGHTS["timeliness"])
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_at = clock.StampField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -80,7 +81,7 @@ class ScorecardSnapshot(models.Model):
         verbose_name=_("province"),
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    taken_at = models.DateTimeField(_("taken at"), default=clock.now)
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("taken by"))
     as_of = models.DateField(_("as of"))
     # The weights the scores were computed with: the configuration may change afterwards.
@@ -166,7 +167,7 @@ class ReminderSettings(models.Model):
     escalation_days = models.PositiveSmallIntegerField(
         _("escalate when overdue by more than (days)"), default=7, validators=[MinValueValidator(1)]
     )
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_at = clock.StampField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("reminder settings")
@@ -218,7 +219,7 @@ class Notification(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -245,7 +246,7 @@ class ReminderMark(models.Model):
     target = models.ForeignKey("tasks.Target", models.PROTECT, null=True, blank=True, related_name="reminder_marks")
     stage = models.CharField(max_length=20)
     notification = models.ForeignKey(Notification, models.PROTECT, related_name="marks")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
         constraints = [

@@ -41,7 +41,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from projectsite import clock
-from tasks.deadlines import DeadlineStatus, deadline_conditions
+from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions
 from tasks.indicators import TargetProgress, progress_nodes
 from tasks.models import Assignment, HistoryEntry, Obstacle
 from units.models import Unit, User
@@ -197,7 +197,7 @@ def _send(notification: Notification, now: datetime.datetime) -> str:
         status=Notification.Status.SENT,
         attempts=notification.attempts,
         claimed_at=now,
-        sent_at=timezone.now(),
+        sent_at=clock.now(),  # what the mail log shows: the application's clock (``now`` is the retry timer's)
         last_error="",
     )
     return "sent"
@@ -346,8 +346,8 @@ def reminders_plan(province: Unit, today: datetime.date) -> ReminderPlan:
     horizon = today + datetime.timedelta(days=max(config.offsets, default=0))
     candidates = list(
         Assignment.objects.filter(
+            counted_q(),
             unit__province=province,
-            unit__is_active=True,
             due_date__isnull=False,
             due_date__lte=horizon,
             work_status__in=REMINDABLE,
@@ -517,9 +517,12 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
     from . import selectors  # the dashboard's reads; imported here to keep module loading light
 
     week = week_start(today)
-    since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=7), datetime.time()))
+    since = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=7), datetime.time()), timezone.get_default_timezone()
+    )
     users = list(
-        User.objects.filter(unit__province=province, is_active=True, wants_digest=True)
+        # A deactivated unit's accounts get no digest: its work counts nowhere (``counted_q``).
+        User.objects.filter(unit__province=province, unit__is_active=True, is_active=True, wants_digest=True)
         .exclude(email="")
         .exclude(role="")
         .select_related("unit")
@@ -529,6 +532,7 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
     open_assignments = defaultdict(list)
     for a in (
         Assignment.objects.filter(
+            counted_q(),
             unit__in=[u.unit_id for u in heads],
             due_date__isnull=False,
             due_date__lte=horizon,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
-from tasks.deadlines import UNTRACKED, DeadlineStatus, deadline_conditions, deadline_counts
+from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions, deadline_counts
 from tasks.indicators import Forecast, TargetProgress, expected_fraction, forecast, progress_nodes
 from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Target, Task
 from tasks.selectors import status_counts, visible_documents
@@ -20,8 +20,8 @@ from .notifications import REMINDABLE
 
 
 def province_assignments(province: Unit) -> QuerySet[Assignment]:
-    """The province's assignments that count: paused and cancelled ones are left out."""
-    return Assignment.objects.filter(unit__province=province).exclude(work_status__in=UNTRACKED)
+    """The province's assignments that count (``counted_q``): not paused or cancelled, of active units."""
+    return Assignment.objects.filter(counted_q(), unit__province=province)
 
 
 def province_status_counts(*, province: Unit, today: datetime.date | None = None) -> dict[str, int]:

@@ -6,7 +6,8 @@ they serve both as ``Count(..., filter=...)`` (``count(*) FILTER (WHERE ...)`` o
 which the planner parallelises) and as the branches of the ``CASE`` annotation.
 
 Rules (DOMAIN.md):
-- paused and cancelled assignments have no deadline status (NULL) and are left out of counts;
+- paused and cancelled assignments, and every assignment of a deactivated (merged) unit, have no
+  deadline status (NULL) and are left out of counts: ``counted_q`` is that rule, in one place;
 - no due date (a recurring task): "không thời hạn";
 - confirmed: completed on or before the due date is on time, after it late; the completion
   date is the date the completion was reported;
@@ -50,6 +51,15 @@ STATUS_COLOURS = {
 UNTRACKED = (Assignment.WorkStatus.PAUSED, Assignment.WorkStatus.CANCELLED)
 
 
+def counted_q(prefix: str = "") -> Q:
+    """The one rule of which assignments count, for every count, list, reminder and digest: not
+    paused or cancelled, and of a unit that is still active (a deactivated unit counts nowhere).
+
+    ``prefix`` is the lookup path to the assignment, as in ``deadline_conditions``.
+    """
+    return ~Q(**{prefix + "work_status__in": UNTRACKED}) & Q(**{prefix + "unit__is_active": True})
+
+
 def due_soon_days() -> int:
     return settings.DEADLINE_DUE_SOON_DAYS
 
@@ -68,7 +78,7 @@ def deadline_conditions(
     def q(**lookups) -> Q:
         return Q(**{prefix + key: value for key, value in lookups.items()})
 
-    tracked = ~q(work_status__in=UNTRACKED)
+    tracked = counted_q(prefix)
     dated = tracked & q(due_date__isnull=False)
     done = q(work_status=Assignment.WorkStatus.CONFIRMED)
     due = F(prefix + "due_date")
@@ -103,7 +113,7 @@ def deadline_counts(
     """
     counter = prefix + "pk" if prefix else "pk"
     conditions = deadline_conditions(today, prefix=prefix, window=window)
-    conditions["total"] = ~Q(**{prefix + "work_status__in": UNTRACKED})
+    conditions["total"] = counted_q(prefix)
     if within is not None:
         conditions = {status: condition & within for status, condition in conditions.items()}
     return {str(status): models.Count(counter, filter=condition) for status, condition in conditions.items()}

@@ -16,7 +16,6 @@ from io import BytesIO
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -420,7 +419,7 @@ def import_apply(*, record: ImportRecord, user: User) -> Preview:
     if not may_import(user, record.kind) or someone_elses:
         raise PermissionDenied
     claimed = ImportRecord.objects.filter(pk=record.pk, status=ImportRecord.Status.PREVIEWED).update(
-        status=ImportRecord.Status.APPLIED, applied_at=timezone.now()
+        status=ImportRecord.Status.APPLIED, applied_at=clock.now()
     )
     if not claimed:
         raise ValidationError(_("This import has already been applied."), code="applied")
@@ -443,7 +442,7 @@ def import_apply(*, record: ImportRecord, user: User) -> Preview:
 
 def _apply_figures(*, record: ImportRecord, user: User, preview: Preview) -> list[HistoryEntry]:
     """New figures in one insert, changed ones in one update: no query per row."""
-    now = timezone.now()
+    now = clock.now()
     created = IndicatorReport.objects.bulk_create(
         [
             IndicatorReport(
@@ -495,7 +494,7 @@ def _apply_figures(*, record: ImportRecord, user: User, preview: Preview) -> lis
 
 def _apply_assignments(*, record: ImportRecord, user: User, preview: Preview) -> list[HistoryEntry]:
     """Missing tasks first (one insert each: there are few), then assignments in one insert and one update."""
-    now = timezone.now()
+    now = clock.now()
     tasks: dict[tuple[int, str], Task] = {}
     for change in preview.create + preview.update:
         data = change.data

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projectsite import clock
 from units.models import Unit
 from units.text import search_key
 
@@ -49,7 +50,7 @@ class Document(models.Model):
         verbose_name=_("province"),
     )
     search_key = models.CharField(max_length=600, db_index=True, editable=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = clock.StampField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("document")
@@ -77,7 +78,7 @@ class Task(models.Model):
         _("illustrative"), default=False, help_text=_("Demo content, not quoted from the document.")
     )
     search_key = models.CharField(max_length=600, db_index=True, editable=False, default="")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = clock.StampField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("task")
@@ -136,7 +137,7 @@ class Assignment(models.Model):
     # The local date the completion was reported; set when the secretariat confirms it.
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = clock.StampField(_("created at"), auto_now_add=True)
     # Empty until someone changes the assignment after it was given.
     updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
     updated_by = models.ForeignKey(
@@ -228,7 +229,7 @@ class Target(models.Model):
         _("illustrative"), default=False, help_text=_("Demo split, not an official figure.")
     )
     version = models.PositiveIntegerField(_("version"), default=1)
-    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now)
 
     class Meta:
         verbose_name = _("target")
@@ -259,7 +260,7 @@ class IndicatorReport(models.Model):
     as_of = models.DateField(_("as of"))
     value = models.PositiveBigIntegerField(_("cumulative value"))
     note = models.TextField(_("note"), blank=True)
-    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    reported_at = models.DateTimeField(_("reported at"), default=clock.now)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,
@@ -321,7 +322,7 @@ class HistoryEntry(models.Model):
         EXTENSION_REJECTED = "extension_rejected", _("Extension refused")
         REPORTED = "reported", _("Figure reported")
 
-    at = models.DateTimeField(_("at"), default=timezone.now)
+    at = models.DateTimeField(_("at"), default=clock.now)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
     )
@@ -387,7 +388,7 @@ class Evidence(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
 
     class Meta:
         verbose_name = _("evidence file")
@@ -424,7 +425,7 @@ class Obstacle(models.Model):
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("raised by")
     )
-    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    raised_at = models.DateTimeField(_("raised at"), default=clock.now)
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("answered by")
@@ -463,7 +464,7 @@ class ExtensionRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("requested by")
     )
-    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_at = models.DateTimeField(_("requested at"), default=clock.now)
     approved_due_date = models.DateField(_("approved due date"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
     decided_by = models.ForeignKey(
@@ -524,7 +525,7 @@ class ImportRecord(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
     )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
 

@@ -171,7 +171,7 @@ def assignment_report(
     if not 0 <= progress <= 100:
         raise ValidationError(_("Progress is between 0 and 100%."), code="progress")
 
-    now = timezone.now()
+    now = clock.now()
     fields: dict = {"work_status": work_status, "progress": progress, "updated_at": now, "updated_by_id": user.pk}
     if work_status == S.REPORTED:
         fields.update(progress=100, reported_at=now)
@@ -286,7 +286,7 @@ def extension_decide(
         approved_due_date=due_date if approve else None,
         decision_note=note.strip(),
         decided_by=user,
-        decided_at=timezone.now(),
+        decided_at=clock.now(),
     )
     if not claimed:
         raise ValidationError(_("This request has already been decided."), code="decided")
@@ -342,7 +342,7 @@ def figure_report(
     )
     old_value = None if created else report.value
     if not created:
-        report.value, report.note, report.reported_by, report.reported_at = value, note.strip(), user, timezone.now()
+        report.value, report.note, report.reported_by, report.reported_at = value, note.strip(), user, clock.now()
         report.save()
     had = (previous.value if previous else 0) if created else old_value
     indicator_totals_add_figure(target=target, as_of=as_of, value=value, had=had)
@@ -395,7 +395,7 @@ def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
         raise ValidationError(_("This obstacle is closed."), code="closed")
     if not answer.strip():
         raise ValidationError({"answer": _("Write the answer.")})
-    obstacle.answer, obstacle.answered_by, obstacle.answered_at = answer.strip(), user, timezone.now()
+    obstacle.answer, obstacle.answered_by, obstacle.answered_at = answer.strip(), user, clock.now()
     obstacle.status = Obstacle.Status.ANSWERED
     obstacle.save(update_fields=["answer", "answered_by", "answered_at", "status"])
     audit.record("obstacle.answered", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
@@ -421,7 +421,7 @@ def obstacle_forward(*, obstacle: Obstacle, user: User, agency: Unit) -> Obstacl
 def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
     if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, obstacle.unit):
         raise PermissionDenied
-    obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, timezone.now()
+    obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, clock.now()
     obstacle.save(update_fields=["status", "closed_at"])
     audit.record("obstacle.closed", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
     return obstacle
@@ -459,7 +459,7 @@ def assignments_create(
         raise ValidationError(
             _("Already assigned this task: %(names)s.") % {"names": ", ".join(sorted(taken))}, code="duplicate"
         )
-    now = timezone.now()
+    now = clock.now()
     assignments = Assignment.objects.bulk_create(
         [Assignment(task=task, unit=unit, role=role, due_date=due_date) for unit in units], batch_size=1000
     )
@@ -515,7 +515,7 @@ def targets_set(
             for name, new in fields.items():
                 setattr(target, name, new)
             target.version += 1
-            target.updated_at = timezone.now()
+            target.updated_at = clock.now()
             target.illustrative = False
             target.save()
             action = HistoryEntry.Action.UPDATED

@@ -2,8 +2,9 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from projectsite import clock
 
 from .text import search_key
 
@@ -203,7 +204,7 @@ class UnitHandover(models.Model):
     new_head = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("new head"))
     account_created = models.BooleanField(_("new account"), default=False)
     by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("by"))
-    at = models.DateTimeField(_("at"), default=timezone.now)
+    at = models.DateTimeField(_("at"), default=clock.now)
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
