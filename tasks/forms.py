@@ -46,9 +46,9 @@ class KeyMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for key in value if isinstance(value, list | tuple) else ():
             text = str(key).strip()
-            if not text.isdigit() or int(text) > 2**63 - 1:
+            if not text.isdigit() or int(text) > 2**63 - 1:  # (Django's own message here is not translated)
                 raise ValidationError(
-                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": key}
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": key}
                 )
         return super()._check_values(value)
 
