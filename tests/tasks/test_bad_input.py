@@ -181,3 +181,10 @@ def test_a_figure_of_ten_times_the_target_needs_no_confirmation(client, target):
     response = client.post(reverse("tasks:target", args=[target.pk]), {"as_of": "20/06/2023", "value": "10.000"})
     assert response.status_code == 302
     assert IndicatorReport.objects.get(as_of=TODAY).value == 10_000
+
+
+@pytest.mark.parametrize("version", [str(2**31), str(2**63), "0", "-1"])
+def test_a_version_we_never_handed_out_is_refused_and_nothing_is_saved(client, assignment, version):
+    response = post_report(client, assignment, note="Đã họp", version=version)
+    assert response.status_code == 400
+    assert_nothing_saved(assignment)
