@@ -561,6 +561,14 @@ def _apply_figures(*, record: ImportRecord, user: User, preview: Preview) -> lis
 
 def _apply_assignments(*, record: ImportRecord, user: User, preview: Preview) -> list[HistoryEntry]:
     """Missing tasks first (one insert each: there are few), then assignments in one insert and one update."""
+    # The version check of the forms: the assignments changed stay as the preview read them until
+    # the commit (locked on PostgreSQL; SQLite's write transaction already excludes other writers).
+    seen = {change.data["current"].pk: change.data["version"] for change in preview.update}
+    now_versions = dict(Assignment.objects.select_for_update().filter(pk__in=list(seen)).values_list("pk", "version"))
+    if now_versions != seen:
+        raise ValidationError(
+            _("Assignments of this file changed since the preview; nothing was applied."), code="changed"
+        )
     now = timezone.now()
     tasks: dict[tuple[int, str], Task] = {}
     for change in preview.create + preview.update:
@@ -598,14 +606,6 @@ def _apply_assignments(*, record: ImportRecord, user: User, preview: Preview) ->
         )
         for a in created
     ]
-    # The version check of the forms: the assignments changed stay as the preview read them until
-    # the commit (locked on PostgreSQL; SQLite's write transaction already excludes other writers).
-    seen = {change.data["current"].pk: change.data["version"] for change in preview.update}
-    now_versions = dict(Assignment.objects.select_for_update().filter(pk__in=list(seen)).values_list("pk", "version"))
-    if now_versions != seen:
-        raise ValidationError(
-            _("Assignments of this file changed since the preview; nothing was applied."), code="changed"
-        )
     updated = []
     for change in preview.update:
         assignment = change.data["current"]
