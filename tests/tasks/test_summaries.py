@@ -155,3 +155,17 @@ def test_figures_at_the_bound_add_up_in_the_province_total_and_one_beyond_it_is_
     (summary,) = indicator_summaries(province=tree.province, today=TODAY)
     assert summary.node.actual == 2 * MAX_FIGURE
     assert dict(summary.series)[TODAY] == 2 * MAX_FIGURE
+
+
+def test_a_figure_above_the_bound_is_refused_in_the_admin_too(client, tree, indicator, fixed_today):
+    tree.secretariat.is_staff = True
+    tree.secretariat.is_superuser = True
+    tree.secretariat.save()
+    client.force_login(tree.secretariat)
+    response = client.post(
+        "/admin/tasks/indicatorreport/add/",
+        {"indicator": indicator.pk, "unit": tree.commune.pk, "as_of": "15/06/2023", "value": 2**63 - 1, "note": ""},
+    )
+    assert response.status_code == 200
+    assert "Giá trị quá lớn: tối đa 1.000.000.000.000." in response.content.decode()
+    assert not IndicatorReport.objects.exists() and kept(tree.province) == {}
