@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -5,7 +6,7 @@ from projectsite.admin import ReadOnlyAdmin
 
 from .deadlines import DeadlineStatus, deadline_status_expression
 from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
-from .services import history_changes, history_entry_build
+from .services import assignment_terms_errors, history_changes, history_entry_build
 from .summaries import indicator_totals_rebuild
 
 
@@ -53,8 +54,24 @@ class TaskAdmin(admin.ModelAdmin):
     autocomplete_fields = ["document"]
 
 
+class AssignmentAdminForm(forms.ModelForm):
+    """The admin changes an assignment under the rules of the assignment form and the import.
+
+    No Meta: the admin builds it for the model with the fields it shows.
+    """
+
+    def clean(self):
+        data = super().clean()
+        if data.get("task") is not None:
+            kept = Assignment(original_due_date=data.get("original_due_date"))
+            for error in assignment_terms_errors(task=data["task"], due_date=data.get("due_date"), current=kept):
+                self.add_error("due_date", error)
+        return data
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(HistoryRecordingAdmin):
+    form = AssignmentAdminForm
     list_display = ["task", "unit", "role", "due_date", "work_status", "progress", "deadline_status"]
     list_filter = ["work_status", "role", "task__document", "unit__level"]
     list_select_related = ["task__document", "unit"]

@@ -9,10 +9,48 @@ from projectsite import clock
 from units.models import Unit
 
 from . import workflow
-from .models import Assignment, Document, ImportRecord, Indicator, Obstacle, Task
+from .models import Assignment, Document, ImportRecord, Indicator, Obstacle, Task, validate_figure
 from .uploads import MAX_EVIDENCE_BYTES, check_evidence_file
 
 MAX_FILES_PER_REPORT = 5
+# A version is a PositiveIntegerField: anything above its column's limit is not one we handed out.
+MAX_VERSION = 2**31 - 1
+
+
+class FigureField(forms.IntegerField):
+    """A figure or a target: a whole number from 0 to ``MAX_FIGURE``, typed as 1.269.779 (localize)."""
+
+    default_validators = [validate_figure]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+
+class VersionField(forms.IntegerField):
+    """The version of an object the form was opened on (hidden)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_VERSION)
+        super().__init__(**kwargs)
+
+
+class KeyMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Chosen rows by key; a key no database column can hold is an invalid choice, never a query."""
+
+    def _check_values(self, value):
+        for key in value if isinstance(value, list | tuple) else ():
+            text = str(key).strip()
+            if not text.isdigit() or int(text) > 2**63 - 1:  # (Django's own message here is not translated)
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": key}
+                )
+        return super()._check_values(value)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -59,7 +97,7 @@ class AssignmentReportForm(BaseForm):
         help_text=_("PDF, images, DOCX or XLSX; at most %(mb)s MB each, %(n)s files at a time.")
         % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024), "n": MAX_FILES_PER_REPORT},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionField()
 
     def __init__(self, *args, assignment: Assignment, statuses: list[str], **kwargs):
         kwargs.setdefault(
@@ -105,9 +143,7 @@ class ExtensionRequestForm(BaseForm):
 class FigureForm(BaseForm):
     as_of = forms.DateField(label=_("As of"), help_text=_("dd/mm/yyyy"))
     # localize: accepts 1.269.779 as typed in Vietnamese.
-    value = forms.IntegerField(
-        label=_("Cumulative value"), min_value=0, localize=True, widget=forms.TextInput(attrs={"inputmode": "numeric"})
-    )
+    value = FigureField(label=_("Cumulative value"))
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -115,6 +151,13 @@ class FigureForm(BaseForm):
         max_length=2000,
         help_text=_("Required when the value is lower than the previous one."),
     )
+    # Shown only once the service found the value implausibly high (``services.figure_errors``).
+    confirmed = forms.BooleanField(label=_("The value is right: save it"), required=False)
+
+    def __init__(self, *args, ask_confirmation: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not ask_confirmation:
+            del self.fields["confirmed"]
 
     def clean_as_of(self):
         day = self.cleaned_data["as_of"]
@@ -196,10 +239,10 @@ class AssignForm(BaseForm):
         ("agencies", _("The chosen agencies")),
     ]
     target = forms.ChoiceField(label=_("Assign to"), choices=TARGETS, widget=forms.RadioSelect)
-    districts = forms.ModelMultipleChoiceField(
+    districts = KeyMultipleChoiceField(
         label=_("Districts"), required=False, queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    agencies = forms.ModelMultipleChoiceField(
+    agencies = KeyMultipleChoiceField(
         label=_("Agencies"), required=False, queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
     )
     role = forms.ChoiceField(label=_("Role"), choices=Assignment.Role.choices, initial=Assignment.Role.LEAD)
@@ -240,11 +283,9 @@ class TargetsForm(BaseForm):
 
     start_date = forms.DateField(label=_("Start date"))
     due_date = forms.DateField(label=_("Due date"))
-    total = forms.IntegerField(
+    total = FigureField(
         label=_("Total to split"),
         required=False,
-        min_value=0,
-        localize=True,
         help_text=_("Split in proportion to the current targets (equally when there are none)."),
     )
 
@@ -252,13 +293,7 @@ class TargetsForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.units = units
         for unit in units:
-            self.fields[f"unit_{unit.pk}"] = forms.IntegerField(
-                label=unit.name,
-                required=False,
-                min_value=0,
-                localize=True,
-                widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-            )
+            self.fields[f"unit_{unit.pk}"] = FigureField(label=unit.name, required=False)
 
     def clean(self):
         data = super().clean()

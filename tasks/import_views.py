@@ -79,6 +79,7 @@ def _preview_response(request, record: ImportRecord, *, status: int = 200):
             "create": preview.create[:SHOWN],
             "update": preview.update[:SHOWN],
             "can_apply": record.status == ImportRecord.Status.PREVIEWED and not preview.errors,
+            "fingerprint": preview.fingerprint(),
         },
         status=status,
     )
@@ -89,11 +90,16 @@ def _preview_response(request, record: ImportRecord, *, status: int = 200):
 def import_apply(request, pk: int):
     record = get_object_or_404(_visible_imports(request.user), pk=pk)
     try:
-        preview = imports.import_apply(record=record, user=request.user)
+        preview = imports.import_apply(
+            record=record,
+            user=request.user,
+            seen=request.POST.get("seen", ""),
+            confirmed=request.POST.get("confirmed") == "on",
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-        return _preview_response(request, record, status=400)
+        return _preview_response(request, record, status=409 if error.code == "changed" else 400)
     counts = preview.counts()
     messages.success(
         request,

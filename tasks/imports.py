@@ -10,6 +10,7 @@ the import it came from.
 
 import datetime
 import hashlib
+import json
 from dataclasses import dataclass, field
 from io import BytesIO
 
@@ -17,10 +18,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from projectsite import audit, clock
+from projectsite import audit
 from projectsite.text import number
 from units.models import Unit, User
 
@@ -35,7 +37,7 @@ from .models import (
     Task,
 )
 from .selectors import province_documents
-from .services import history_changes, history_entry_build
+from .services import assignment_terms_errors, figure_errors, history_changes, history_entry_build
 from .summaries import indicator_totals_rebuild
 
 UNIT_COLUMNS = {
@@ -102,6 +104,9 @@ class Preview:
     update: list[Change] = field(default_factory=list)
     unchanged: list[Change] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Rows the rules let through only when the user confirms them (a figure more than ten times
+    # its target): applying needs the box ticked.
+    warnings: list[RowError] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -110,6 +115,32 @@ class Preview:
             "unchanged": len(self.unchanged),
             "errors": len(self.errors),
         }
+
+    def fingerprint(self) -> str:
+        """What this preview would write, as a short digest: the import's version check.
+
+        The preview page sends it back with "Apply"; if the data changed since (a figure reported,
+        an extension approved), the preview computed at apply time differs and nothing is applied.
+        """
+        rows = [
+            [kind, c.row, c.unit.pk, _plain(c.old), _plain(c.new), _plain(c.data.get("version"))]
+            for kind, changes in (("create", self.create), ("update", self.update))
+            for c in changes
+        ]
+        rows += [["warning", w.row, w.reason] for w in self.warnings]
+        return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+# Where a rule's complaint about a field is shown in the preview.
+FIGURE_FIELD_COLUMNS = {"value": _lazy("Value"), "as_of": _lazy("Date"), "note": _lazy("Note")}
 
 
 # Who may import what ---------------------------------------------------------------------
@@ -218,7 +249,7 @@ def figures_preview(*, record: ImportRecord, user: User) -> Preview:
             RowError(1, _("Header"), _("Missing columns: %(names)s.") % {"names": ", ".join(missing)})
         )
         return preview
-    indicator, today = record.indicator, clock.today()
+    indicator = record.indicator
     units = list(importable_units(user, record.province))
     matcher = spreadsheets.UnitMatcher(Unit.objects.filter(province=record.province).select_related("parent"))
     allowed = {u.pk for u in units}
@@ -245,8 +276,6 @@ def figures_preview(*, record: ImportRecord, user: User) -> Preview:
             as_of = None
         try:
             value = spreadsheets.parse_int(row.get("value"))
-            if value < 0:
-                raise ValueError
         except (ValueError, TypeError):
             preview.errors.append(
                 RowError(
@@ -257,9 +286,13 @@ def figures_preview(*, record: ImportRecord, user: User) -> Preview:
                 )
             )
             value = None
-        if as_of and as_of > today:
-            preview.errors.append(RowError(row_number, _("Date"), _("The date cannot be in the future.")))
-            as_of = None
+        if as_of is not None and value is not None:
+            # The rules of a single figure (its bound, no future date): the form's, in the service.
+            refused = figure_errors(target=None, as_of=as_of, value=value)
+            for name, message in refused.items():
+                preview.errors.append(RowError(row_number, str(FIGURE_FIELD_COLUMNS[name]), message))
+            if refused:
+                continue
         if unit is None or as_of is None or value is None:
             continue
         if unit.pk not in targets:
@@ -300,16 +333,16 @@ def figures_preview(*, record: ImportRecord, user: User) -> Preview:
     for row_number, unit, as_of, value, note in parsed:
         figures = history.get(unit.pk, [])
         existing = next((v for d, v in figures if d == as_of), None)
-        previous = next((v for d, v in reversed(figures) if d < as_of), None)
+        previous_day, previous = next(((d, v) for d, v in reversed(figures) if d < as_of), (None, None))
         label = f"{unit.name} · {as_of:%d/%m/%Y}"
-        if previous is not None and value < previous and not note:
-            preview.errors.append(
-                RowError(
-                    row_number,
-                    _("Value"),
-                    _("Lower than the previous figure (%(value)s): write the reason in the note column.")
-                    % {"value": number(previous)},
-                )
+        refused = figure_errors(
+            target=targets[unit.pk], as_of=as_of, value=value, note=note, previous=previous, previous_day=previous_day
+        )
+        if "confirmed" in refused:
+            preview.warnings.append(RowError(row_number, _("Value"), refused.pop("confirmed")))
+        if refused:
+            preview.errors.extend(
+                RowError(row_number, str(FIGURE_FIELD_COLUMNS[name]), message) for name, message in refused.items()
             )
             continue
         change = Change(row_number, unit, label, old=existing, new=value, data={"as_of": as_of, "note": note})
@@ -384,6 +417,14 @@ def assignments_preview(*, record: ImportRecord, user: User) -> Preview:
                     )
                 )
                 continue
+        current = existing.get((task.pk, unit.pk)) if task else None
+        # The rules of the assignment form and of assignments_create; a new task is recurring when
+        # its first row gives no due date (what the apply creates).
+        rules_task = task or Task(is_recurring=spec["due"] is None)
+        refused = assignment_terms_errors(task=rules_task, due_date=due, current=current)
+        if refused:
+            preview.errors.extend(RowError(row_number, _("Due date"), " ".join(e.messages)) for e in refused)
+            continue
         key = (document.pk, ref.lower(), unit.pk)
         if key in seen:
             preview.errors.append(
@@ -392,14 +433,21 @@ def assignments_preview(*, record: ImportRecord, user: User) -> Preview:
             continue
         seen[key] = row_number
         label = f"{document.number} – {ref} → {unit.name}"
-        current = existing.get((task.pk, unit.pk)) if task else None
         new = {"role": role, "due_date": due}
         change = Change(
             row_number,
             unit,
             label,
             new=new,
-            data={"document": document, "ref": ref, "title": title, "role": role, "due": due, "current": current},
+            data={
+                "document": document,
+                "ref": ref,
+                "title": title,
+                "role": role,
+                "due": due,
+                "current": current,
+                "version": current.version if current else None,
+            },
         )
         if current is None:
             preview.create.append(change)
@@ -413,8 +461,13 @@ def assignments_preview(*, record: ImportRecord, user: User) -> Preview:
 
 
 @transaction.atomic
-def import_apply(*, record: ImportRecord, user: User) -> Preview:
-    """Apply every change of the file, or nothing. Re-checks everything at this moment."""
+def import_apply(*, record: ImportRecord, user: User, seen: str, confirmed: bool = False) -> Preview:
+    """Apply every change of the file, or nothing. Re-checks everything at this moment.
+
+    ``seen`` is the fingerprint of the preview the user applied (``Preview.fingerprint``): when the
+    data changed since, the preview now differs and nothing is applied (code "changed"), as a form
+    opened on an older version is refused. Rows with warnings are applied only when ``confirmed``.
+    """
     someone_elses = record.uploaded_by_id != user.pk and not (user.is_secretariat or user.is_superuser)
     if not may_import(user, record.kind) or someone_elses:
         raise PermissionDenied
@@ -427,6 +480,19 @@ def import_apply(*, record: ImportRecord, user: User) -> Preview:
     if preview.errors:
         raise ValidationError(
             _("The file has %(n)s errors; nothing was applied.") % {"n": len(preview.errors)}, code="errors"
+        )
+    if not seen:
+        raise ValidationError(_("Apply the import from its preview."), code="unseen")
+    if seen != preview.fingerprint():
+        raise ValidationError(
+            _("The data changed since this preview was shown; nothing was applied. Check the preview below again."),
+            code="changed",
+        )
+    if preview.warnings and not confirmed:
+        raise ValidationError(
+            _("%(n)s values need your confirmation; nothing was applied. Check them and tick the box.")
+            % {"n": len(preview.warnings)},
+            code="unconfirmed",
         )
     writer = _apply_figures if record.kind == ImportRecord.Kind.FIGURES else _apply_assignments
     entries = writer(record=record, user=user, preview=preview)
@@ -494,6 +560,14 @@ def _apply_figures(*, record: ImportRecord, user: User, preview: Preview) -> lis
 
 def _apply_assignments(*, record: ImportRecord, user: User, preview: Preview) -> list[HistoryEntry]:
     """Missing tasks first (one insert each: there are few), then assignments in one insert and one update."""
+    # The version check of the forms: the assignments changed stay as the preview read them until
+    # the commit (locked on PostgreSQL; SQLite's write transaction already excludes other writers).
+    seen = {change.data["current"].pk: change.data["version"] for change in preview.update}
+    now_versions = dict(Assignment.objects.select_for_update().filter(pk__in=list(seen)).values_list("pk", "version"))
+    if now_versions != seen:
+        raise ValidationError(
+            _("Assignments of this file changed since the preview; nothing was applied."), code="changed"
+        )
     now = clock.now()
     tasks: dict[tuple[int, str], Task] = {}
     for change in preview.create + preview.update:

@@ -7,14 +7,34 @@ the database by ``tasks.deadlines``.
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from projectsite import clock
+from projectsite.text import number
 from units.models import Unit
 from units.text import search_key
+
+# The largest indicator figure or target anyone may enter, by form, import or admin. Summed over
+# every unit of the country (about 12.000 with targets) the totals stay below 10^17, far inside
+# PostgreSQL's bigint and SQLite's integer (9,2 x 10^18), so a province's running totals
+# (``tasks.summaries``) and every roll-up can hold them. The largest real figure, a province's
+# population, is under 10^9.
+MAX_FIGURE = 10**12
+
+
+def figure_limit_message() -> str:
+    return gettext("The value is too large: at most %(max)s.") % {"max": number(MAX_FIGURE)}
+
+
+def validate_figure(value: int) -> None:
+    """The bound of every figure and target (``MAX_FIGURE``)."""
+    if value is not None and value > MAX_FIGURE:
+        raise ValidationError(figure_limit_message(), code="too_large")
 
 
 class Document(models.Model):
@@ -217,7 +237,7 @@ class Target(models.Model):
 
     indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="targets", verbose_name=_("indicator"))
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="targets", verbose_name=_("unit"))
-    value = models.PositiveBigIntegerField(_("target value"))
+    value = models.PositiveBigIntegerField(_("target value"), validators=[validate_figure])
     start_date = models.DateField(
         _("start date"), help_text=_("Start of the period; the expected-to-date line starts here.")
     )
@@ -258,7 +278,7 @@ class IndicatorReport(models.Model):
     indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="reports", verbose_name=_("indicator"))
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="indicator_reports", verbose_name=_("unit"))
     as_of = models.DateField(_("as of"))
-    value = models.PositiveBigIntegerField(_("cumulative value"))
+    value = models.PositiveBigIntegerField(_("cumulative value"), validators=[validate_figure])
     note = models.TextField(_("note"), blank=True)
     reported_at = models.DateTimeField(_("reported at"), default=clock.now)
     reported_by = models.ForeignKey(

@@ -22,6 +22,7 @@ from units.selectors import can_write_for_unit
 from . import workflow
 from .loaders import DocumentRow
 from .models import (
+    MAX_FIGURE,
     Assignment,
     Document,
     Evidence,
@@ -30,6 +31,7 @@ from .models import (
     IndicatorReport,
     Obstacle,
     Target,
+    figure_limit_message,
 )
 from .summaries import indicator_totals_add_figure, indicator_totals_rebuild
 from .uploads import EvidenceType
@@ -307,30 +309,74 @@ def extension_decide(
     return request
 
 
-@transaction.atomic
-def figure_report(
-    *, target: Target, user: User, as_of: datetime.date, value: int, note: str = ""
-) -> tuple[IndicatorReport, list[str]]:
-    """Record a unit's cumulative value as of a date; return it and warnings for the user.
+# A figure more than this many times its unit's target is most likely a typing error (a digit too
+# many): it is saved only when the user confirms it.
+IMPLAUSIBLE_TIMES_TARGET = 10
 
-    A second report for the same date replaces the value (the history keeps the old one).
+
+def figure_errors(
+    *,
+    target: Target | None,
+    as_of: datetime.date,
+    value: int,
+    note: str = "",
+    previous: int | None = None,
+    previous_day: datetime.date | None = None,
+    confirmed: bool = False,
+) -> dict[str, str]:
+    """The rules a figure must meet, as ``{field: message}``; the form's service and the import both ask here.
+
+    ``previous`` is the unit's figure before ``as_of`` (on ``previous_day``), if any. No query: the
+    import checks thousands of rows with the figures it read at once. The key "confirmed" means the
+    value is more than ``IMPLAUSIBLE_TIMES_TARGET`` times the target and was not confirmed (not
+    checked when ``target`` is None: the import checks a row's own bounds before it knows its unit).
     """
-    if not (user.is_unit_member and can_write_for_unit(user, target.unit)):
-        raise PermissionDenied
     errors = {}
     if value < 0:
         errors["value"] = _("The value cannot be negative.")
+    elif value > MAX_FIGURE:
+        errors["value"] = figure_limit_message()
     if as_of > clock.today():
         errors["as_of"] = _("The date cannot be in the future.")
+    if errors:
+        return errors
+    if previous is not None and value < previous and not note.strip():
+        errors["note"] = _(
+            "The value is lower than the previous one (%(value)s on %(day)s): explain why in the note."
+        ) % {"value": number(previous), "day": previous_day.strftime("%d/%m/%Y") if previous_day else "—"}
+    elif not confirmed and target is not None and target.value > 0 and value > IMPLAUSIBLE_TIMES_TARGET * target.value:
+        errors["confirmed"] = _(
+            "%(value)s is more than %(times)s times the target (%(target)s): check it. If it is right, "
+            "tick the box and save again."
+        ) % {"value": number(value), "times": IMPLAUSIBLE_TIMES_TARGET, "target": number(target.value)}
+    return errors
+
+
+@transaction.atomic
+def figure_report(
+    *, target: Target, user: User, as_of: datetime.date, value: int, note: str = "", confirmed: bool = False
+) -> tuple[IndicatorReport, list[str]]:
+    """Record a unit's cumulative value as of a date; return it and warnings for the user.
+
+    A second report for the same date replaces the value (the history keeps the old one). A value
+    more than ten times the target is refused unless ``confirmed`` (see ``figure_errors``).
+    """
+    if not (user.is_unit_member and can_write_for_unit(user, target.unit)):
+        raise PermissionDenied
     previous = (
         IndicatorReport.objects.filter(indicator_id=target.indicator_id, unit_id=target.unit_id, as_of__lt=as_of)
         .order_by("-as_of")
         .first()
     )
-    if not errors and previous and value < previous.value and not note.strip():
-        errors["note"] = _(
-            "The value is lower than the previous one (%(value)s on %(day)s): explain why in the note."
-        ) % {"value": number(previous.value), "day": previous.as_of.strftime("%d/%m/%Y")}
+    errors = figure_errors(
+        target=target,
+        as_of=as_of,
+        value=value,
+        note=note,
+        previous=previous.value if previous else None,
+        previous_day=previous.as_of if previous else None,
+        confirmed=confirmed,
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -444,10 +490,8 @@ def assignments_create(
     _require_secretariat(user, province)
     if not units:
         raise ValidationError(_("Choose at least one unit."), code="empty")
-    if task.is_recurring and due_date is not None:
-        raise ValidationError(_("A recurring task has no due date."), code="recurring")
-    if not task.is_recurring and due_date is None:
-        raise ValidationError(_("Give the due date."), code="due_date")
+    if errors := assignment_terms_errors(task=task, due_date=due_date):
+        raise ValidationError(errors)
     foreign = [u.name for u in units if u.province_id != province.pk or not u.is_active or u.pk == province.pk]
     if foreign:
         raise ValidationError(
@@ -480,6 +524,26 @@ def assignments_create(
     return assignments
 
 
+def assignment_terms_errors(*, task, due_date: datetime.date | None, current: Assignment | None = None) -> list:
+    """What is wrong with giving ``task`` with ``due_date`` (to a new assignment, or to ``current``).
+
+    No query: ``assignments_create``, the admin's form and the import (thousands of rows) ask here.
+    """
+    if current is not None and current.original_due_date is not None and due_date is None:
+        return [
+            ValidationError(
+                _("The due date of this assignment was extended (first %(day)s): it cannot be removed.")
+                % {"day": current.original_due_date.strftime("%d/%m/%Y")},
+                code="extended",
+            )
+        ]
+    if task.is_recurring and due_date is not None:
+        return [ValidationError(_("A recurring task has no due date."), code="recurring")]
+    if not task.is_recurring and due_date is None:
+        return [ValidationError(_("Give the due date."), code="due_date")]
+    return []
+
+
 @transaction.atomic
 def targets_set(
     *, indicator, values: dict[Unit, int], user: User, province: Unit, start_date, due_date, source_document=None
@@ -496,6 +560,9 @@ def targets_set(
         raise ValidationError(
             _("Targets must be whole numbers, 0 or more: %(names)s.") % {"names": ", ".join(negative)}
         )
+    too_large = [unit.name for unit, value in values.items() if value > MAX_FIGURE]
+    if too_large:
+        raise ValidationError(f"{figure_limit_message()} ({', '.join(too_large)})", code="too_large")
     foreign = [unit.name for unit in values if unit.province_id != province.pk]
     if foreign:
         raise ValidationError(_("Not units of the province: %(names)s.") % {"names": ", ".join(foreign)})

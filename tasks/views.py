@@ -218,11 +218,14 @@ def target_detail(request, pk: int):
     if request.method == "POST":
         if not can_report:
             raise PermissionDenied
-        form = FigureForm(request.POST)
+        form = FigureForm(request.POST, ask_confirmation="confirmed" in request.POST)
         if form.is_valid():
             try:
                 _report, warnings = services.figure_report(target=target, user=request.user, **form.cleaned_data)
             except ValidationError as error:
+                if "confirmed" in getattr(error, "error_dict", {}) and "confirmed" not in form.fields:
+                    form = FigureForm(request.POST, ask_confirmation=True)  # now the box is shown
+                    form.is_valid()
                 _add_errors(form, error)
                 status = 400
             else:

@@ -143,3 +143,48 @@ def test_an_empty_obstacle_is_refused(client, tree):
     assert response.status_code == 400
     assert "bắt buộc" in response.content.decode()
     assert not Obstacle.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1.000.000.000.001",  # MAX_FIGURE + 1
+        str(2**63 - 1),  # fits the column, not the province's running total
+        str(2**63),  # fits no column: a server error before the bound
+        "9" * 40,
+    ],
+)
+def test_a_figure_above_the_bound_is_refused_in_vietnamese(client, target, value):
+    response = client.post(reverse("tasks:target", args=[target.pk]), {"as_of": "20/06/2023", "value": value})
+    assert response.status_code == 400
+    assert "Giá trị quá lớn: tối đa 1.000.000.000.000." in response.content.decode()
+    assert IndicatorReport.objects.count() == 1
+
+
+def test_a_figure_far_above_the_target_is_saved_only_once_the_user_confirms_it(client, target):
+    url = reverse("tasks:target", args=[target.pk])
+    asked = client.post(url, {"as_of": "20/06/2023", "value": "10.001"})  # target 1.000
+    page = asked.content.decode()
+    assert asked.status_code == 400
+    assert "10.001 lớn hơn 10 lần chỉ tiêu giao (1.000): hãy kiểm tra lại." in page
+    assert 'name="confirmed"' in page and "Giá trị này đúng: vẫn lưu" in page
+    assert IndicatorReport.objects.count() == 1
+
+    unticked = client.post(url, {"as_of": "20/06/2023", "value": "10.001"})
+    assert unticked.status_code == 400 and IndicatorReport.objects.count() == 1
+    confirmed = client.post(url, {"as_of": "20/06/2023", "value": "10.001", "confirmed": "on"})
+    assert confirmed.status_code == 302
+    assert IndicatorReport.objects.get(as_of=TODAY).value == 10_001
+
+
+def test_a_figure_of_ten_times_the_target_needs_no_confirmation(client, target):
+    response = client.post(reverse("tasks:target", args=[target.pk]), {"as_of": "20/06/2023", "value": "10.000"})
+    assert response.status_code == 302
+    assert IndicatorReport.objects.get(as_of=TODAY).value == 10_000
+
+
+@pytest.mark.parametrize("version", [str(2**31), str(2**63), "0", "-1"])
+def test_a_version_we_never_handed_out_is_refused_and_nothing_is_saved(client, assignment, version):
+    response = post_report(client, assignment, note="Đã họp", version=version)
+    assert response.status_code == 400
+    assert_nothing_saved(assignment)

@@ -80,8 +80,16 @@ def all_communes_file(world, value=1500, day=TODAY):
     return xlsx([(c.code, c.name, "", day, value, "") for c in world["communes"]])
 
 
-def apply(client, record):
-    return client.post(reverse("tasks:import_apply", args=[record.pk]))
+def seen(client, record) -> str:
+    """The fingerprint the record's preview page sends with "Apply" (empty when the page is refused)."""
+    page = client.get(reverse("tasks:import_preview", args=[record.pk]))
+    return page.context["fingerprint"] if page.status_code == 200 else ""
+
+
+def apply(client, record, fingerprint=None, **data):
+    """Press "Apply" on the record's preview page."""
+    fingerprint = seen(client, record) if fingerprint is None else fingerprint
+    return client.post(reverse("tasks:import_apply", args=[record.pk]), {"seen": fingerprint, **data})
 
 
 def test_a_clean_file_of_460_communes_applies_at_once_and_a_second_time_changes_nothing(client, nghe_an):
@@ -238,11 +246,13 @@ def test_the_templates_have_vietnamese_headers_and_an_example(client, nghe_an):
 
 def test_applying_460_rows_makes_batched_queries_not_one_per_row(client, nghe_an, django_assert_max_num_queries):
     upload(client, nghe_an["secretariat"], all_communes_file(nghe_an, value=100), indicator=nghe_an["indicator"])
+    fingerprint = seen(client, ImportRecord.objects.latest("pk"))
     with django_assert_max_num_queries(40):  # 460 new figures and 460 history entries
-        apply(client, ImportRecord.objects.latest("pk"))
+        apply(client, ImportRecord.objects.latest("pk"), fingerprint)
     upload(client, nghe_an["secretariat"], all_communes_file(nghe_an, value=200), indicator=nghe_an["indicator"])
+    fingerprint = seen(client, ImportRecord.objects.latest("pk"))
     with django_assert_max_num_queries(40):  # 460 changed figures
-        apply(client, ImportRecord.objects.latest("pk"))
+        apply(client, ImportRecord.objects.latest("pk"), fingerprint)
     assert IndicatorReport.objects.filter(value=200).count() == 460
 
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from tasks.models import Assignment, Document, HistoryEntry, Indicator, Target, Task
+from tasks.models import MAX_FIGURE, Assignment, Document, HistoryEntry, Indicator, Target, Task
 from tests.factories import Tree, make_assignment, make_document, make_task
 
 
@@ -165,7 +165,17 @@ def test_saving_targets_records_each_change(client, secretariat, indicator):
     assert not HistoryEntry.objects.filter(target__unit=c2).exists()  # unchanged
 
 
-@pytest.mark.parametrize(("field", "value"), [("value", "-3"), ("value", "1,5"), ("due_date", "01/01/2022")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("value", "-3"),
+        ("value", "1,5"),
+        ("due_date", "01/01/2022"),
+        ("value", "1.000.000.000.001"),  # MAX_FIGURE + 1
+        ("value", str(2**63 - 1)),  # the column's own limit: the province's sums would overflow
+        ("value", "9" * 40),
+    ],
+)
 def test_bad_targets_are_refused_and_nothing_is_saved(client, secretariat, indicator, field, value):
     c1 = secretariat.commune
     data = {"action": "save", "start_date": "01/01/2023", "due_date": "30/06/2023", f"unit_{c1.pk}": "500"}
@@ -173,6 +183,34 @@ def test_bad_targets_are_refused_and_nothing_is_saved(client, secretariat, indic
     response = client.post(targets_url(indicator, secretariat.district), data)
     assert response.status_code == 400
     assert Target.objects.get(unit=c1).value == 200
+
+
+@pytest.mark.parametrize("action", ["save", "split"])
+def test_a_target_or_a_total_above_the_bound_is_refused_in_vietnamese(client, secretariat, indicator, action):
+    c1, c2 = secretariat.commune, secretariat.commune2
+    huge = str(MAX_FIGURE * 10)
+    data = {"action": action, "start_date": "01/01/2023", "due_date": "30/06/2023", "total": huge}
+    data.update({f"unit_{c1.pk}": huge if action == "save" else "200", f"unit_{c2.pk}": "100"})
+    response = client.post(targets_url(indicator, secretariat.district), data)
+    assert response.status_code == 400
+    assert "Giá trị quá lớn: tối đa 1.000.000.000.000." in response.content.decode()
+    assert Target.objects.get(unit=c1).value == 200
+
+
+def test_a_target_at_the_bound_is_saved(client, secretariat, indicator):
+    c1 = secretariat.commune
+    data = {"action": "save", "start_date": "01/01/2023", "due_date": "30/06/2023", f"unit_{c1.pk}": str(MAX_FIGURE)}
+    assert client.post(targets_url(indicator, secretariat.district), data).status_code == 302
+    assert Target.objects.get(unit=c1).value == MAX_FIGURE
+
+
+@pytest.mark.parametrize("key", [str(2**63), str(10**30), "-1", "1e3", "abc"])
+def test_a_chosen_unit_no_column_can_hold_is_an_invalid_choice_not_a_server_error(client, secretariat, key):
+    task = make_task()
+    response = assign(client, task, target="agencies", agencies=[key])
+    assert response.status_code == 400
+    assert "Lựa chọn không hợp lệ" in response.content.decode()
+    assert not Assignment.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["leader", "head_district", "head_commune"])

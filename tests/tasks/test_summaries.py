@@ -3,10 +3,11 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from reports.selectors import indicator_summaries
 from tasks import services
-from tasks.models import Indicator, IndicatorReport, IndicatorTotalChange, Target
+from tasks.models import MAX_FIGURE, Indicator, IndicatorReport, IndicatorTotalChange, Target
 from tasks.summaries import indicator_totals_rebuild, province_daily_totals, province_leaf_units
 from tests.conftest import TODAY
 from tests.factories import make_user
@@ -139,3 +140,32 @@ def test_rebuild_summaries_puts_back_what_was_lost(tree, indicator):
     call_command("rebuild_summaries", stdout=out)
     assert kept(tree.province) == {(indicator.pk, DAY): 77}
     assert "Xong" in out.getvalue()
+
+
+def test_figures_at_the_bound_add_up_in_the_province_total_and_one_beyond_it_is_refused(tree, indicator, fixed_today):
+    head2 = make_user(tree.commune2, username="head-commune2")
+    for unit, user in ((tree.commune, tree.head_commune), (tree.commune2, head2)):
+        target = Target.objects.get(indicator=indicator, unit=unit)
+        services.figure_report(target=target, user=user, as_of=TODAY, value=MAX_FIGURE, confirmed=True)
+    with pytest.raises(ValidationError) as refused:
+        target = Target.objects.get(indicator=indicator, unit=tree.commune)
+        services.figure_report(target=target, user=tree.head_commune, as_of=TODAY, value=2**63 - 1, confirmed=True)
+    assert "value" in refused.value.message_dict
+    assert_same_as_rebuilt(tree.province)
+    (summary,) = indicator_summaries(province=tree.province, today=TODAY)
+    assert summary.node.actual == 2 * MAX_FIGURE
+    assert dict(summary.series)[TODAY] == 2 * MAX_FIGURE
+
+
+def test_a_figure_above_the_bound_is_refused_in_the_admin_too(client, tree, indicator, fixed_today):
+    tree.secretariat.is_staff = True
+    tree.secretariat.is_superuser = True
+    tree.secretariat.save()
+    client.force_login(tree.secretariat)
+    response = client.post(
+        "/admin/tasks/indicatorreport/add/",
+        {"indicator": indicator.pk, "unit": tree.commune.pk, "as_of": "15/06/2023", "value": 2**63 - 1, "note": ""},
+    )
+    assert response.status_code == 200
+    assert "Giá trị quá lớn: tối đa 1.000.000.000.000." in response.content.decode()
+    assert not IndicatorReport.objects.exists() and kept(tree.province) == {}
