@@ -164,23 +164,31 @@ def assignment_report(
     allowed = workflow.next_statuses(user, assignment)
     if work_status not in allowed:
         raise ValidationError(_("This status change is not allowed."), code="transition")
-    if work_status == S.REPORTED and not (note.strip() or files):
+    # Keeping the current status is always offered (the form's default): only a change of status
+    # has the requirements and side effects of that status.
+    changing = work_status != assignment.work_status
+    if changing and work_status == S.REPORTED and not (note.strip() or files):
         raise ValidationError(_("To report completion, write a note or attach a file."), code="evidence")
-    if work_status in workflow.NEEDS_NOTE and not note.strip():
+    if changing and work_status in workflow.NEEDS_NOTE and not note.strip():
         raise ValidationError(_("Say why in the note."), code="note")
     if not 0 <= progress <= 100:
         raise ValidationError(_("Progress is between 0 and 100%."), code="progress")
+    if not changing and progress != assignment.progress and not workflow.reports_progress(user, assignment):
+        raise ValidationError(
+            _("Only the unit reports its progress: choose a new status or leave the progress as it was."),
+            code="progress",
+        )
 
     now = timezone.now()
     fields: dict = {"work_status": work_status, "progress": progress, "updated_at": now, "updated_by_id": user.pk}
-    if work_status == S.REPORTED:
+    if changing and work_status == S.REPORTED:
         fields.update(progress=100, reported_at=now)
-    elif work_status == S.CONFIRMED:
+    elif changing and work_status == S.CONFIRMED:
         reported = assignment.reported_at or now
         fields.update(progress=100, confirmed_at=now, completed_on=timezone.localdate(reported))
-    elif work_status == S.RETURNED:
+    elif changing and work_status == S.RETURNED:
         fields.update(reported_at=None)
-    if work_status == assignment.work_status and fields["progress"] == assignment.progress and not (note or files):
+    if not changing and fields["progress"] == assignment.progress and not (note.strip() or files):
         raise ValidationError(_("Nothing has changed."), code="unchanged")
 
     claimed = Assignment.objects.filter(pk=assignment.pk, version=version).update(version=F("version") + 1, **fields)
@@ -189,12 +197,17 @@ def assignment_report(
 
     before = {"work_status": assignment.work_status, "progress": assignment.progress}
     changes = history_changes(before, {"work_status": fields["work_status"], "progress": fields["progress"]})
-    action = HistoryEntry.Action.STATUS_CHANGED if "work_status" in changes else HistoryEntry.Action.PROGRESS
+    if "work_status" in changes:
+        action = HistoryEntry.Action.STATUS_CHANGED
+    elif "progress" in changes or workflow.reports_progress(user, assignment):
+        action = HistoryEntry.Action.PROGRESS
+    else:  # the secretariat's note, the status kept
+        action = HistoryEntry.Action.UPDATED
     entry = history_entry_build(obj=assignment, user=user, action=action, changes=changes, note=note.strip(), at=now)
     entry.save()
     _evidence_store(assignment=assignment, entry=entry, user=user, files=files)
     assignment.refresh_from_db()
-    if work_status in (S.CONFIRMED, S.RETURNED):
+    if changing and work_status in (S.CONFIRMED, S.RETURNED):
         # The unit hears of the secretariat's decision; the mail is queued in this transaction,
         # so a rolled-back decision sends nothing. (reports sits above tasks: imported here.)
         from reports.notifications import status_change_notify
