@@ -317,6 +317,11 @@ def extension_decide(
         action, changes = HistoryEntry.Action.EXTENSION_REJECTED, {}
     history_entry_build(obj=assignment, user=user, action=action, changes=changes, note=note.strip()).save()
     request.refresh_from_db()
+    # The unit hears of the decision, like a confirmation (see assignment_report); once, since
+    # only the claim above decides.
+    from reports.notifications import extension_decision_notify
+
+    extension_decision_notify(request=request, user=user)
     return request
 
 
@@ -408,10 +413,15 @@ def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
         raise ValidationError(_("This obstacle is closed."), code="closed")
     if not answer.strip():
         raise ValidationError({"answer": _("Write the answer.")})
+    if obstacle.status == Obstacle.Status.ANSWERED and obstacle.answer == answer.strip():
+        return obstacle  # the same answer again (a double click): nothing new to record or mail
     obstacle.answer, obstacle.answered_by, obstacle.answered_at = answer.strip(), user, timezone.now()
     obstacle.status = Obstacle.Status.ANSWERED
     obstacle.save(update_fields=["answer", "answered_by", "answered_at", "status"])
     audit.record("obstacle.answered", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
+    from reports.notifications import obstacle_decision_notify  # as for a confirmation: reports sits above tasks
+
+    obstacle_decision_notify(obstacle=obstacle, user=user)
     return obstacle
 
 
@@ -434,9 +444,14 @@ def obstacle_forward(*, obstacle: Obstacle, user: User, agency: Unit) -> Obstacl
 def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
     if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, obstacle.unit):
         raise PermissionDenied
+    if obstacle.status == Obstacle.Status.CLOSED:
+        raise ValidationError(_("This obstacle is closed."), code="closed")
     obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, timezone.now()
     obstacle.save(update_fields=["status", "closed_at"])
     audit.record("obstacle.closed", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
+    from reports.notifications import obstacle_decision_notify  # as for a confirmation: reports sits above tasks
+
+    obstacle_decision_notify(obstacle=obstacle, user=user)
     return obstacle
 
 
