@@ -359,6 +359,8 @@ def figure_report(
         defaults={"value": value, "note": note.strip(), "reported_by": user},
     )
     old_value = None if created else report.value
+    if not created and (report.value, report.note) == (value, note.strip()):
+        return report, [_("This figure was already saved; nothing has changed.")]  # and no history row
     if not created:
         report.value, report.note, report.reported_by, report.reported_at = value, note.strip(), user, timezone.now()
         report.save()
@@ -510,11 +512,21 @@ def assignments_create(
 
 @transaction.atomic
 def targets_set(
-    *, indicator, values: dict[Unit, int], user: User, province: Unit, start_date, due_date, source_document=None
+    *,
+    indicator,
+    values: dict[Unit, int],
+    user: User,
+    province: Unit,
+    start_date,
+    due_date,
+    source_document=None,
+    keep_period: bool = False,
 ) -> int:
     """Set the targets of ``indicator`` for several units at once; return how many changed.
 
-    New targets are created, changed ones updated; each change is in the history.
+    New targets are created, changed ones updated; each change is in the history. With
+    ``keep_period`` (the user did not touch the period) existing targets keep their own period
+    and source: only a new value changes them.
     """
     _require_secretariat(user, province)
     if due_date <= start_date:
@@ -536,6 +548,8 @@ def targets_set(
             target = Target.objects.create(indicator=indicator, unit=unit, **fields)
             changes, action = history_changes({}, fields), HistoryEntry.Action.CREATED
         else:
+            if keep_period:
+                fields = {"value": value}
             before = {name: getattr(target, name) for name in fields}
             changes = history_changes(before, fields)
             if not changes:

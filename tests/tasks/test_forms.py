@@ -5,13 +5,14 @@ option sends its first one), with only the fields a user would type changed.
 """
 
 import datetime
+import logging
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
 
-from reports.models import Notification
-from tasks.models import Assignment, HistoryEntry, Obstacle
+from reports.models import Notification, ScoreWeights
+from tasks.models import Assignment, HistoryEntry, Indicator, Obstacle, Target
 from tasks.selectors import status_counts
 from tests.conftest import TODAY
 from tests.factories import make_assignment, make_task
@@ -225,3 +226,79 @@ def test_a_unit_member_sees_no_status_control_on_a_reported_assignment(client, t
     Assignment.objects.filter(pk=overdue.pk).update(work_status=S.REPORTED)
     client.force_login(tree.head_commune)
     assert 'name="work_status"' not in client.get(assignment_url(overdue)).content.decode()
+
+
+# The same rule on the other forms of the product ------------------------------------------------
+
+
+@pytest.fixture
+def targets(tree):
+    """Two communes' targets of one indicator, each with its own period."""
+    indicator = Indicator.objects.create(code="DDDT", name="Kích hoạt định danh điện tử", unit_of_measure="tk")
+    Target.objects.create(
+        indicator=indicator,
+        unit=tree.commune,
+        value=200,
+        start_date=datetime.date(2023, 1, 1),
+        due_date=datetime.date(2023, 6, 30),
+    )
+    Target.objects.create(
+        indicator=indicator,
+        unit=tree.commune2,
+        value=100,
+        start_date=datetime.date(2023, 3, 1),
+        due_date=datetime.date(2023, 12, 31),
+    )
+    return indicator
+
+
+def test_saving_the_targets_page_unchanged_rewrites_no_targets_period(client, tree, targets):
+    client.force_login(tree.secretariat)
+    url = reverse("tasks:targets_edit", args=[targets.pk, tree.district.code])
+    form = page_form(client, url, action="")
+
+    client.post(url, {**form.fields, "action": "save"})
+    client.post(url, {**form.fields, f"unit_{tree.commune2.pk}": "150", "action": "save"})
+
+    commune2 = Target.objects.get(unit=tree.commune2)
+    assert (commune2.value, commune2.start_date, commune2.due_date) == (
+        150,
+        datetime.date(2023, 3, 1),
+        datetime.date(2023, 12, 31),
+    )
+    assert [entry.changes for entry in HistoryEntry.objects.filter(target__isnull=False)] == [{"value": [100, 150]}]
+    assert Target.objects.get(unit=tree.commune).version == 1
+
+
+def test_a_new_period_typed_on_the_targets_page_applies_to_every_target(client, tree, targets):
+    client.force_login(tree.secretariat)
+    url = reverse("tasks:targets_edit", args=[targets.pk, tree.district.code])
+    form = page_form(client, url, action="")
+
+    client.post(url, {**form.fields, "due_date": "31/12/2023", "action": "save"})
+
+    assert set(Target.objects.values_list("due_date", flat=True)) == {datetime.date(2023, 12, 31)}
+
+
+def test_sending_the_same_figure_again_writes_no_history(client, tree, targets):
+    client.force_login(tree.head_commune)
+    target = Target.objects.get(unit=tree.commune)
+    url = reverse("tasks:target", args=[target.pk])
+    figure = {"as_of": "19/06/2023", "value": "120", "note": ""}
+    assert client.post(url, figure).status_code == 302
+
+    response = client.post(url, figure, follow=True)
+
+    assert "Số liệu này đã được lưu; không có gì thay đổi." in response.content.decode()
+    assert HistoryEntry.objects.filter(report__isnull=False).count() == 1
+
+
+def test_saving_the_scorecard_weights_unchanged_writes_and_logs_nothing(client, tree, caplog):
+    caplog.set_level(logging.INFO, logger="audit")
+    client.force_login(tree.secretariat)
+
+    response = client.post(reverse("reports:scorecard_weights"), {"on_time": 50, "attainment": 30, "timeliness": 20})
+
+    assert response.status_code == 302
+    assert not ScoreWeights.objects.exists()
+    assert not [record for record in caplog.records if record.name == "audit" and "weights" in record.getMessage()]
