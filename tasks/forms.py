@@ -180,6 +180,9 @@ class DocumentForm(forms.ModelForm):
         if self.instance.pk:  # a document cannot implement itself
             choices = choices.exclude(pk=self.instance.pk)
         self.fields["implements"].queryset = choices
+        # Empty prompts in words, not Django's "---------".
+        self.fields["implements"].empty_label = _("— none —")
+        self.fields["kind"].choices = [("", _("— choose the kind —")), *Document.Kind.choices]
 
 
 class TaskForm(forms.ModelForm):
@@ -298,7 +301,12 @@ class ImportForm(BaseForm):
     kind = forms.ChoiceField(
         label=_("What the file holds"), choices=ImportRecord.Kind.choices, widget=forms.RadioSelect
     )
-    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.all(), required=False)
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator"),
+        queryset=Indicator.objects.all(),
+        required=False,
+        empty_label=_("— choose an indicator —"),
+    )
     file = forms.FileField(
         label=_("File"), help_text=_(".xlsx or .csv, at most 10 MB and 20.000 rows. Formulas are not calculated.")
     )

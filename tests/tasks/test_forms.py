@@ -15,7 +15,8 @@ from reports.models import Notification, ScoreWeights
 from tasks.models import Assignment, HistoryEntry, Indicator, Obstacle, Target
 from tasks.selectors import status_counts
 from tests.conftest import TODAY
-from tests.factories import make_assignment, make_task
+from tests.factories import make_assignment, make_task, make_user
+from units.models import User
 
 S = Assignment.WorkStatus
 
@@ -302,3 +303,20 @@ def test_saving_the_scorecard_weights_unchanged_writes_and_logs_nothing(client, 
     assert response.status_code == 302
     assert not ScoreWeights.objects.exists()
     assert not [record for record in caplog.records if record.name == "audit" and "weights" in record.getMessage()]
+
+
+@pytest.mark.parametrize(
+    ("who", "page", "prompt"),
+    [
+        ("secretariat", lambda tree: reverse("tasks:document_new"), "— chọn loại văn bản —"),
+        ("secretariat", lambda tree: reverse("tasks:import_start"), "— chọn chỉ tiêu —"),
+        ("secretariat", lambda tree: reverse("unit_handover", args=[tree.commune.code]), "— chọn cán bộ —"),
+        ("head_commune", lambda tree: reverse("tasks:obstacles"), "— chọn loại vướng mắc —"),
+    ],
+    ids=["document", "import", "handover", "obstacle"],
+)
+def test_empty_choices_are_named_in_vietnamese(client, tree, who, page, prompt):
+    make_user(tree.commune, User.Role.UNIT_STAFF, username="staff-commune")
+    client.force_login(getattr(tree, who))
+    html = client.get(page(tree)).content.decode()
+    assert prompt in html and "---------" not in html
