@@ -204,3 +204,19 @@ def test_an_approved_extension_shows_its_new_due_date_on_the_units_page(client, 
     client.force_login(units.head_commune)
     answers = client.get(reverse("tasks:my_unit")).content.decode().split('id="decisions"')[1]
     assert "Đồng ý gia hạn" in answers and "thời hạn mới 15/07/2023" in answers
+
+
+@pytest.mark.parametrize(("status", "label"), [("paused", "Tạm dừng"), ("cancelled", "Đã hủy")])
+def test_pausing_or_cancelling_an_assignment_tells_the_unit_once(units, assignment, status, label):
+    services.assignment_report(
+        assignment=assignment,
+        user=units.secretariat,
+        version=1,
+        work_status=status,
+        progress=0,
+        note="Chờ hướng dẫn của Bộ Công an",
+    )
+
+    (row,) = Notification.objects.filter(recipient="head-commune40@example.org")
+    assert row.kind == "status" and label in row.subject
+    assert "Chờ hướng dẫn của Bộ Công an" in row.body_text and "Chờ hướng dẫn của Bộ Công an" in row.body_html
