@@ -207,8 +207,8 @@ def assignment_report(
     entry.save()
     _evidence_store(assignment=assignment, entry=entry, user=user, files=files)
     assignment.refresh_from_db()
-    if changing and work_status in workflow.SECRETARIAT_DECISIONS:
-        # The unit hears of the secretariat's decision; the mail is queued in this transaction,
+    if changing and not user.is_unit_member:
+        # The unit hears of every status change it did not make itself; the mail is queued in this transaction,
         # so a rolled-back decision sends nothing. (reports sits above tasks: imported here.)
         from reports.notifications import status_change_notify
 

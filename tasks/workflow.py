@@ -33,9 +33,6 @@ SECRETARIAT_TRANSITIONS: dict[str, tuple[str, ...]] = {
 # A change to these statuses must say why.
 NEEDS_NOTE = (S.RETURNED, S.PAUSED, S.CANCELLED)
 
-# Changes only the secretariat makes: the unit is told of each by mail.
-SECRETARIAT_DECISIONS = (S.CONFIRMED, S.RETURNED, S.PAUSED, S.CANCELLED)
-
 
 def extendable(assignment: Assignment) -> bool:
     """Whether an extension may be asked: a dated assignment still open or awaiting confirmation."""

@@ -220,3 +220,19 @@ def test_pausing_or_cancelling_an_assignment_tells_the_unit_once(units, assignme
     (row,) = Notification.objects.filter(recipient="head-commune40@example.org")
     assert row.kind == "status" and label in row.subject
     assert "Chờ hướng dẫn của Bộ Công an" in row.body_text and "Chờ hướng dẫn của Bộ Công an" in row.body_html
+
+
+def test_resuming_a_paused_assignment_tells_the_unit(units, assignment):
+    for version, status, note in [(1, "paused", "Chờ hướng dẫn"), (2, "in_progress", "Tiếp tục thực hiện")]:
+        services.assignment_report(
+            assignment=assignment, user=units.secretariat, version=version, work_status=status, progress=0, note=note
+        )
+        assignment.refresh_from_db()
+
+    subjects = Notification.objects.filter(recipient="head-commune40@example.org").values_list("subject", flat=True)
+    assert sorted(subjects) == sorted(
+        [
+            "[Đề án 06] Tạm dừng: II.3. Kích hoạt định danh điện tử",
+            "[Đề án 06] Đang thực hiện: II.3. Kích hoạt định danh điện tử",
+        ]
+    )
