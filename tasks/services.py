@@ -411,12 +411,12 @@ def obstacle_can_decide(user: User, obstacle: Obstacle) -> bool:
 def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
     if not obstacle_can_decide(user, obstacle):
         raise PermissionDenied
+    if obstacle.status == Obstacle.Status.ANSWERED and obstacle.answer == answer.strip():
+        return obstacle  # the same answer again (a double click): nothing new to record or mail
     if obstacle.status == Obstacle.Status.CLOSED:
         raise ValidationError(_("This obstacle is closed."), code="closed")
     if not answer.strip():
         raise ValidationError({"answer": _("Write the answer.")})
-    if obstacle.status == Obstacle.Status.ANSWERED and obstacle.answer == answer.strip():
-        return obstacle  # the same answer again (a double click): nothing new to record or mail
     obstacle.answer, obstacle.answered_by, obstacle.answered_at = answer.strip(), user, timezone.now()
     obstacle.status = Obstacle.Status.ANSWERED
     obstacle.save(update_fields=["answer", "answered_by", "answered_at", "status"])
@@ -444,10 +444,10 @@ def obstacle_forward(*, obstacle: Obstacle, user: User, agency: Unit) -> Obstacl
 
 @transaction.atomic
 def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
+    if obstacle.status == Obstacle.Status.CLOSED:  # closed once: a second close would mail again
+        raise ValidationError(_("This obstacle is closed."), code="closed")
     if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, obstacle.unit):
         raise PermissionDenied
-    if obstacle.status == Obstacle.Status.CLOSED:
-        raise ValidationError(_("This obstacle is closed."), code="closed")
     obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, timezone.now()
     obstacle.save(update_fields=["status", "closed_at"])
     audit.record("obstacle.closed", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
