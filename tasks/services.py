@@ -181,13 +181,15 @@ def assignment_report(
 
     now = timezone.now()
     fields: dict = {"work_status": work_status, "progress": progress, "updated_at": now, "updated_by_id": user.pk}
-    if changing and work_status == S.REPORTED:
+    if work_status == S.REPORTED:
         fields.update(progress=100, reported_at=now)
-    elif changing and work_status == S.CONFIRMED:
+    elif work_status == S.CONFIRMED:
         reported = assignment.reported_at or now
         fields.update(progress=100, confirmed_at=now, completed_on=timezone.localdate(reported))
-    elif changing and work_status == S.RETURNED:
+    elif work_status == S.RETURNED:
         fields.update(reported_at=None)
+    if not changing:  # keeping the status has none of the side effects of reaching it
+        fields = {"work_status": work_status, "progress": progress, "updated_at": now, "updated_by_id": user.pk}
     if not changing and fields["progress"] == assignment.progress and not (note.strip() or files):
         raise ValidationError(_("Nothing has changed."), code="unchanged")
 
