@@ -192,6 +192,8 @@ class Notification(models.Model):
         REMINDER = "reminder", _("Reminder")
         ESCALATION = "escalation", _("Escalation")
         STATUS = "status", _("Decision on an assignment")
+        EXTENSION = "extension", _("Decision on an extension request")
+        OBSTACLE = "obstacle", _("Answer to an obstacle")
         DIGEST_UNIT = "digest_unit", _("Weekly digest of a unit")
         DIGEST_SECRETARIAT = "digest_secretariat", _("Weekly digest of the secretariat")
         DIGEST_LEADER = "digest_leader", _("Weekly digest of the leaders")

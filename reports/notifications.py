@@ -9,6 +9,8 @@ Deciding and delivering are separate:
   assignment or target has been reminded at, so a second run finds nothing to do and a run
   after an outage sends what was missed, once. A process owns the marks only for the mails it
   inserted itself (the ``run`` column says which).
+- Decisions on a unit's requests (a status change, an extension approved or refused, an
+  obstacle answered or closed) are mailed to the unit from the service that decides them.
 - Delivery (``notification_deliver``) takes a row that is queued and due, sends it, and marks it
   sent. On PostgreSQL the row stays locked (``FOR UPDATE SKIP LOCKED``) from the claim to the
   commit of "sent", so nobody else can take it meanwhile and a worker that dies mid-send leaves
@@ -25,6 +27,7 @@ accepted and documented. ``tests/faults/test_worker_killed.py`` kills real worke
 """
 
 import datetime
+import hashlib
 import logging
 import smtplib
 import uuid
@@ -43,7 +46,7 @@ from django.utils import timezone, translation
 from projectsite import clock
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions
 from tasks.indicators import TargetProgress, progress_nodes
-from tasks.models import Assignment, HistoryEntry, Obstacle
+from tasks.models import Assignment, ExtensionRequest, HistoryEntry, Obstacle
 from units.models import Unit, User
 
 from .models import Notification, ReminderMark, ReminderSettings
@@ -494,6 +497,60 @@ def status_change_notify(*, assignment: Assignment, entry: HistoryEntry) -> None
         for email, user in unit_recipients(unit)
     ]
     outbox_add(mails, run=uuid.uuid4())
+
+
+def _unit_decision_notify(*, unit_id: int, kind: str, key: str, template: str, context: dict) -> int:
+    """One mail per address of the unit about one decision, once: ``key`` names the decision."""
+    unit = with_heads(Unit.objects.filter(pk=unit_id)).get()
+    subject, text, html = render_mail(template, {"unit": unit, **context})
+    mails = [
+        Mail(kind, f"{key}:{email}", email, subject, text, html, unit=unit, user=user)
+        for email, user in unit_recipients(unit)
+    ]
+    return len(outbox_add(mails, run=uuid.uuid4()))
+
+
+def extension_decision_notify(*, request: ExtensionRequest, user: User) -> int:
+    """Tell the unit that ``user`` approved or refused its extension request (in the caller's transaction).
+
+    A request is decided once (``extension_decide`` claims it), so its key is the request.
+    """
+    assignment = Assignment.objects.select_related("task__document", "unit").get(pk=request.assignment_id)
+    return _unit_decision_notify(
+        unit_id=assignment.unit_id,
+        kind=Notification.Kind.EXTENSION,
+        key=f"extension:{request.pk}",
+        template="extension",
+        context={
+            "request": request,
+            "assignment": assignment,
+            "who": user,
+            "url": link(reverse("tasks:assignment", args=[assignment.pk])),
+        },
+    )
+
+
+def obstacle_decision_notify(*, obstacle: Obstacle, user: User) -> int:
+    """Tell the unit that its obstacle was answered or closed (in the caller's transaction).
+
+    The same answer given twice (a double click, a retried request) is one decision and one mail;
+    a different answer is news and is mailed.
+    """
+    if obstacle.status == Obstacle.Status.CLOSED:
+        decision = "closed"
+    else:
+        decision = "answer-" + hashlib.sha256(obstacle.answer.encode()).hexdigest()[:16]
+    return _unit_decision_notify(
+        unit_id=obstacle.unit_id,
+        kind=Notification.Kind.OBSTACLE,
+        key=f"obstacle:{obstacle.pk}:{decision}",
+        template="obstacle",
+        context={
+            "obstacle": obstacle,
+            "who": user,
+            "url": link(reverse("tasks:obstacle", args=[obstacle.pk])),
+        },
+    )
 
 
 # Weekly digests ---------------------------------------------------------------------------------

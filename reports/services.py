@@ -29,6 +29,9 @@ def weights_update(*, province: Unit, user: User, on_time: int, attainment: int,
         raise ValidationError(_("A weight cannot be negative."), code="negative")
     if sum(values.values()) != 100:
         raise ValidationError(_("The weights must add up to 100."), code="sum")
+    current = weights_for(province)
+    if current.as_dict() == values:
+        return current  # saved unchanged: nothing to write or to log
     defaults = {**values, "updated_by": user}
     weights, _created = ScoreWeights.objects.update_or_create(province=province, defaults=defaults)
     audit.record("scorecard.weights_set", user=user, unit=province, obj=weights, on_commit=True, **values)

@@ -86,7 +86,9 @@ class BaseForm(forms.Form):
 
 
 class AssignmentReportForm(BaseForm):
-    work_status = forms.ChoiceField(label=_("Work status"))
+    work_status = forms.ChoiceField(
+        label=_("Work status"), help_text=_("Keep the current status unless you mean to change it.")
+    )
     progress = forms.IntegerField(
         label=_("Progress (%)"), min_value=0, max_value=100, widget=forms.NumberInput(attrs={"step": 5})
     )
@@ -105,16 +107,31 @@ class AssignmentReportForm(BaseForm):
             {"work_status": assignment.work_status, "progress": assignment.progress, "version": assignment.version},
         )
         super().__init__(*args, **kwargs)
+        # The current status comes first and is the default: a note alone never changes the status.
         labels = dict(Assignment.WorkStatus.choices)
-        self.fields["work_status"].choices = [(status, labels[status]) for status in statuses]
+        self.current_status = assignment.work_status
+        self.fields["work_status"].choices = [
+            (
+                status,
+                _("Keep: %(status)s") % {"status": labels[status]} if status == self.current_status else labels[status],
+            )
+            for status in statuses
+        ]
         self.fields["files"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg,.webp,.docx,.xlsx"
 
     def clean(self):
         data = super().clean()
         status, note, files = data.get("work_status"), (data.get("note") or "").strip(), data.get("files")
-        if status == Assignment.WorkStatus.REPORTED and not note and not files and "files" not in self.errors:
+        changing = status != self.current_status
+        if (
+            changing
+            and status == Assignment.WorkStatus.REPORTED
+            and not note
+            and not files
+            and "files" not in self.errors
+        ):
             self.add_error("note", _("To report completion, write a note or attach a file."))
-        if status in workflow.NEEDS_NOTE and not note:
+        if changing and status in workflow.NEEDS_NOTE and not note:
             self.add_error("note", _("Say why in the note."))
         return data
 
@@ -167,7 +184,10 @@ class FigureForm(BaseForm):
 
 
 class ObstacleForm(BaseForm):
-    category = forms.ChoiceField(label=_("Category"), choices=Obstacle.Category.choices)
+    # No category is chosen for the unit: an empty prompt first, and a choice is required.
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", _("— choose a category —")), *Obstacle.Category.choices]
+    )
     assignment = forms.ModelChoiceField(
         label=_("About the assignment"),
         queryset=Assignment.objects.none(),
@@ -203,6 +223,9 @@ class DocumentForm(forms.ModelForm):
         if self.instance.pk:  # a document cannot implement itself
             choices = choices.exclude(pk=self.instance.pk)
         self.fields["implements"].queryset = choices
+        # Empty prompts in words, not Django's "---------".
+        self.fields["implements"].empty_label = _("— none —")
+        self.fields["kind"].choices = [("", _("— choose the kind —")), *Document.Kind.choices]
 
 
 class TaskForm(forms.ModelForm):
@@ -313,7 +336,12 @@ class ImportForm(BaseForm):
     kind = forms.ChoiceField(
         label=_("What the file holds"), choices=ImportRecord.Kind.choices, widget=forms.RadioSelect
     )
-    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=Indicator.objects.all(), required=False)
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator"),
+        queryset=Indicator.objects.all(),
+        required=False,
+        empty_label=_("— choose an indicator —"),
+    )
     file = forms.FileField(
         label=_("File"), help_text=_(".xlsx or .csv, at most 10 MB and 20.000 rows. Formulas are not calculated.")
     )

@@ -155,6 +155,8 @@ def targets_edit(request, indicator_pk: int, code: str):
                     start_date=form.cleaned_data["start_date"],
                     due_date=form.cleaned_data["due_date"],
                     source_document=indicator.document,
+                    # Each target keeps its own period unless the secretariat changed the form's.
+                    keep_period=not {"start_date", "due_date"} & set(form.changed_data),
                 )
             except ValidationError as error:
                 form.add_error(None, error)

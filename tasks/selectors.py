@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from units.models import Unit, User
@@ -116,6 +117,28 @@ def forwarded_obstacles(*, user: User) -> QuerySet[Obstacle]:
 
 def visible_obstacle(*, user: User, pk: int) -> Obstacle:
     return get_object_or_404(obstacles_visible(user), pk=pk)
+
+
+def unit_decisions(*, user: User, unit: Unit, limit: int = 10) -> list[dict]:
+    """The latest answers to the unit's requests, newest first: extensions approved or refused,
+    obstacles answered or closed (two queries)."""
+    extensions = (
+        scoped(ExtensionRequest.objects.filter(assignment__unit=unit), user, field="assignment__unit")
+        .exclude(status=ExtensionRequest.Status.PENDING)
+        .select_related("assignment__task__document", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+    decided_at = Coalesce("closed_at", "answered_at")
+    obstacles = (
+        unit_obstacles(user=user, unit=unit)
+        .annotate(decided_at=decided_at)
+        .filter(decided_at__isnull=False)
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+    rows = [{"at": e.decided_at, "extension": e} for e in extensions if e.decided_at] + [
+        {"at": o.decided_at, "obstacle": o} for o in obstacles
+    ]
+    return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]
 
 
 def child_unit_summaries(*, user: User, unit: Unit, today: datetime.date | None = None) -> QuerySet[Unit]:

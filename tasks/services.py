@@ -166,12 +166,20 @@ def assignment_report(
     allowed = workflow.next_statuses(user, assignment)
     if work_status not in allowed:
         raise ValidationError(_("This status change is not allowed."), code="transition")
-    if work_status == S.REPORTED and not (note.strip() or files):
+    # Keeping the current status is always offered (the form's default): only a change of status
+    # has the requirements and side effects of that status.
+    changing = work_status != assignment.work_status
+    if changing and work_status == S.REPORTED and not (note.strip() or files):
         raise ValidationError(_("To report completion, write a note or attach a file."), code="evidence")
-    if work_status in workflow.NEEDS_NOTE and not note.strip():
+    if changing and work_status in workflow.NEEDS_NOTE and not note.strip():
         raise ValidationError(_("Say why in the note."), code="note")
     if not 0 <= progress <= 100:
         raise ValidationError(_("Progress is between 0 and 100%."), code="progress")
+    if not changing and progress != assignment.progress and not workflow.reports_progress(user, assignment):
+        raise ValidationError(
+            _("Only the unit reports its progress: choose a new status or leave the progress as it was."),
+            code="progress",
+        )
 
     now = clock.now()
     fields: dict = {"work_status": work_status, "progress": progress, "updated_at": now, "updated_by_id": user.pk}
@@ -182,7 +190,9 @@ def assignment_report(
         fields.update(progress=100, confirmed_at=now, completed_on=timezone.localdate(reported))
     elif work_status == S.RETURNED:
         fields.update(reported_at=None)
-    if work_status == assignment.work_status and fields["progress"] == assignment.progress and not (note or files):
+    if not changing:  # keeping the status has none of the side effects of reaching it
+        fields = {"work_status": work_status, "progress": progress, "updated_at": now, "updated_by_id": user.pk}
+    if not changing and fields["progress"] == assignment.progress and not (note.strip() or files):
         raise ValidationError(_("Nothing has changed."), code="unchanged")
 
     claimed = Assignment.objects.filter(pk=assignment.pk, version=version).update(version=F("version") + 1, **fields)
@@ -191,13 +201,18 @@ def assignment_report(
 
     before = {"work_status": assignment.work_status, "progress": assignment.progress}
     changes = history_changes(before, {"work_status": fields["work_status"], "progress": fields["progress"]})
-    action = HistoryEntry.Action.STATUS_CHANGED if "work_status" in changes else HistoryEntry.Action.PROGRESS
+    if "work_status" in changes:
+        action = HistoryEntry.Action.STATUS_CHANGED
+    elif "progress" in changes or workflow.reports_progress(user, assignment):
+        action = HistoryEntry.Action.PROGRESS
+    else:  # the secretariat's note, the status kept
+        action = HistoryEntry.Action.UPDATED
     entry = history_entry_build(obj=assignment, user=user, action=action, changes=changes, note=note.strip(), at=now)
     entry.save()
     _evidence_store(assignment=assignment, entry=entry, user=user, files=files)
     assignment.refresh_from_db()
-    if work_status in (S.CONFIRMED, S.RETURNED):
-        # The unit hears of the secretariat's decision; the mail is queued in this transaction,
+    if changing and not user.is_unit_member:
+        # The unit hears of every status change it did not make itself; the mail is queued in this transaction,
         # so a rolled-back decision sends nothing. (reports sits above tasks: imported here.)
         from reports.notifications import status_change_notify
 
@@ -306,6 +321,11 @@ def extension_decide(
         action, changes = HistoryEntry.Action.EXTENSION_REJECTED, {}
     history_entry_build(obj=assignment, user=user, action=action, changes=changes, note=note.strip()).save()
     request.refresh_from_db()
+    # The unit hears of the decision, like a confirmation (see assignment_report); once, since
+    # only the claim above decides.
+    from reports.notifications import extension_decision_notify
+
+    extension_decision_notify(request=request, user=user)
     return request
 
 
@@ -387,6 +407,8 @@ def figure_report(
         defaults={"value": value, "note": note.strip(), "reported_by": user},
     )
     old_value = None if created else report.value
+    if not created and (report.value, report.note) == (value, note.strip()):
+        return report, [_("This figure was already saved; nothing has changed.")]  # and no history row
     if not created:
         report.value, report.note, report.reported_by, report.reported_at = value, note.strip(), user, clock.now()
         report.save()
@@ -437,6 +459,8 @@ def obstacle_can_decide(user: User, obstacle: Obstacle) -> bool:
 def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
     if not obstacle_can_decide(user, obstacle):
         raise PermissionDenied
+    if obstacle.status == Obstacle.Status.ANSWERED and obstacle.answer == answer.strip():
+        return obstacle  # the same answer again (a double click): nothing new to record or mail
     if obstacle.status == Obstacle.Status.CLOSED:
         raise ValidationError(_("This obstacle is closed."), code="closed")
     if not answer.strip():
@@ -445,6 +469,9 @@ def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
     obstacle.status = Obstacle.Status.ANSWERED
     obstacle.save(update_fields=["answer", "answered_by", "answered_at", "status"])
     audit.record("obstacle.answered", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
+    from reports.notifications import obstacle_decision_notify  # as for a confirmation: reports sits above tasks
+
+    obstacle_decision_notify(obstacle=obstacle, user=user)
     return obstacle
 
 
@@ -465,11 +492,16 @@ def obstacle_forward(*, obstacle: Obstacle, user: User, agency: Unit) -> Obstacl
 
 @transaction.atomic
 def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
+    if obstacle.status == Obstacle.Status.CLOSED:  # closed once: a second close would mail again
+        raise ValidationError(_("This obstacle is closed."), code="closed")
     if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, obstacle.unit):
         raise PermissionDenied
     obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, clock.now()
     obstacle.save(update_fields=["status", "closed_at"])
     audit.record("obstacle.closed", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
+    from reports.notifications import obstacle_decision_notify  # as for a confirmation: reports sits above tasks
+
+    obstacle_decision_notify(obstacle=obstacle, user=user)
     return obstacle
 
 
@@ -546,11 +578,21 @@ def assignment_terms_errors(*, task, due_date: datetime.date | None, current: As
 
 @transaction.atomic
 def targets_set(
-    *, indicator, values: dict[Unit, int], user: User, province: Unit, start_date, due_date, source_document=None
+    *,
+    indicator,
+    values: dict[Unit, int],
+    user: User,
+    province: Unit,
+    start_date,
+    due_date,
+    source_document=None,
+    keep_period: bool = False,
 ) -> int:
     """Set the targets of ``indicator`` for several units at once; return how many changed.
 
-    New targets are created, changed ones updated; each change is in the history.
+    New targets are created, changed ones updated; each change is in the history. With
+    ``keep_period`` (the user did not touch the period) existing targets keep their own period
+    and source: only a new value changes them.
     """
     _require_secretariat(user, province)
     if due_date <= start_date:
@@ -575,6 +617,8 @@ def targets_set(
             target = Target.objects.create(indicator=indicator, unit=unit, **fields)
             changes, action = history_changes({}, fields), HistoryEntry.Action.CREATED
         else:
+            if keep_period:
+                fields = {"value": value}
             before = {name: getattr(target, name) for name in fields}
             changes = history_changes(before, fields)
             if not changes:

@@ -72,6 +72,7 @@ def _unit_page(request, unit: Unit):
             "children": children,
             "can_write": can_write_for_unit(request.user, unit) and request.user.is_unit_member,
             "obstacles": selectors.unit_obstacles(user=request.user, unit=unit)[:20],
+            "decisions": selectors.unit_decisions(user=request.user, unit=unit),
             "history": selectors.unit_history(user=request.user, unit=unit),
             "last_reminder": selectors.last_reminder(unit),
             "is_own_unit": unit.pk == request.user.unit_id,

@@ -40,18 +40,25 @@ def extendable(assignment: Assignment) -> bool:
 
 
 def next_statuses(user: User, assignment: Assignment) -> list[str]:
-    """The statuses ``user`` may set, the current one first when progress may be reported in it.
+    """The statuses ``user`` may choose, the current one first: keeping it is the default.
 
-    Empty when ``user`` may change nothing.
+    Empty when ``user`` may move the assignment nowhere (then there is no form at all).
     """
     if not can_write_for_unit(user, assignment.unit):
         return []
     current = assignment.work_status
-    allowed: list[str] = []
+    moves: list[str] = []
     if user.is_unit_member or user.is_superuser:
-        if current in UNIT_EDITABLE:
-            allowed.append(current)
-        allowed.extend(UNIT_TRANSITIONS.get(current, ()))
+        moves.extend(UNIT_TRANSITIONS.get(current, ()))
     if user.is_secretariat or user.is_superuser:
-        allowed.extend(s for s in SECRETARIAT_TRANSITIONS.get(current, ()) if s not in allowed)
-    return allowed
+        moves.extend(s for s in SECRETARIAT_TRANSITIONS.get(current, ()) if s not in moves)
+    return [current, *moves] if moves else []
+
+
+def reports_progress(user: User, assignment: Assignment) -> bool:
+    """Whether ``user`` may change the progress without changing the status: the unit, while the work is open."""
+    return (
+        (user.is_unit_member or user.is_superuser)
+        and assignment.work_status in UNIT_EDITABLE
+        and can_write_for_unit(user, assignment.unit)
+    )

@@ -76,7 +76,7 @@ class HandoverForm(forms.Form):
         field = self.fields["new_head"]
         field.queryset = scoped(User.objects.all(), user)
         field.widget.choices = [
-            ("", "---------"),
+            ("", _("— choose a staff member —")),
             *((staff.pk, field.label_from_instance(staff)) for staff in self.staff),
         ]
 
