@@ -160,7 +160,6 @@ def test_the_dashboard_charts_are_drawn_at_a_readable_size_on_a_phone(phone, wor
     phone.wait_for_url("**/tong-quan/")
     phone.wait_for_selector("#district-chart[data-drawn='true']")
     phone.wait_for_selector("canvas.indicator-chart[data-drawn='true']")
-    phone.screenshot(path="/tmp/dashboard-390.png", full_page=True)
 
     trend = phone.locator("canvas.indicator-chart").first.evaluate(MEASURE_CHART)
     assert trend["width"] >= 300 and trend["height"] >= 200, trend
