@@ -1,4 +1,7 @@
 // Charts of the province dashboard, drawn from the JSON the page embeds (no request of its own).
+// Every chart fills a box whose height the CSS (or, for the districts, the number of bars) sets:
+// maintainAspectRatio is off, so a narrow phone screen gets a chart as tall as a wide one instead
+// of a strip (docs/DECISIONS.md, "Charts on a phone").
 (function () {
   "use strict";
   const colours = {
@@ -6,9 +9,12 @@
     no_deadline: "#6c757d", done_late: "#0d6efd", done_on_time: "#198754",
   };
   const number = new Intl.NumberFormat("vi-VN");
+  const legend = { position: "bottom", labels: { boxWidth: 14, padding: 8 } };
   const districts = JSON.parse(document.getElementById("district-chart-data").textContent);
   const districtCanvas = document.getElementById("district-chart");
   if (districtCanvas && districts.labels.length) {
+    // One horizontal bar per district, each bar a readable 26 px, plus room for the legend and axis.
+    districtCanvas.parentElement.style.height = `${districts.labels.length * 26 + 140}px`;
     new Chart(districtCanvas, {
       type: "bar",
       data: {
@@ -16,9 +22,17 @@
         datasets: districts.datasets.map((d) => ({ label: d.label, data: d.data, backgroundColor: colours[d.status] })),
       },
       options: {
+        indexAxis: "y",
         animation: false,
-        scales: { x: { stacked: true }, y: { stacked: true, ticks: { callback: (v) => number.format(v) } } },
-        plugins: { tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${number.format(c.raw)}` } } },
+        maintainAspectRatio: false,
+        scales: {
+          x: { stacked: true, ticks: { callback: (v) => number.format(v) } },
+          y: { stacked: true, ticks: { autoSkip: false } },
+        },
+        plugins: {
+          legend,
+          tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${number.format(c.raw)}` } },
+        },
       },
     });
     districtCanvas.dataset.drawn = "true";
@@ -36,7 +50,15 @@
           { label: data.names.target, data: data.labels.map(() => data.target), borderColor: "#dc3545", pointRadius: 0 },
         ],
       },
-      options: { animation: false, scales: { y: { ticks: { callback: (v) => number.format(v) } } } },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: {
+          x: { ticks: { maxRotation: 0, autoSkipPadding: 16 } },
+          y: { ticks: { callback: (v) => number.format(v) } },
+        },
+        plugins: { legend },
+      },
     });
     canvas.dataset.drawn = "true";
   });

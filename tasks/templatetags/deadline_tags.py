@@ -115,7 +115,7 @@ def _unit_url_prefix(script_prefix: str) -> str:
 
 SCORE_ROW = (
     '<tr data-unit="{}"><td class="num fw-semibold">{}</td><td class="small">{}</td>'
-    '<td><a href="{}">{}</a></td><td class="num fw-semibold">{}</td>'
+    '<td class="cell-name"><a href="{}">{}</a></td><td class="num fw-semibold">{}</td>'
     '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>'
 )
 
