@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from projectsite import audit
+from projectsite import audit, clock
 from projectsite.text import number
 from units.models import Unit, User
 
