@@ -719,7 +719,10 @@ def notification_log(request):
     province = user_province_or_404(request.user)
     form = NotificationFilter(request.GET or None)
     notifications = selectors.notifications_log(province=province)
-    if form.is_bound and form.is_valid():
+    refused = form.is_bound and not form.is_valid()
+    if refused:  # the page says why, rather than listing every mail
+        notifications = notifications.none()
+    elif form.is_bound:
         data = form.cleaned_data
         if data["kind"]:
             notifications = notifications.filter(kind=data["kind"])
@@ -743,6 +746,7 @@ def notification_log(request):
             "failed": failed,
             "can_decide": request.user.is_secretariat or request.user.is_superuser,
         },
+        status=400 if refused else 200,
     )
 
 
