@@ -34,11 +34,13 @@ def area_assignments(area: Unit) -> QuerySet[Assignment]:
 
 def unit_status_rows(*, area: Unit, today: datetime.date | None = None) -> list[dict]:
     """Counts per deadline status for each unit of ``area`` that has assignments (a district's
-    dashboard: the district itself, then its communes), with the unit's name and code."""
+    dashboard: the district and its communes), with the unit's name and code; worst first, as the
+    lagging list: most overdue, then most due soon, then by code."""
     rows = area_assignments(area).values("unit_id").annotate(**deadline_counts(today)).order_by()
     counts = {row.pop("unit_id"): row for row in rows}
-    units = Unit.objects.filter(pk__in=list(counts)).order_by("level", "code").values("pk", "name", "code")
-    return [{"unit_id": u["pk"], "name": u["name"], "code": u["code"], **counts[u["pk"]]} for u in units]
+    units = Unit.objects.filter(pk__in=list(counts)).values("pk", "name", "code")
+    found = [{"unit_id": u["pk"], "name": u["name"], "code": u["code"], **counts[u["pk"]]} for u in units]
+    return sorted(found, key=lambda row: (-row["overdue"], -row["due_soon"], row["code"]))
 
 
 def area_indicator_summaries(*, area: Unit, today: datetime.date) -> list["IndicatorSummary"]:
