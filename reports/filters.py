@@ -80,7 +80,7 @@ def area_units(area: Unit) -> QuerySet[Unit]:
 
 
 class AssignmentFilter(FilterForm):
-    """?status=overdue&level=4&district=<id>&document=<id>&task=<id>&unit=<id>&q=...&sort=due"""
+    """?status=overdue&level=4&district=<code>&document=<id>&task=<id>&unit=<code>&q=...&sort=due (ids of units too)"""
 
     status = forms.ChoiceField(
         label=_("Deadline status"), required=False, choices=[("", _("All")), *DeadlineStatus.choices]
