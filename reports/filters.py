@@ -1,6 +1,9 @@
 """The filters of the secretariat's lists, shared by the pages and their Excel exports."""
 
+import datetime
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -32,8 +35,52 @@ class FilterForm(forms.Form):
             field.widget.attrs.setdefault("class", css)
 
 
+class UnitField(forms.ModelChoiceField):
+    """A unit given by its official code (``?district=425``), or by its id as older links have it;
+    the code wins when a value could be both. The options carry codes.
+
+    A refused value says why: not a number (``numeric``: district and commune codes are numbers),
+    no such unit, or a unit outside ``queryset`` (another district, another province).
+    """
+
+    default_error_messages = {
+        "not_a_number": _("“%(value)s” is not a unit code: a code is a number, such as 425."),
+        "unknown": _("No unit has the code %(value)s."),
+        "out_of_scope": _("Unit %(value)s is outside the area you follow."),
+    }
+
+    def __init__(self, queryset, *, numeric: bool = False, **kwargs):
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(queryset, **kwargs)
+        self.numeric = numeric
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value).strip()
+        shown = value[:20]
+        if self.numeric and not value.isdigit():
+            raise ValidationError(self.error_messages["not_a_number"], code="not_a_number", params={"value": shown})
+        match = Q(code=value)
+        if value.isdigit() and len(value) <= 9:  # an id; longer would overflow the column
+            match |= Q(pk=int(value))
+        found = sorted(self.queryset.filter(match), key=lambda unit: unit.code != value)
+        if found:
+            return found[0]
+        if Unit.objects.filter(match).exists():
+            raise ValidationError(self.error_messages["out_of_scope"], code="out_of_scope", params={"value": shown})
+        raise ValidationError(self.error_messages["unknown"], code="unknown", params={"value": shown})
+
+
+def area_units(area: Unit) -> QuerySet[Unit]:
+    """The units a filter of ``area``'s pages may name: the province's, or the district and its communes."""
+    if area.level == Unit.Level.PROVINCE:
+        return Unit.objects.filter(province=area)
+    return Unit.objects.filter(district=area)
+
+
 class AssignmentFilter(FilterForm):
-    """?status=overdue&level=4&district=<id>&document=<id>&task=<id>&unit=<id>&q=...&sort=due"""
+    """?status=overdue&level=4&district=<code>&document=<id>&task=<id>&unit=<code>&q=...&sort=due (ids of units too)"""
 
     status = forms.ChoiceField(
         label=_("Deadline status"), required=False, choices=[("", _("All")), *DeadlineStatus.choices]
@@ -45,22 +92,21 @@ class AssignmentFilter(FilterForm):
         empty_value=None,
         choices=[("", _("All")), *[(v, name) for v, name in Unit.Level.choices if v != Unit.Level.PROVINCE]],
     )
-    district = forms.ModelChoiceField(label=_("District"), required=False, queryset=Unit.objects.none())
+    district = UnitField(label=_("District"), required=False, queryset=Unit.objects.none(), numeric=True)
     document = forms.ModelChoiceField(label=_("Document"), required=False, queryset=Document.objects.all())
     task = forms.ModelChoiceField(
         label=_("Task"), required=False, queryset=Task.objects.all(), widget=forms.HiddenInput
     )
-    unit = forms.ModelChoiceField(
-        label=_("Unit"), required=False, queryset=Unit.objects.none(), widget=forms.HiddenInput
-    )
+    unit = UnitField(label=_("Unit"), required=False, queryset=Unit.objects.none(), widget=forms.HiddenInput)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(key, key) for key in ASSIGNMENT_SORTS])
 
-    def __init__(self, *args, province: Unit, **kwargs):
+    def __init__(self, *args, province: Unit, area: Unit | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.province = province
-        self.fields["district"].queryset = Unit.objects.filter(province=province, level=Unit.Level.DISTRICT)
-        self.fields["unit"].queryset = Unit.objects.filter(province=province)
+        units = area_units(area or province)
+        self.fields["district"].queryset = units.filter(level=Unit.Level.DISTRICT)
+        self.fields["unit"].queryset = units
         self.fields["document"].queryset = province_documents(province)
         self.fields["task"].queryset = Task.objects.filter(document__in=province_documents(province))
 
@@ -83,3 +129,63 @@ class AssignmentFilter(FilterForm):
                 | Q(task__document__search_key__contains=key)
             )
         return queryset.order_by(*ASSIGNMENT_SORTS.get(data.get("sort") or "due", ASSIGNMENT_SORTS["due"]))
+
+
+QUEUE_KINDS = {
+    # kind: (its label, the path to the unit, to the task, the moment it started waiting)
+    "confirmations": (_("Completions to confirm"), "unit", "task", "reported_at"),
+    "extensions": (_("Extension requests"), "assignment__unit", "assignment__task", "requested_at"),
+    "obstacles": (_("Obstacles"), "unit", "assignment__task", "raised_at"),
+}
+# How long an item has waited: (days at least, days at most), from the clock's today.
+QUEUE_AGES = {
+    "new": (_("New (since yesterday)"), None, 1),
+    "week": (_("Up to 7 days"), None, 7),
+    "older": (_("More than 7 days"), 8, None),
+    "month": (_("More than 30 days"), 31, None),
+}
+
+
+class QueueFilter(FilterForm):
+    """?kind=confirmations&district=425&document=<id>&age=older&q=... for the work queue."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All")), *[(k, v[0]) for k, v in QUEUE_KINDS.items()]]
+    )
+    district = UnitField(label=_("District"), required=False, queryset=Unit.objects.none(), numeric=True)
+    document = forms.ModelChoiceField(label=_("Document"), required=False, queryset=Document.objects.none())
+    age = forms.ChoiceField(
+        label=_("Waiting"), required=False, choices=[("", _("All")), *[(k, v[0]) for k, v in QUEUE_AGES.items()]]
+    )
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, province: Unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = Unit.objects.filter(province=province, level=Unit.Level.DISTRICT)
+        self.fields["document"].queryset = province_documents(province)
+
+    def apply(self, kind: str, queryset: QuerySet, today: datetime.date) -> QuerySet:
+        """``queryset`` (the items of ``kind``) narrowed by the valid filters."""
+        _label, unit, task, at = QUEUE_KINDS[kind]
+        data = self.cleaned_data
+        if data.get("district"):
+            queryset = queryset.filter(**{f"{unit}__district": data["district"]})
+        if data.get("document"):
+            queryset = queryset.filter(**{f"{task}__document": data["document"]})
+        if data.get("age"):
+            _label, at_least, at_most = QUEUE_AGES[data["age"]]
+            if at_least is not None:
+                queryset = queryset.filter(**{f"{at}__date__lte": today - datetime.timedelta(days=at_least)})
+            if at_most is not None:
+                queryset = queryset.filter(**{f"{at}__date__gte": today - datetime.timedelta(days=at_most)})
+        if data.get("q"):
+            key = search_key(data["q"])
+            found = (
+                Q(**{f"{unit}__search_key__contains": key})
+                | Q(**{f"{task}__search_key__contains": key})
+                | Q(**{f"{task}__document__search_key__contains": key})
+            )
+            if kind == "obstacles":
+                found |= Q(text__icontains=data["q"])
+            queryset = queryset.filter(found)
+        return queryset

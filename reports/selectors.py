@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions, deadline_counts
-from tasks.indicators import Forecast, TargetProgress, expected_fraction, forecast, progress_nodes
+from tasks.indicators import Forecast, TargetProgress, expected_fraction, forecast, progress_nodes, progress_tree
 from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Target, Task
 from tasks.selectors import status_counts, visible_documents
 from tasks.summaries import province_daily_totals
@@ -24,6 +24,33 @@ def province_assignments(province: Unit) -> QuerySet[Assignment]:
     return Assignment.objects.filter(counted_q(), unit__province=province)
 
 
+def area_assignments(area: Unit) -> QuerySet[Assignment]:
+    """The assignments that count under ``area``: a province's (``province_assignments``), or a
+    district's own and its communes'."""
+    if area.level == Unit.Level.PROVINCE:
+        return province_assignments(area)
+    return province_assignments(area.province).filter(unit__district=area)
+
+
+def unit_status_rows(*, area: Unit, today: datetime.date | None = None) -> list[dict]:
+    """Counts per deadline status for each unit of ``area`` that has assignments (a district's
+    dashboard: the district and its communes), with the unit's name and code; worst first, as the
+    lagging list: most overdue, then most due soon, then by code."""
+    rows = area_assignments(area).values("unit_id").annotate(**deadline_counts(today)).order_by()
+    counts = {row.pop("unit_id"): row for row in rows}
+    units = Unit.objects.filter(pk__in=list(counts)).values("pk", "name", "code")
+    found = [{"unit_id": u["pk"], "name": u["name"], "code": u["code"], **counts[u["pk"]]} for u in units]
+    return sorted(found, key=lambda row: (-row["overdue"], -row["due_soon"], row["code"]))
+
+
+def area_indicator_summaries(*, area: Unit, today: datetime.date) -> list["IndicatorSummary"]:
+    """A province's indicators with trend and forecast (``indicator_summaries``); a district's
+    targets with their attainment only: the daily totals behind a trend are kept per province."""
+    if area.level == Unit.Level.PROVINCE:
+        return indicator_summaries(province=area, today=today)
+    return [IndicatorSummary(node=node, series=[], forecast=None) for node in progress_tree(unit=area, today=today)]
+
+
 def province_status_counts(*, province: Unit, today: datetime.date | None = None) -> dict[str, int]:
     return status_counts(province_assignments(province), today)
 
@@ -31,7 +58,7 @@ def province_status_counts(*, province: Unit, today: datetime.date | None = None
 def status_breakdown_rows(*, province: Unit, today: datetime.date | None = None) -> QuerySet:
     """The dashboard's one aggregation: counts per status for each (level, district, document)."""
     return (
-        province_assignments(province)
+        area_assignments(province)
         .values(level=F("unit__level"), district=F("unit__district_id"), document=F("task__document_id"))
         .annotate(**deadline_counts(today))
         .order_by()

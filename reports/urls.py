@@ -19,6 +19,7 @@ urlpatterns = [
     path("xuat/xep-hang/", views.scorecard_excel, name="scorecard_excel"),
     path("xuat/don-vi/<str:code>/", views.unit_excel, name="unit_excel"),
     path("hang-doi/", views.work_queue, name="work_queue"),
+    path("hang-doi/xac-nhan/", views.queue_confirm_selected, name="queue_confirm_selected"),
     path("hang-doi/xac-nhan/<int:pk>/", views.queue_confirm, name="queue_confirm"),
     path("hang-doi/tra-lai/<int:pk>/", views.queue_send_back, name="queue_send_back"),
     path("hang-doi/gia-han/<int:pk>/", views.queue_extension, name="queue_extension"),

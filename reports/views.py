@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
@@ -22,35 +23,46 @@ from tasks.selectors import (
     visible_documents,
 )
 from units.models import Unit
-from units.permissions import any_account, province_viewer_required, secretariat_required, unit_scoped_read
-from units.selectors import scoped, user_province_or_404, visible_units
+from units.permissions import (
+    any_account,
+    area_viewer_required,
+    province_viewer_required,
+    secretariat_required,
+    unit_scoped_read,
+)
+from units.selectors import scoped, user_area_or_404, user_province_or_404, visible_units
 from units.text import search_key
 
 from . import notifications, scorecard, selectors
 from . import services as report_services
 from .exports import Column, build_workbook, xlsx_response
-from .filters import AssignmentFilter, FilterForm
+from .filters import AssignmentFilter, FilterForm, QueueFilter, UnitField, area_units
 from .forms import ConfirmForm, ExtensionDecisionForm, ObstacleDecisionForm, SendBackForm, SnapshotForm, WeightsForm
 from .models import Notification, ScorecardSnapshot
 
 
-@province_viewer_required
+@area_viewer_required
 def overview(request):
-    """The province dashboard: every number links to the list behind it."""
-    province = user_province_or_404(request.user)
+    """The province dashboard, or a district's (its communes) for the district's head and staff:
+    every number links to the list behind it."""
+    area = user_area_or_404(request.user)
+    is_province = area.level == Unit.Level.PROVINCE
     today = clock.today()
-    breakdown = selectors.status_breakdown(province=province, today=today)
-    counts, by_district = breakdown.province, breakdown.by_district
+    breakdown = selectors.status_breakdown(province=area, today=today)
+    counts = breakdown.province
+    # A district's table and chart are by unit (itself and its communes), the province's by district.
+    by_district = breakdown.by_district if is_province else selectors.unit_status_rows(area=area, today=today)
     cards = [
         {"status": status, "label": status.label, "colour": STATUS_COLOURS[status], "count": counts[status.value]}
         for status in STATUS_ORDER
     ]
-    indicators = selectors.indicator_summaries(province=province, today=today)
+    indicators = selectors.area_indicator_summaries(area=area, today=today)
     return render(
         request,
         "reports/overview.html",
         {
-            "province": province,
+            "province": area,
+            "is_province": is_province,
             "today": today,
             "total": counts["total"],
             "on_time_rate": selectors.on_time_rate(counts),
@@ -58,14 +70,14 @@ def overview(request):
             "statuses": STATUS_ORDER,
             "by_level": table_rows(breakdown.by_level, key="level", label="label"),
             "by_district": table_rows(
-                by_district, key="district_id", label="name", link=lambda row: reverse("tasks:unit", args=[row["code"]])
+                by_district, key="code", label="name", link=lambda row: reverse("tasks:unit", args=[row["code"]])
             ),
             "by_document": table_rows(
                 breakdown.by_document,
                 key="document_id",
                 label="number",
                 date="issued_on",
-                link=lambda row: reverse("reports:document", args=[row["document_id"]]),
+                link=(lambda row: reverse("reports:document", args=[row["document_id"]])) if is_province else None,
             ),
             "indicators": indicators,
             "district_chart": {
@@ -106,14 +118,15 @@ def table_rows(rows, *, key: str, label: str, date: str | None = None, link=None
 ASSIGNMENTS_PER_PAGE = 50
 
 
-@province_viewer_required
+@area_viewer_required
 def assignment_list(request):
-    """The assignments behind a dashboard number: filterable, sortable, paginated."""
-    province = user_province_or_404(request.user)
+    """The assignments behind a dashboard number (a district's: its own and its communes'):
+    filterable, sortable, paginated."""
+    area = user_area_or_404(request.user)
     today = clock.today()
-    form = AssignmentFilter(request.GET or None, province=province)
+    form = AssignmentFilter(request.GET or None, province=_province_of(area), area=area)
     queryset = assignments_with_status(
-        selectors.province_assignments(province).select_related("task__document", "unit__district", "updated_by"),
+        selectors.area_assignments(area).select_related("task__document", "unit__district", "updated_by"),
         today,
     )
     status = 200
@@ -143,6 +156,10 @@ def assignment_list(request):
     )
 
 
+def _province_of(area: Unit) -> Unit:
+    return area if area.level == Unit.Level.PROVINCE else area.province
+
+
 class LaggingFilter(FilterForm):
     level = forms.TypedChoiceField(
         label=_("Level"),
@@ -151,28 +168,35 @@ class LaggingFilter(FilterForm):
         empty_value=None,
         choices=[("", _("All")), *[(v, n) for v, n in Unit.Level.choices if v != Unit.Level.PROVINCE]],
     )
-    district = forms.ModelChoiceField(label=_("District"), required=False, queryset=Unit.objects.none())
+    district = UnitField(label=_("District"), required=False, queryset=Unit.objects.none(), numeric=True)
     document = forms.ModelChoiceField(label=_("Document"), required=False, queryset=Document.objects.all())
 
-    def __init__(self, *args, province, **kwargs):
+    def __init__(self, *args, area, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = Unit.objects.filter(province=province, level=Unit.Level.DISTRICT)
-        self.fields["document"].queryset = province_documents(province)
+        self.fields["district"].queryset = area_units(area).filter(level=Unit.Level.DISTRICT)
+        self.fields["document"].queryset = province_documents(area.province_id)
 
 
-def _lagging_filters(request, province: Unit) -> tuple[LaggingFilter, dict]:
-    """The list's filters from the query string; an invalid one filters nothing (the page says why)."""
-    form = LaggingFilter(request.GET or None, province=province)
-    return form, (form.cleaned_data if form.is_bound and form.is_valid() else {})
+def _lagging_filters(request, area: Unit) -> tuple[LaggingFilter, dict | None]:
+    """The list's filters from the query string; None when one is refused (the page says why).
+    A district's list is always its own."""
+    form = LaggingFilter(request.GET or None, area=area)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    filters = form.cleaned_data if form.is_bound else {}
+    if area.level == Unit.Level.DISTRICT:
+        filters = {**filters, "district": area}
+    return form, filters
 
 
-@province_viewer_required
+@area_viewer_required
 def lagging(request):
-    """Units with overdue assignments or indicators behind expected-to-date, worst first."""
-    province = user_province_or_404(request.user)
+    """Units with overdue assignments or indicators behind expected-to-date, worst first: the
+    province's, or a district's own and its communes' for the district's head and staff."""
+    area = user_area_or_404(request.user)
     today = clock.today()
-    form, filters = _lagging_filters(request, province)
-    rows = selectors.lagging_units(province=province, today=today, **filters)
+    form, filters = _lagging_filters(request, area)
+    rows = [] if filters is None else selectors.lagging_units(province=_province_of(area), today=today, **filters)
     page = Paginator(rows, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
     selectors.lagging_details(page.object_list)
     query = request.GET.copy()
@@ -180,8 +204,8 @@ def lagging(request):
     return render(
         request,
         "reports/lagging.html",
-        {"form": form, "page": page, "count": len(rows), "today": today, "query": query.urlencode()},
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        {"form": form, "page": page, "count": len(rows), "today": today, "query": query.urlencode(), "area": area},
+        status=400 if filters is None else 200,
     )
 
 
@@ -199,37 +223,130 @@ def document_detail(request, pk: int):
     )
 
 
-QUEUE_LIMIT = 100  # rows shown per section; the counts say how many there are
+QUEUE_PER_PAGE = 50
+QUEUE_SECTIONS = {
+    "confirmations": selectors.confirmations_pending,
+    "extensions": selectors.extensions_pending,
+    "obstacles": selectors.obstacles_unresolved,
+}
 
 
 def _queue_page(request, *, status: int = 200):
+    """Each kind of item, filtered; all kinds show their oldest page, one kind (?kind=) is paged.
+
+    A refused filter lists nothing and says why (HTTP 400), rather than everything.
+    """
     province = user_province_or_404(request.user)
-    confirmations = selectors.confirmations_pending(province=province)
-    extensions = selectors.extensions_pending(province=province)
-    obstacles = selectors.obstacles_unresolved(province=province)
-    return render(
-        request,
-        "reports/work_queue.html",
-        {
-            "province": province,
-            "confirmations": confirmations[:QUEUE_LIMIT],
-            "confirmation_count": confirmations.count(),
-            "extensions": extensions[:QUEUE_LIMIT],
-            "extension_count": extensions.count(),
-            "obstacles": obstacles[:QUEUE_LIMIT],
-            "obstacle_count": obstacles.count(),
-            "agencies": selectors.agencies(province=province),
-            "can_decide": request.user.is_superuser or request.user.is_secretariat,
-            "limit": QUEUE_LIMIT,
-        },
-        status=status,
+    today = clock.today()
+    form = QueueFilter(request.GET or None, province=province)
+    refused = form.is_bound and not form.is_valid()
+    kind = "" if refused or not form.is_bound else form.cleaned_data["kind"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    filters = query.copy()
+    filters.pop("kind", None)
+    context = {
+        "form": form,
+        "kind": kind,
+        "query": query.urlencode(),
+        "filters": filters.urlencode(),
+        "province": province,
+        "agencies": selectors.agencies(province=province),
+        "can_decide": request.user.is_superuser or request.user.is_secretariat,
+        "per_page": QUEUE_PER_PAGE,
+    }
+    for name, selector in QUEUE_SECTIONS.items():
+        items = selector(province=province)
+        items = items.none() if refused else form.apply(name, items, today) if form.is_bound else items
+        page = Paginator(items, QUEUE_PER_PAGE).get_page(request.GET.get("page") if kind == name else 1)
+        context[name] = page
+        context[f"{name}_shown"] = kind in ("", name)
+    context.update(
+        confirmation_count=context["confirmations"].paginator.count,
+        extension_count=context["extensions"].paginator.count,
+        obstacle_count=context["obstacles"].paginator.count,
     )
+    return render(request, "reports/work_queue.html", context, status=400 if refused else status)
 
 
 @province_viewer_required
 def work_queue(request):
     """What waits for the secretariat: completions to confirm, extensions and obstacles to decide."""
     return _queue_page(request)
+
+
+BULK_LIMIT = 200  # completions confirmed in one request: four pages of the queue
+
+
+def _queue_url(query: str) -> str:
+    """The queue with the filters it was showing (only the queue's own parameters are kept)."""
+    kept = QueryDict(query[:1000], mutable=True)
+    for key in list(kept):
+        if key not in QueueFilter.base_fields and key != "page":
+            del kept[key]
+    return f"{reverse('reports:work_queue')}?{kept.urlencode()}" if kept else reverse("reports:work_queue")
+
+
+@require_POST
+@secretariat_required
+def queue_confirm_selected(request):
+    """Confirm the completions ticked on the queue, each through the one confirm service (its
+    version check, its history row, its mail). A row that changed since, or is no longer waiting
+    in the user's province, is refused by name and left as it is; the others are confirmed."""
+    province = user_province_or_404(request.user)
+    picked = request.POST.getlist("selected")
+    if not picked:
+        return _refused(request, [_("Tick at least one completion to confirm.")])
+    if len(picked) > BULK_LIMIT:
+        return _refused(request, [_("Confirm at most %(n)s completions at a time.") % {"n": BULK_LIMIT}])
+    rows, errors = [], []
+    for value in picked:
+        pk, _sep, version = value.partition(":")
+        if not (pk.isdigit() and version.isdigit() and len(pk) <= 9 and len(version) <= 9):
+            errors.append(_("A ticked row could not be read; it was not changed."))
+            continue
+        rows.append((int(pk), int(version)))
+    waiting = {
+        assignment.pk: assignment
+        for assignment in scoped(selectors.confirmations_pending(province=province), request.user).filter(
+            pk__in=[pk for pk, _version in rows]
+        )
+    }
+    confirmed = 0
+    for pk, version in rows:
+        assignment = waiting.get(pk)
+        if assignment is None:
+            errors.append(
+                _("A ticked completion no longer waits for confirmation in your province; it was not changed.")
+            )
+            continue
+        name = f"{assignment.unit.name} – {assignment.task.document.number} {assignment.task.ref}"
+        try:
+            task_services.assignment_report(
+                assignment=assignment,
+                user=request.user,
+                version=version,
+                work_status=Assignment.WorkStatus.CONFIRMED,
+                progress=100,
+            )
+        except task_services.AssignmentConflict:
+            errors.append(
+                _("%(name)s changed in the meantime; it was not confirmed. Look at it again.") % {"name": name}
+            )
+        except (ValidationError, PermissionDenied) as error:
+            reason = " ".join(error.messages) if isinstance(error, ValidationError) else _("not allowed")
+            errors.append(_("%(name)s was not confirmed: %(reason)s") % {"name": name, "reason": reason})
+        else:
+            confirmed += 1
+    if not confirmed:
+        return _refused(request, errors)
+    messages.success(
+        request,
+        ngettext("%(n)s completion confirmed.", "%(n)s completions confirmed.", confirmed) % {"n": confirmed},
+    )
+    for message in errors:
+        messages.error(request, message)
+    return redirect(_queue_url(request.POST.get("next", "")))
 
 
 def _refused(request, errors):
@@ -457,11 +574,14 @@ def overview_excel(request):
     return xlsx_response(filename=_file_name(_("Province overview"), today), content=content)
 
 
-@province_viewer_required
+@area_viewer_required
 def lagging_excel(request):
-    province = user_province_or_404(request.user)
+    area = user_area_or_404(request.user)
     today = clock.today()
-    _form, filters = _lagging_filters(request, province)
+    _form, filters = _lagging_filters(request, area)
+    if filters is None:  # a refused filter: the list says why, rather than a file of everything
+        return lagging(request)
+    province = _province_of(area)
     rows = [
         [
             row.unit.name,
@@ -480,7 +600,7 @@ def lagging_excel(request):
     content = build_workbook(
         title=_("Lagging units"),
         report_date=today,
-        subtitle=province.name,
+        subtitle=area.name,
         columns=[
             Column(_("Unit"), width=30),
             Column(_("Level"), width=14),
@@ -599,7 +719,10 @@ def notification_log(request):
     province = user_province_or_404(request.user)
     form = NotificationFilter(request.GET or None)
     notifications = selectors.notifications_log(province=province)
-    if form.is_bound and form.is_valid():
+    refused = form.is_bound and not form.is_valid()
+    if refused:  # the page says why, rather than listing every mail
+        notifications = notifications.none()
+    elif form.is_bound:
         data = form.cleaned_data
         if data["kind"]:
             notifications = notifications.filter(kind=data["kind"])
@@ -623,6 +746,7 @@ def notification_log(request):
             "failed": failed,
             "can_decide": request.user.is_secretariat or request.user.is_superuser,
         },
+        status=400 if refused else 200,
     )
 
 

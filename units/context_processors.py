@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from .permissions import oversees_area
+
 
 def navigation(request):
     """What the base layout needs: the menu for the user's role, and a fixed demo date if any."""
@@ -11,6 +13,7 @@ def navigation(request):
         **context,
         "nav_sees_province": user.sees_whole_province or user.is_superuser,
         "nav_unit_member": user.is_unit_member,
+        "nav_oversees_district": user.is_unit_member and oversees_area(user),
         "nav_is_secretariat": user.is_secretariat or user.is_superuser,
         "nav_imports": user.is_secretariat
         or user.is_superuser

@@ -11,10 +11,13 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from .models import Unit
+
 PUBLIC = "public"
 ANY_ACCOUNT = "any_account"
 ANY_ROLE = "any_role"
 PROVINCE_VIEWER = "province_viewer"
+AREA_VIEWER = "area_viewer"
 SECRETARIAT = "secretariat"
 UNIT_MEMBER = "unit_member"
 UNIT_SCOPED_READ = "unit_scoped_read"
@@ -25,6 +28,7 @@ POLICIES = (
     ANY_ACCOUNT,
     ANY_ROLE,
     PROVINCE_VIEWER,
+    AREA_VIEWER,
     SECRETARIAT,
     UNIT_MEMBER,
     UNIT_SCOPED_READ,
@@ -84,6 +88,31 @@ def province_viewer_required(view):
         return view(request, *args, **kwargs)
 
     return _declare(wrapper, PROVINCE_VIEWER)
+
+
+def oversees_area(user) -> bool:
+    """Does ``user`` read the overview pages of an area: a province viewer their province, a
+    district's head or staff their district (its communes)? units.selectors.user_area says which."""
+    if user.is_superuser:
+        return True
+    if not user.unit_id:
+        return False
+    return user.sees_whole_province or (user.is_unit_member and user.unit.level == Unit.Level.DISTRICT)
+
+
+def area_viewer_required(view):
+    """The province viewers, and a district's head and staff: the overview and the lagging list of
+    the area they oversee (the view scopes them with units.selectors.user_area). A commune or an
+    agency gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not oversees_area(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return _declare(wrapper, AREA_VIEWER)
 
 
 def unit_member_required(view):

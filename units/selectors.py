@@ -79,3 +79,21 @@ def user_province(user: User) -> Unit | None:
     if user.is_superuser:
         return Unit.objects.filter(level=Unit.Level.PROVINCE).order_by("code").first()
     return None
+
+
+def user_area(user: User) -> Unit | None:
+    """The part of the tree whose overview pages ``user`` reads (units.permissions.oversees_area):
+    the province for the secretariat, leaders and superusers, the district for its head and staff
+    (the district and its communes); None for everyone else."""
+    if user.is_superuser or user.sees_whole_province:
+        return user_province(user)
+    if user.is_unit_member and user.unit_id and user.unit.level == Unit.Level.DISTRICT:
+        return user.unit
+    return None
+
+
+def user_area_or_404(user: User) -> Unit:
+    area = user_area(user)
+    if area is None:
+        raise Http404
+    return area

@@ -85,3 +85,21 @@ def test_the_secretariat_works_through_the_morning(page, tree):
     sheet = openpyxl.load_workbook(BytesIO(download.value.path().read_bytes())).active
     assert "2023" in sheet["A1"].value
     assert {row[3].value for row in sheet.iter_rows(min_row=5)} >= {tree.commune.name, tree.commune2.name}
+
+
+def test_the_secretariat_ticks_completions_and_confirms_them_at_once(page, tree):
+    log_in(page, tree.secretariat.username)
+    page.wait_for_url("**/tong-quan/")
+    page.goto(page.url.replace("/tong-quan/", "/hang-doi/?q=danh+sach"))
+    rows = page.locator("tr[data-assignment]")
+    assert rows.count() == 1  # the search found the one report
+    page.goto(page.url.split("?")[0])
+    for title in ("Lập danh sách công dân", "Tuyên truyền trực quan"):
+        page.locator("tr[data-assignment]").filter(has_text=title).get_by_role("checkbox").check()
+    page.get_by_role("button", name="Xác nhận các báo cáo đã đánh dấu").click()
+    page.wait_for_selector(".alert-success")
+    assert "Đã xác nhận 2 báo cáo hoàn thành." in page.locator(".alert-success").inner_text()
+    assert page.locator("tr[data-assignment]").count() == 0
+    assert set(
+        Assignment.objects.filter(unit__in=[tree.commune, tree.commune2]).values_list("work_status", flat=True)
+    ) == {"confirmed"}

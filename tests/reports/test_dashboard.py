@@ -152,10 +152,18 @@ def test_another_provinces_assignments_never_show(client, data):
 
 
 @pytest.mark.parametrize("name", ["reports:overview", "reports:lagging", "reports:assignments", "reports:work_queue"])
-@pytest.mark.parametrize("who", ["head_commune", "head_district", "staff_district", "head_agency"])
-def test_unit_users_cannot_open_the_secretariat_pages(client, data, name, who):
+@pytest.mark.parametrize("who", ["head_commune", "head_agency"])
+def test_commune_and_agency_users_cannot_open_the_secretariat_pages(client, data, name, who):
     client.force_login(getattr(data, who))
     assert client.get(reverse(name)).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["head_district", "staff_district"])
+def test_a_district_opens_its_own_overview_pages_but_not_the_work_queue(client, data, who):
+    client.force_login(getattr(data, who))
+    for name in ("reports:overview", "reports:lagging", "reports:assignments"):
+        assert client.get(reverse(name)).status_code == 200, name
+    assert client.get(reverse("reports:work_queue")).status_code == 403
 
 
 def test_unit_users_cannot_open_a_document_page(client, data):

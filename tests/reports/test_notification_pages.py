@@ -99,3 +99,11 @@ def test_the_secretariat_edits_the_reminder_offsets_in_the_admin_and_bad_ones_ar
     assert refused.status_code == 200 and not ReminderSettings.objects.exists()
     assert client.post(url, {**data, "offsets": "[1, 5, 5, 10]"}).status_code == 302
     assert ReminderSettings.objects.get().offsets == [10, 5, 1]
+
+
+def test_a_refused_mail_log_filter_says_why_and_lists_nothing(client, reminded):
+    client.force_login(reminded.secretariat)
+    response = client.get(reverse("reports:notifications"), {"status": "lost"})
+    assert response.status_code == 400
+    assert "Lựa chọn không hợp lệ" in response.content.decode()
+    assert list(response.context["page"]) == []

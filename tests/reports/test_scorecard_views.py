@@ -133,12 +133,20 @@ def test_the_dashboard_and_lagging_exports_open(client, data):
     assert lagging.cell(row=5, column=4).value == 1 and lagging.cell(row=5, column=4).data_type == "n"
 
 
-@pytest.mark.parametrize(
-    "name", ["reports:scorecard", "reports:scorecard_excel", "reports:overview_excel", "reports:lagging_excel"]
-)
+@pytest.mark.parametrize("name", ["reports:scorecard", "reports:scorecard_excel", "reports:overview_excel"])
 def test_unit_users_cannot_export_province_reports(client, data, name):
     client.force_login(data.head_district)
     assert client.get(reverse(name)).status_code == 403
+
+
+def test_a_district_exports_only_its_own_lagging_units(client, data):
+    client.force_login(data.head_commune)
+    assert client.get(reverse("reports:lagging_excel")).status_code == 403
+    make_assignment(data.other_commune, make_task(), due_date=TODAY - datetime.timedelta(days=9))
+    client.force_login(data.head_district)
+    sheet = workbook(client.get(reverse("reports:lagging_excel")))
+    assert [row[0].value for row in sheet.iter_rows(min_row=5)] == [data.commune.name]
+    assert sheet["A2"].value == f"Ngày báo cáo: 20/06/2023 · {data.district.name}"
 
 
 def test_each_ranked_unit_links_to_its_page(client, tree):

@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.models import Notification
 from tasks import services
 from tasks.models import Assignment, ExtensionRequest, HistoryEntry, Obstacle
 from tests.conftest import TODAY
-from tests.factories import Tree, make_assignment, make_task, make_user
+from tests.factories import Tree, bulk_assignments, bulk_communes, make_assignment, make_task, make_user
 
 S = Assignment.WorkStatus
 
@@ -182,7 +183,7 @@ def test_another_provinces_secretariat_gets_404(client, queue):
 
 def test_the_queue_costs_the_same_queries_for_1_and_30_items(client, queue, django_assert_max_num_queries):
     client.force_login(queue.secretariat)
-    with django_assert_max_num_queries(15) as small:
+    with django_assert_max_num_queries(20) as small:
         client.get(reverse("reports:work_queue"))
     for i in range(30):
         a = make_assignment(queue.commune, make_task(), due_date=TODAY)
@@ -190,6 +191,153 @@ def test_the_queue_costs_the_same_queries_for_1_and_30_items(client, queue, djan
             assignment=a, user=queue.head_commune, version=1, work_status=S.REPORTED, progress=100, note=f"Báo cáo {i}"
         )
         services.obstacle_raise(user=queue.head_commune, category="data", text=f"Vướng {i}")
-    with django_assert_max_num_queries(15) as large:
+    with django_assert_max_num_queries(20) as large:
         client.get(reverse("reports:work_queue"))
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+# Paging, filters, search and confirming ticked completions (issue 12, item 7) -----------------
+
+
+def _at(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+
+
+@pytest.fixture
+def crowded(queue):
+    """60 completions reported ten days ago by communes of Diễn Châu, before the one of the fixture,
+    reported today under another document in Diễn Kỷ."""
+    communes = bulk_communes(queue.district, 60)
+    bulk_assignments(
+        communes,
+        make_task(title="Cập nhật dữ liệu"),
+        due_date=TODAY,
+        work_status=S.REPORTED,
+        progress=100,
+        reported_at=_at(TODAY - datetime.timedelta(days=10)),
+    )
+    Assignment.objects.filter(pk=queue.reported.pk).update(reported_at=_at(TODAY))
+    return queue
+
+
+def test_a_report_just_made_is_found_by_paging_search_and_filters(client, crowded):
+    client.force_login(crowded.secretariat)
+    url = reverse("reports:work_queue")
+    first = client.get(url)
+    assert first.context["confirmation_count"] == 61
+    assert "Lập danh sách" not in first.content.decode()  # the 50 oldest come first
+    assert "?&amp;kind=confirmations" in first.content.decode()  # "see all"
+    second = client.get(url, {"kind": "confirmations", "page": 2})
+    assert [a.pk for a in second.context["confirmations"]][-1] == crowded.reported.pk
+    assert "Trang 2/2" in second.content.decode()
+    for params in (
+        {"q": "lap danh sach"},
+        {"q": "Diễn Kỷ"},
+        {"age": "new"},
+        {"document": crowded.reported.task.document_id},
+    ):
+        found = client.get(url, params)
+        assert found.status_code == 200
+        assert [a.pk for a in found.context["confirmations"]] == [crowded.reported.pk], params
+        assert "Lập danh sách" in found.content.decode()
+    older = client.get(url, {"age": "older", "kind": "confirmations"})
+    assert older.context["confirmation_count"] == 60
+    assert crowded.reported.pk not in {a.pk for a in older.context["confirmations"]}
+    elsewhere = client.get(url, {"district": crowded.other_district.code})
+    assert (elsewhere.context["confirmation_count"], elsewhere.context["extension_count"]) == (0, 0)
+    assert client.get(url, {"district": crowded.district.code}).context["confirmation_count"] == 61
+
+
+def test_one_kind_is_shown_alone_with_its_own_pager(client, queue):
+    client.force_login(queue.secretariat)
+    page = client.get(reverse("reports:work_queue"), {"kind": "obstacles"}).content.decode()
+    assert "Thiếu máy đọc chip" in page
+    assert "Đã lập xong danh sách" not in page and "Chờ kinh phí" not in page
+
+
+def test_ticked_completions_are_confirmed_together_and_a_stale_one_is_refused(client, queue):
+    queue.head_commune.email = "dienky@example.vn"
+    queue.head_commune.save()
+    second = make_assignment(queue.commune, make_task(title="Thu thập thông tin"), due_date=TODAY)
+    stale = make_assignment(queue.commune, make_task(title="Làm sạch dữ liệu"), due_date=TODAY)
+    for assignment in (second, stale):
+        services.assignment_report(
+            assignment=assignment, user=queue.head_commune, version=1, work_status=S.REPORTED, progress=100, note="Xong"
+        )
+    other = Tree(code="01", name="Thành phố Hà Nội")
+    foreign = make_assignment(other.commune, make_task(title="Việc của Hà Nội"), due_date=TODAY)
+    services.assignment_report(
+        assignment=foreign, user=other.head_commune, version=1, work_status=S.REPORTED, progress=100, note="Xong"
+    )
+    mails_before = Notification.objects.count()
+    history_before = HistoryEntry.objects.count()
+
+    client.force_login(queue.secretariat)
+    page = client.get(reverse("reports:work_queue")).content.decode()
+    assert f'name="selected" form="confirm-selected" value="{second.pk}:2"' in page
+    response = client.post(
+        reverse("reports:queue_confirm_selected"),
+        {
+            "selected": [f"{queue.reported.pk}:2", f"{second.pk}:2", f"{stale.pk}:1", f"{foreign.pk}:2"],
+            "next": "kind=confirmations&q=x&evil=https://example.com",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain == [(f"{reverse('reports:work_queue')}?kind=confirmations&q=x", 302)]
+    text = response.content.decode()
+    assert "Đã xác nhận 2 báo cáo hoàn thành." in text
+    assert "Làm sạch dữ liệu" in text and "đã thay đổi trong lúc bạn xem" in text
+    assert "không còn chờ xác nhận trong tỉnh của bạn" in text
+    statuses = dict(Assignment.objects.values_list("pk", "work_status"))
+    assert (statuses[queue.reported.pk], statuses[second.pk]) == (S.CONFIRMED, S.CONFIRMED)
+    assert (statuses[stale.pk], statuses[foreign.pk]) == (S.REPORTED, S.REPORTED)
+    assert Assignment.objects.get(pk=stale.pk).version == 2  # nothing of the refused row changed
+    assert HistoryEntry.objects.count() == history_before + 2
+    assert Notification.objects.count() == mails_before + 2  # one mail per confirmed completion
+    assert set(Notification.objects.order_by("-pk").values_list("recipient", flat=True)[:2]) == {"dienky@example.vn"}
+
+
+def test_confirming_nothing_ticked_or_only_stale_rows_is_refused(client, queue):
+    client.force_login(queue.secretariat)
+    url = reverse("reports:queue_confirm_selected")
+    nothing = client.post(url, {})
+    assert nothing.status_code == 400 and "Hãy đánh dấu ít nhất một" in nothing.content.decode()
+    stale = client.post(url, {"selected": [f"{queue.reported.pk}:1", "x:y", "99999999999999999999:1"]})
+    assert stale.status_code == 400
+    assert "Không đọc được một dòng đã đánh dấu" in stale.content.decode()
+    queue.reported.refresh_from_db()
+    assert queue.reported.work_status == S.REPORTED
+
+
+def test_leaders_see_no_tick_boxes_and_cannot_confirm_ticked_rows(client, queue):
+    client.force_login(queue.leader)
+    assert 'name="selected"' not in client.get(reverse("reports:work_queue")).content.decode()
+    response = client.post(reverse("reports:queue_confirm_selected"), {"selected": [f"{queue.reported.pk}:2"]})
+    assert response.status_code == 403
+    queue.reported.refresh_from_db()
+    assert queue.reported.work_status == S.REPORTED
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"kind": "confirmations", "page": "2"}, {"district": "401", "age": "older", "q": "du lieu"}]
+)
+def test_the_filtered_and_paged_queue_costs_the_same_queries_for_60_and_600_items(
+    client, queue, django_assert_max_num_queries, params
+):
+    client.force_login(queue.secretariat)
+    task = make_task(title="Cập nhật dữ liệu")
+    sizes = []
+    for n, prefix in ((60, "A"), (540, "B")):
+        bulk_assignments(
+            bulk_communes(queue.district, n, prefix=prefix),
+            task,
+            due_date=TODAY,
+            work_status=S.REPORTED,
+            progress=100,
+            reported_at=_at(TODAY - datetime.timedelta(days=10)),
+        )
+        with django_assert_max_num_queries(20) as queries:
+            response = client.get(reverse("reports:work_queue"), params)
+        assert response.status_code == 200 and response.context["confirmation_count"] >= n
+        sizes.append(len(queries.captured_queries))
+    assert sizes[0] == sizes[1]

@@ -113,6 +113,10 @@ def role_allowed(policy: str, user: User, owners: list) -> bool:
         p.ANY_ACCOUNT: True,
         p.ANY_ROLE: user.is_superuser or bool(user.role),
         p.PROVINCE_VIEWER: user.is_superuser or user.sees_whole_province,
+        # The province viewers, and a district's head and staff (their district's overview pages).
+        p.AREA_VIEWER: user.is_superuser
+        or user.sees_whole_province
+        or (user.is_unit_member and user.unit.level == Unit.Level.DISTRICT),
         p.SECRETARIAT: user.is_superuser or user.is_secretariat,
         p.UNIT_MEMBER: user.is_unit_member,
         p.UNIT_SCOPED_READ: True,

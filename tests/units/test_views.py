@@ -64,8 +64,11 @@ def test_an_account_without_role_gets_403_not_a_page(client, tree):
 
 
 def test_unit_heads_cannot_open_the_province_overview(client, tree):
-    client.force_login(tree.head_district)
+    client.force_login(tree.head_commune)
     assert client.get(reverse("reports:overview")).status_code == 403
+    client.force_login(tree.head_district)  # a district reads its own district's overview
+    response = client.get(reverse("reports:overview"))
+    assert response.status_code == 200 and response.context["province"] == tree.district
 
 
 def test_logout_needs_a_post_and_ends_the_session(client, tree):
