@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projectsite.text import number
+from reports.activity import reporting_weeks_reset
+from tasks.models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from tasks.services import history_entry_build, proportional_split, targets_ensure
+from tasks.summaries import indicator_totals_rebuild
 from units.models import Unit, User
 from units.text import search_key
-
-from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
-from .services import history_entry_build, proportional_split, targets_ensure
-from .summaries import indicator_totals_rebuild
 
 EID_CODE = "DDDT-KICHHOAT"
 EID_NAME = "Kích hoạt tài khoản định danh điện tử"
@@ -338,8 +338,6 @@ class DemoBuilder:
 
     @transaction.atomic
     def build(self) -> DemoSummary:
-        from reports.activity import reporting_weeks_reset  # reports builds on tasks, not the reverse
-
         self.build_tasks()
         self.build_indicator()
         reporting_weeks_reset(province_id=self.province.pk)  # history was written with past dates

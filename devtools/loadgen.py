@@ -21,15 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from projectsite.text import number
+from reports.activity import reporting_weeks_reset
+from tasks.loaders import read_documents
+from tasks.models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from tasks.services import documents_load, proportional_split
+from tasks.summaries import indicator_totals_rebuild
 from units.loaders import UnitRow, read_admin_units, read_agencies, read_csv
 from units.models import Unit, User
 from units.services import accounts_ensure, secretariat_group_ensure, unit_tree_load
 from units.text import search_key
-
-from .loaders import read_documents
-from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
-from .services import documents_load, proportional_split
-from .summaries import indicator_totals_rebuild
 
 DATA = Path(settings.BASE_DIR) / "data"
 TODAY = datetime.date(2023, 6, 20)
@@ -54,8 +54,6 @@ class LoadError(Exception):
 
 
 def generate(*, scale: str, seed: int = 1, progress: Callable[[str], None] = print) -> LoadSummary:
-    from reports.activity import reporting_weeks_reset  # reports builds on tasks, not the reverse
-
     started = time.monotonic()
     if Task.objects.filter(
         ref__startswith=REF_PREFIX, illustrative=True, title__startswith="Nhiệm vụ tải thử"

@@ -49,7 +49,7 @@ def test_generate_load_makes_a_province_and_bench_measures_it(tmp_path, settings
 
 
 def test_a_budget_is_judged_against_its_scale():
-    from reports.bench import budget_check
+    from devtools.bench import budget_check
 
     page = {"p50_ms": 120.0, "queries": 12, "note": "", "per_second": None}
     assert budget_check("province", "lagging", page, floor=10) == ("p50 <= 100 ms, <= 20 queries", False)

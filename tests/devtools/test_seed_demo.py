@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from devtools.demo import DEFAULT_TODAY
 from reports.selectors import indicator_summaries
 from tasks.deadlines import DeadlineStatus
-from tasks.demo import DEFAULT_TODAY
 from tasks.indicators import with_latest_figure
 from tasks.models import Assignment, Document, HistoryEntry, IndicatorReport, Target, Task
 from tasks.selectors import status_counts

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from devtools.loadgen import LoadError, generate
 from projectsite.text import number
-from tasks.loadgen import LoadError, generate
 
 
 class Command(BaseCommand):

@@ -15,9 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from devtools.demo import DEFAULT_TODAY, DemoBuilder, demo_accounts
 from projectsite import clock
 from projectsite.text import number
-from tasks.demo import DEFAULT_TODAY, DemoBuilder, demo_accounts
 from tasks.management.commands.seed_reference import reference_load, reference_read
 from units.models import Unit, User
 from units.services import accounts_ensure, secretariat_group_ensure
