@@ -1,14 +1,16 @@
-"""generate_load makes the province's measuring data; bench times pages and jobs on it."""
+"""generate_load makes the province's measuring data (its accounts' password generated and printed once);
+bench times pages and jobs on it."""
 
 import datetime
 import json
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from tasks.models import Assignment, HistoryEntry, IndicatorReport, Task
-from units.models import Unit
+from units.models import Unit, User
 
 
 @pytest.mark.django_db
@@ -22,7 +24,12 @@ def test_generate_load_makes_a_province_and_bench_measures_it(tmp_path, settings
     assert IndicatorReport.objects.count() == 460 * 365
     assert 45_000 <= HistoryEntry.objects.count() <= 60_000
     assert "Xong sau" in out.getvalue()
-    with pytest.raises(CommandError):
+    # Its accounts open with the password it printed, generated for this run, and with no other.
+    password = re.search(r"mật khẩu \(chỉ hiện lần này\): (\S+)", out.getvalue()).group(1)
+    secretariat = User.objects.get(username="secretariat-40")
+    assert len(password) >= 16 and secretariat.check_password(password)
+    assert not secretariat.check_password("load-test-password")  # the one once written in the source
+    with pytest.raises(CommandError, match="Dữ liệu đo đã có"):
         call_command("generate_load", "--scale", "province", stdout=StringIO())
 
     target = tmp_path / "bench.json"
