@@ -23,6 +23,8 @@ $(STAMP): requirements.lock requirements-dev.lock | $(PY)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# seed_demo belongs to devtools/, which the local settings (manage.py's default) install and
+# production's do not.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty

@@ -58,13 +58,22 @@ class UnitRow:
     parent_code: str | None
 
 
-def read_csv(path: Path, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) after checking that the file exists and has ``columns``."""
+def read_csv(path: Path, columns: list[str], *, comments: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) after checking that the file exists and has ``columns``.
+
+    ``comments``: the file may begin with lines starting with ``#``, which are skipped.
+    """
     if not path.is_file():
         raise DataFileError(_("File not found: %(path)s") % {"path": path})
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
+            lines, skipped = handle, 0
+            if comments:
+                lines = handle.readlines()
+                while skipped < len(lines) and lines[skipped].startswith("#"):
+                    skipped += 1
+                lines = lines[skipped:]
+            reader = csv.DictReader(lines)
             header = reader.fieldnames or []
             missing = [name for name in columns if name not in header]
             if missing:
@@ -76,9 +85,9 @@ def read_csv(path: Path, columns: list[str]) -> Iterator[tuple[int, dict[str, st
                 if None in row or any(value is None for value in row.values()):
                     raise DataFileError(
                         _("%(path)s, line %(line)s: the number of fields does not match the header.")
-                        % {"path": path.name, "line": reader.line_num}
+                        % {"path": path.name, "line": skipped + reader.line_num}
                     )
-                yield reader.line_num, {key: value.strip() for key, value in row.items()}
+                yield skipped + reader.line_num, {key: value.strip() for key, value in row.items()}
     except UnicodeDecodeError as exc:
         raise DataFileError(_("%(path)s is not UTF-8 text.") % {"path": path.name}) from exc
     except csv.Error as exc:

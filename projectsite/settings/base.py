@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tasks",
     "reports",
     "projectsite",  # wires the audit log (projectsite/apps.py)
+    # "devtools" (demo, load generation, benchmark, load test): added by local.py and test.py only.
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,8 @@
-"""Production: PostgreSQL and Redis, HTTPS behind nginx. Every secret comes from the environment."""
+"""Production: PostgreSQL and Redis, HTTPS behind nginx. Every secret comes from the environment.
+
+The developer tools (``devtools``: seed_demo, generate_load, bench, loadtest) are not installed:
+base.py leaves them out, only local.py and test.py add them.
+"""
 
 import copy
 

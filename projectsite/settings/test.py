@@ -5,10 +5,12 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, filesystem_broker_options
+from .base import DATABASES, INSTALLED_APPS, REDIS_URL, filesystem_broker_options
 
 DEBUG = False
 SECRET_KEY = "test-key-not-secret"
+# The developer tools are tested too (production does not install them: projectsite/settings/production.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 # Hashing with the real hasher costs ~0.3 s a user; tests create hundreds.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -5,11 +5,14 @@ Province: ~120 tasks, ~15.000 assignments, a year of daily e-ID figures for ever
 units), ~1.000.000 assignments, weekly figures. Everything is labelled illustrative and goes in
 with bulk inserts, a task or a province at a time, so memory stays flat.
 
-It refuses a database that already holds generated tasks: measure on a database of its own.
+It runs only on an empty database of its own (after ``migrate``): it refuses one that already
+holds its data, and one holding any unit, account, document, task or indicator it did not make,
+before writing anything. Its accounts get a random password, printed once by the command.
 """
 
 import datetime
 import random
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,15 +24,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from projectsite.text import number
+from reports.activity import reporting_weeks_reset
+from tasks.loaders import read_documents
+from tasks.models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from tasks.services import documents_load, proportional_split
+from tasks.summaries import indicator_totals_rebuild
 from units.loaders import UnitRow, read_admin_units, read_agencies, read_csv
 from units.models import Unit, User
 from units.services import accounts_ensure, secretariat_group_ensure, unit_tree_load
 from units.text import search_key
-
-from .loaders import read_documents
-from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
-from .services import documents_load, proportional_split
-from .summaries import indicator_totals_rebuild
 
 DATA = Path(settings.BASE_DIR) / "data"
 TODAY = datetime.date(2023, 6, 20)
@@ -47,28 +50,52 @@ class LoadSummary:
     figures: int = 0
     history: int = 0
     seconds: float = 0.0
+    password: str = ""  # of the accounts it made: shown once, stored nowhere
 
 
 class LoadError(Exception):
-    pass
+    """The database is not an empty one of its own; nothing was written. The message is for the user."""
 
 
-def generate(*, scale: str, seed: int = 1, progress: Callable[[str], None] = print) -> LoadSummary:
-    from reports.activity import reporting_weeks_reset  # reports builds on tasks, not the reverse
+def database_refusal() -> str | None:
+    """Why this database must not receive generated data (None: it is empty, go ahead).
 
-    started = time.monotonic()
+    Generated data mixed into a real or demo database would pass for real work, and its accounts
+    would open it: only an empty database will do.
+    """
     if Task.objects.filter(
         ref__startswith=REF_PREFIX, illustrative=True, title__startswith="Nhiệm vụ tải thử"
     ).exists():
-        raise LoadError("generated data already present")
+        return "Dữ liệu đo đã có trong cơ sở dữ liệu này."
+    found = [
+        (model.objects.count(), label)
+        for model, label in (
+            (Unit, "đơn vị"),
+            (User, "tài khoản"),
+            (Document, "văn bản"),
+            (Task, "nhiệm vụ"),
+            (Indicator, "chỉ tiêu"),
+        )
+    ]
+    found = [f"{number(count)} {label}" for count, label in found if count]
+    if found:
+        return f"Cơ sở dữ liệu này có dữ liệu không do generate_load tạo ({', '.join(found)})."
+    return None
+
+
+def generate(*, scale: str, seed: int = 1, progress: Callable[[str], None] = print) -> LoadSummary:
+    started = time.monotonic()
+    refusal = database_refusal()
+    if refusal:
+        raise LoadError(refusal)
     rng = random.Random(seed)
-    summary = LoadSummary()
+    summary = LoadSummary(password=secrets.token_urlsafe(12))
     province_codes = ["40"] if scale == "province" else sorted({row["province_code"] for _l, row in _admin_rows()})
     progress(f"Đơn vị của {number(len(province_codes))} tỉnh …")
     for code in province_codes:
         summary.units += _load_units(code, prefix_agencies=scale == "national" and code != "40")
     documents_load(rows=read_documents(DATA / "nghe_an_documents.csv"))
-    _accounts(province_codes)
+    _accounts(province_codes, password=summary.password)
     documents = list(Document.objects.exclude(number="06/QĐ-TTg").order_by("issued_on"))
     task_count = 120 if scale == "province" else 130
     tasks = _tasks(documents, task_count, rng)
@@ -106,8 +133,8 @@ def _load_units(code: str, *, prefix_agencies: bool) -> int:
     return unit_tree_load(rows=[rows[0], *agencies, *rows[1:]])
 
 
-def _accounts(province_codes: list[str]) -> None:
-    password = make_password("load-test-password")
+def _accounts(province_codes: list[str], *, password: str) -> None:
+    password_hash = make_password(password)  # once: hashing is deliberately slow
     accounts = []
     for code in province_codes:
         province = Unit.objects.get(code=code)
@@ -129,7 +156,7 @@ def _accounts(province_codes: list[str]) -> None:
         User(username=f"head-{unit.code}", role=User.Role.UNIT_HEAD, unit=unit, email=f"head-{unit.code}@load.invalid")
         for unit in heads.only("pk", "code")
     ]
-    created = accounts_ensure(accounts=accounts, password_hash=password)
+    created = accounts_ensure(accounts=accounts, password_hash=password_hash)
     secretariat_group_ensure(users=[a for a in created if a.role == User.Role.SECRETARIAT])
 
 

@@ -18,11 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projectsite import clock
+from reports import notifications, selectors
 from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.models import Assignment, Task
 from units.models import Unit, User
-
-from . import notifications, selectors
 
 
 @dataclass

@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import loadtest
+from devtools import loadtest
 
 
 class Command(BaseCommand):

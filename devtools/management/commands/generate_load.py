@@ -1,9 +1,12 @@
-"""Generate measuring data: python manage.py generate_load --scale province|national [--seed N]."""
+"""Generate measuring data: python manage.py generate_load --scale province|national [--seed N].
+
+On an empty database of its own only; prints the generated accounts' password once.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from devtools.loadgen import LoadError, generate
 from projectsite.text import number
-from tasks.loadgen import LoadError, generate
 
 
 class Command(BaseCommand):
@@ -18,7 +21,8 @@ class Command(BaseCommand):
             summary = generate(scale=scale, seed=seed, progress=self.stdout.write)
         except LoadError as error:
             raise CommandError(
-                f"Dữ liệu đo đã có trong cơ sở dữ liệu này ({error}); hãy dùng một cơ sở dữ liệu riêng."
+                f"{error} Không ghi gì cả: generate_load chỉ chạy trên một cơ sở dữ liệu trống của riêng nó "
+                "(tạo cơ sở dữ liệu mới, chạy migrate, rồi chạy lại lệnh này)."
             ) from None
         self.stdout.write(
             self.style.SUCCESS(
@@ -26,4 +30,9 @@ class Command(BaseCommand):
                 f"{number(summary.tasks)} nhiệm vụ, {number(summary.assignments)} giao nhiệm vụ, "
                 f"{number(summary.figures)} số liệu, {number(summary.history)} mục lịch sử."
             )
+        )
+        # Generated, never written in the source: these accounts open whatever database they are in.
+        self.stdout.write(
+            "Tài khoản secretariat-<mã tỉnh>, leader-<mã tỉnh>, head-<mã đơn vị>; mật khẩu (chỉ hiện lần này): "
+            f"{summary.password}"
         )

@@ -6,8 +6,8 @@ import platform
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from devtools import bench
 from projectsite import clock
-from reports import bench
 
 
 class Command(BaseCommand):

@@ -11,7 +11,9 @@ second run creates nothing because every row is looked up by its natural key fir
 import datetime
 import random
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
@@ -19,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projectsite.text import number
+from reports.activity import reporting_weeks_reset
+from tasks.models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from tasks.services import history_entry_build, proportional_split, targets_ensure
+from tasks.summaries import indicator_totals_rebuild
+from units.loaders import DataFileError, read_csv
 from units.models import Unit, User
 from units.text import search_key
-
-from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
-from .services import history_entry_build, proportional_split, targets_ensure
-from .summaries import indicator_totals_rebuild
 
 EID_CODE = "DDDT-KICHHOAT"
 EID_NAME = "Kích hoạt tài khoản định danh điện tử"
@@ -41,6 +44,12 @@ SLOW_DISTRICTS = {"415", "416", "417", "418", "422"}
 ALL_COMMUNES = "@communes"
 ALL_DISTRICTS = "@districts"
 ALL_AGENCIES = "@agencies"
+GROUPS = (ALL_COMMUNES, ALL_DISTRICTS, ALL_AGENCIES)
+
+# Illustrative tasks: plausible duties under each document, not quotations of them (the file's
+# header says so too).
+DEMO_TASKS_FILE = Path("demo") / "tasks.csv"  # under the data folder
+DEMO_TASK_COLUMNS = ["document", "ref", "title", "due", "lead", "support"]
 
 
 @dataclass(frozen=True)
@@ -53,241 +62,44 @@ class DemoTask:
     support: tuple[str, ...] = field(default=())
 
 
-def d(day: int, month: int, year: int) -> datetime.date:
-    return datetime.date(year, month, day)
+def read_demo_tasks(path: Path, *, documents: set[str], units: set[str]) -> list[DemoTask]:
+    """The demo tasks of ``path`` (``data/demo/tasks.csv``), in file order, checked completely first.
 
+    ``documents`` and ``units``: the document numbers and unit codes the tasks may name. A problem
+    is a ``DataFileError`` naming the file and the line.
+    """
+    tasks: list[DemoTask] = []
+    seen: set[tuple[str, str]] = set()
+    for line, row in read_csv(path, DEMO_TASK_COLUMNS, comments=True):
 
-# Illustrative tasks: plausible duties under each document, not quotations of them.
-DEMO_TASKS: tuple[DemoTask, ...] = (
-    DemoTask(
-        "78/KH-UBND",
-        "I.1",
-        "Tuyên truyền lợi ích của Đề án 06 trên báo, đài, cổng thông tin điện tử",
-        None,
-        ("STTTT",),
-        ("DPTTH", "BAONA"),
-    ),
-    DemoTask(
-        "78/KH-UBND", "I.2", "Rà soát, làm sạch dữ liệu dân cư trên địa bàn", d(31, 12, 2022), (ALL_COMMUNES,), ("CAT",)
-    ),
-    DemoTask(
-        "78/KH-UBND",
-        "I.3",
-        "Kết nối Cơ sở dữ liệu quốc gia về dân cư với Hệ thống thông tin giải quyết TTHC tỉnh",
-        d(31, 12, 2022),
-        ("STTTT",),
-        ("CAT", "VPUBND"),
-    ),
-    DemoTask(
-        "78/KH-UBND", "I.4", "Số hóa sổ hộ tịch, làm sạch dữ liệu hộ tịch", d(30, 6, 2023), ("STP",), (ALL_DISTRICTS,)
-    ),
-    DemoTask(
-        "78/KH-UBND",
-        "I.5",
-        "Cập nhật dữ liệu bảo hiểm xã hội, bảo hiểm y tế kết nối CSDL quốc gia về dân cư",
-        d(31, 12, 2022),
-        ("BHXH",),
-    ),
-    DemoTask(
-        "78/KH-UBND",
-        "I.6",
-        "Chi trả an sinh xã hội không dùng tiền mặt",
-        d(30, 6, 2023),
-        ("SLDTBXH",),
-        ("NHNN", "BUUDIEN"),
-    ),
-    DemoTask(
-        "63/KH-UBND",
-        "II.1",
-        "Ban hành kế hoạch triển khai Đề án 06 năm 2023 của đơn vị",
-        d(28, 2, 2023),
-        (ALL_DISTRICTS, ALL_AGENCIES),
-    ),
-    DemoTask("63/KH-UBND", "II.2", "Thành lập và duy trì Tổ công nghệ số cộng đồng", d(31, 3, 2023), (ALL_COMMUNES,)),
-    DemoTask(
-        "63/KH-UBND",
-        "II.3",
-        "Báo cáo kết quả thực hiện Đề án 06 hằng tháng về Cơ quan Thường trực",
-        None,
-        (ALL_DISTRICTS,),
-    ),
-    DemoTask(
-        "63/KH-UBND",
-        "II.4",
-        "Cung cấp đầy đủ 25 dịch vụ công thiết yếu theo Đề án 06",
-        d(30, 6, 2023),
-        ("TTPVHCC",),
-        ("VPUBND", "STTTT"),
-    ),
-    DemoTask(
-        "63/KH-UBND",
-        "II.5",
-        "Cấp Căn cước công dân gắn chip cho công dân đủ điều kiện",
-        d(30, 6, 2023),
-        ("CAT",),
-        (ALL_DISTRICTS,),
-    ),
-    DemoTask(
-        "63/KH-UBND",
-        "II.6",
-        "Khám chữa bệnh bằng Căn cước công dân gắn chip thay thẻ BHYT",
-        d(30, 6, 2023),
-        ("SYT",),
-        ("BHXH",),
-    ),
-    DemoTask(
-        "63/KH-UBND",
-        "II.7",
-        "Số hóa hồ sơ, kết quả giải quyết TTHC tại Bộ phận Một cửa cấp huyện",
-        d(15, 6, 2023),
-        (ALL_DISTRICTS,),
-    ),
-    DemoTask(
-        "63/KH-UBND",
-        "II.8",
-        "Tập huấn nghiệp vụ Đề án 06 cho cán bộ cấp xã",
-        d(31, 5, 2023),
-        ("SNV",),
-        (ALL_DISTRICTS,),
-    ),
-    DemoTask(
-        "63/KH-UBND",
-        "II.9",
-        "Bảo đảm an toàn, an ninh mạng cho các hệ thống thông tin của tỉnh",
-        None,
-        ("STTTT",),
-        ("CAT",),
-    ),
-    DemoTask(
-        "63/KH-UBND", "II.10", "Bố trí kinh phí thực hiện Đề án 06 năm 2023", d(31, 3, 2023), ("STC",), ("SKHDT",)
-    ),
-    DemoTask(
-        "249/KH-UBND",
-        "III.1",
-        "Cao điểm thu nhận hồ sơ đăng ký định danh điện tử mức độ 2",
-        d(30, 6, 2023),
-        (ALL_COMMUNES,),
-        ("CAT",),
-    ),
-    DemoTask("249/KH-UBND", "III.2", "Hướng dẫn người dân cài đặt ứng dụng VNeID", d(25, 6, 2023), (ALL_COMMUNES,)),
-    DemoTask(
-        "249/KH-UBND",
-        "III.3",
-        "Hỗ trợ người dân làm dịch vụ công trực tuyến tại điểm bưu điện văn hóa xã",
-        d(31, 7, 2023),
-        ("BUUDIEN",),
-    ),
-    DemoTask(
-        "249/KH-UBND",
-        "III.4",
-        "Chuẩn hóa thông tin thuê bao di động theo dữ liệu dân cư",
-        d(30, 6, 2023),
-        ("VIETTEL", "VNPT"),
-        ("STTTT",),
-    ),
-    DemoTask(
-        "249/KH-UBND",
-        "III.5",
-        "Tích hợp đăng nhập bằng tài khoản VNeID trên Cổng dịch vụ công tỉnh",
-        d(15, 7, 2023),
-        ("STTTT",),
-        ("TTPVHCC",),
-    ),
-    DemoTask(
-        "249/KH-UBND",
-        "III.6",
-        "Chi trả trợ cấp an sinh xã hội qua tài khoản ngân hàng",
-        d(30, 6, 2023),
-        (ALL_DISTRICTS,),
-    ),
-    DemoTask(
-        "249/KH-UBND",
-        "III.7",
-        "Sử dụng Căn cước công dân gắn chip trong thủ tục thuế, kho bạc",
-        d(31, 7, 2023),
-        ("CTHUE", "KBNN"),
-    ),
-    DemoTask(
-        "4078/UBND-KSTT",
-        "1",
-        "Rà soát hồ sơ định danh điện tử chưa kích hoạt, phân công cán bộ hỗ trợ",
-        d(15, 6, 2023),
-        (ALL_COMMUNES,),
-    ),
-    DemoTask(
-        "4078/UBND-KSTT", "2", "Báo cáo tiến độ kích hoạt tài khoản định danh điện tử hằng tuần", None, (ALL_DISTRICTS,)
-    ),
-    DemoTask(
-        "4078/UBND-KSTT",
-        "3",
-        "Đối chiếu dữ liệu người nộp thuế với CSDL quốc gia về dân cư",
-        d(30, 6, 2023),
-        ("CTHUE",),
-    ),
-    DemoTask(
-        "4078/UBND-KSTT",
-        "4",
-        "Kiểm tra việc triển khai Đề án 06 tại các xã, phường, thị trấn",
-        d(15, 7, 2023),
-        (ALL_DISTRICTS,),
-    ),
-    DemoTask(
-        "4078/UBND-KSTT",
-        "5",
-        "Đăng ký định danh điện tử cho toàn bộ cán bộ, công chức, viên chức, người lao động",
-        d(20, 6, 2023),
-        (ALL_AGENCIES,),
-    ),
-    DemoTask(
-        "4505/UBND-KSTT",
-        "1",
-        "Kích hoạt 100% tài khoản định danh điện tử đã được phê duyệt",
-        d(30, 6, 2023),
-        (ALL_COMMUNES,),
-        ("CAT",),
-    ),
-    DemoTask(
-        "4505/UBND-KSTT",
-        "2",
-        "Tuyên truyền trực quan về lợi ích của Đề án 06 bằng nhiều hình thức",
-        d(30, 6, 2023),
-        (ALL_DISTRICTS,),
-        ("STTTT", "DPTTH", "BAONA"),
-    ),
-    DemoTask(
-        "4505/UBND-KSTT",
-        "3",
-        "Phát huy vai trò Trung tâm PVHCC và Bộ phận Một cửa hướng dẫn dịch vụ công trực tuyến",
-        None,
-        ("TTPVHCC",),
-    ),
-    DemoTask(
-        "4505/UBND-KSTT", "4", "Tổ công nghệ số cộng đồng hướng dẫn kỹ năng số cho người dân", None, (ALL_COMMUNES,)
-    ),
-    DemoTask(
-        "4505/UBND-KSTT",
-        "5",
-        "Doanh nghiệp bưu chính công ích hỗ trợ người dân sử dụng hồ sơ điện tử",
-        None,
-        ("BUUDIEN",),
-    ),
-    DemoTask(
-        "4505/UBND-KSTT",
-        "6",
-        "Đưa kết quả thực hiện Đề án 06 vào tiêu chí đánh giá, xếp loại hằng năm",
-        d(31, 12, 2023),
-        ("SNV",),
-        ("VPUBND",),
-    ),
-    DemoTask(
-        "4505/UBND-KSTT",
-        "7",
-        "Tổng hợp vướng mắc, đề xuất tháo gỡ gửi Cơ quan Thường trực",
-        d(25, 6, 2023),
-        ("VPUBND",),
-        ("CAT",),
-    ),
-)
+        def fail(reason: str, line: int = line) -> DataFileError:
+            return DataFileError(
+                _("%(path)s, line %(line)s: %(reason)s") % {"path": path.name, "line": line, "reason": reason}
+            )
+
+        if not row["document"]:
+            raise fail(_("the document number is empty."))
+        if row["document"] not in documents:
+            raise fail(_("document %(number)s is not in the documents file.") % {"number": row["document"]})
+        if not row["ref"] or not row["title"]:
+            raise fail(_("the task's reference or title is empty."))
+        if (row["document"], row["ref"]) in seen:
+            raise fail(_("task %(ref)s of %(number)s appears twice.") % {"ref": row["ref"], "number": row["document"]})
+        seen.add((row["document"], row["ref"]))
+        try:
+            due = datetime.date.fromisoformat(row["due"]) if row["due"] else None
+        except ValueError:
+            raise fail(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": row["due"]}) from None
+        lead, support = tuple(row["lead"].split()), tuple(row["support"].split())
+        if not lead:
+            raise fail(_("no lead unit."))
+        for name in (*lead, *support):
+            if name not in GROUPS and name not in units:
+                raise fail(_("unknown unit “%(code)s”.") % {"code": name})
+        tasks.append(DemoTask(row["document"], row["ref"], row["title"], due, lead, support))
+    if not tasks:
+        raise DataFileError(_("%(path)s lists no task.") % {"path": path.name})
+    return tasks
 
 
 @dataclass
@@ -309,10 +121,13 @@ def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:
 
 
 class DemoBuilder:
-    """Builds the demo rows of one province as of ``today``."""
+    """Builds the demo rows of one province as of ``today``, with the tasks of ``read_demo_tasks``."""
 
-    def __init__(self, *, province: Unit, today: datetime.date, secretariat: User, progress=None):
+    def __init__(
+        self, *, province: Unit, today: datetime.date, secretariat: User, tasks: Sequence[DemoTask], progress=None
+    ):
         self.province = province
+        self.tasks = tasks
         self.today = today
         self.secretariat = secretariat
         self.progress = progress or (lambda message: None)
@@ -338,8 +153,6 @@ class DemoBuilder:
 
     @transaction.atomic
     def build(self) -> DemoSummary:
-        from reports.activity import reporting_weeks_reset  # reports builds on tasks, not the reverse
-
         self.build_tasks()
         self.build_indicator()
         reporting_weeks_reset(province_id=self.province.pk)  # history was written with past dates
@@ -350,7 +163,7 @@ class DemoBuilder:
         documents = {doc.number: doc for doc in Document.objects.all()}
         existing_tasks = {(t.document.number, t.ref): t for t in Task.objects.select_related("document")}
         new_tasks = []
-        for spec in DEMO_TASKS:
+        for spec in self.tasks:
             if (spec.document, spec.ref) not in existing_tasks:
                 task = Task(
                     document=documents[spec.document],
@@ -370,7 +183,7 @@ class DemoBuilder:
 
         taken = set(Assignment.objects.filter(unit__province=self.province).values_list("task_id", "unit_id"))
         assignments: list[Assignment] = []
-        for spec in DEMO_TASKS:
+        for spec in self.tasks:
             task = existing_tasks[(spec.document, spec.ref)]
             for role, names in ((Assignment.Role.LEAD, spec.lead), (Assignment.Role.SUPPORT, spec.support)):
                 for unit in self.units_for(names):

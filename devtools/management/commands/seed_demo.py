@@ -1,4 +1,5 @@
-"""Load a province (Nghệ An by default) from the reference files of ``data/``, with demo data.
+"""Load a province (Nghệ An by default) from the reference files of ``data/``, with demo data
+(the illustrative tasks of ``data/demo/tasks.csv``).
 
 Running it again changes nothing: every row is looked up by its natural key first.
 """
@@ -15,10 +16,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from devtools.demo import DEFAULT_TODAY, DEMO_TASKS_FILE, DemoBuilder, demo_accounts, read_demo_tasks
 from projectsite import clock
 from projectsite.text import number
-from tasks.demo import DEFAULT_TODAY, DemoBuilder, demo_accounts
 from tasks.management.commands.seed_reference import reference_load, reference_read
+from units.loaders import DataFileError
 from units.models import Unit, User
 from units.services import accounts_ensure, secretariat_group_ensure
 
@@ -55,9 +57,16 @@ class Command(BaseCommand):
             self.stdout.write(_("The database already has data; nothing loaded."))
             return
         today = parse_day(options["today"])
-        reference = reference_read(
-            province_code=options["province"], data_dir=Path(options["data_dir"]), progress=self.stdout.write
-        )
+        data_dir = Path(options["data_dir"])
+        reference = reference_read(province_code=options["province"], data_dir=data_dir, progress=self.stdout.write)
+        try:
+            demo_tasks = read_demo_tasks(
+                data_dir / DEMO_TASKS_FILE,
+                documents={row.number for row in reference.documents},
+                units={row.code for row in reference.units},
+            )
+        except DataFileError as exc:
+            raise CommandError(_("Nothing was written. %(error)s") % {"error": exc}) from exc
 
         password = options["password"] or os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         with transaction.atomic():
@@ -75,7 +84,7 @@ class Command(BaseCommand):
             )
             secretariat = User.objects.get(username="secretariat")
             demo = DemoBuilder(
-                province=province, today=today, secretariat=secretariat, progress=self.stdout.write
+                province=province, today=today, secretariat=secretariat, tasks=demo_tasks, progress=self.stdout.write
             ).build()
 
         total_units = Unit.objects.filter(province=province).count()

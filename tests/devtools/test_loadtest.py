@@ -29,5 +29,6 @@ def test_a_short_run_serves_every_kind_of_request_without_error(tmp_path):
     target = tmp_path / "load.json"
     call_command("loadtest", "--users", "5", "--seconds", "3", "--json", str(target))
     result = json.loads(target.read_text(encoding="utf-8"))
-    assert result["errors"] == 0 and result["requests"] > 10
+    # How many requests fit in 3 s depends on the machine's load, not on the code: not asserted.
+    assert result["errors"] == 0
     assert {"dashboard", "my_unit"} <= set(result["by_kind"])

@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from devtools.demo import DEFAULT_TODAY
 from reports.selectors import indicator_summaries
 from tasks.deadlines import DeadlineStatus
-from tasks.demo import DEFAULT_TODAY
 from tasks.indicators import with_latest_figure
 from tasks.models import Assignment, Document, HistoryEntry, IndicatorReport, Target, Task
 from tasks.selectors import status_counts
@@ -108,6 +108,10 @@ def corrupt(path: Path, old: str, new: str) -> None:
         ("nghe_an_provincial_units.csv", "SYT,Sở Y tế,department", "SYT,Sở Y tế,hospital", "hospital"),
         ("vn_admin_units_2023-04-10.csv", "40,Tỉnh Nghệ An,Tỉnh,412", "40,Tỉnh Nghệ An,Tỉnh,41X", "41X"),
         ("vn_admin_units_2023-04-10.csv", ",16663,Phường Đông Vĩnh,Phường", ",16663,Phường Đông Vĩnh", "dòng"),
+        ("demo/tasks.csv", "2022-12-31,@communes", "31/12/2022,@communes", "dòng 9"),
+        ("demo/tasks.csv", ",STTTT,DPTTH BAONA", ",STTTX,DPTTH BAONA", "STTTX"),
+        ("demo/tasks.csv", "63/KH-UBND,II.1,", "63/KH-UBNX,II.1,", "63/KH-UBNX"),
+        ("demo/tasks.csv", "document,ref,title,due,lead,support", "document,ref,title,due,chu_tri,support", "lead"),
     ],
 )
 @pytest.mark.django_db
@@ -116,16 +120,30 @@ def test_a_malformed_file_stops_with_a_clear_message_and_writes_nothing(data_dir
     with pytest.raises(CommandError) as error:
         seed("--data-dir", str(data_dir))
     assert message in str(error.value)
-    assert file in str(error.value)
+    assert Path(file).name in str(error.value)
+    assert sum(counts().values()) == 0
+
+
+@pytest.mark.parametrize("file", ["nghe_an_provincial_units.csv", "demo/tasks.csv"])
+@pytest.mark.django_db
+def test_a_missing_file_stops_with_a_clear_message_and_writes_nothing(data_dir, file):
+    (data_dir / file).unlink()
+    with pytest.raises(CommandError, match=re.escape(Path(file).name)):
+        seed("--data-dir", str(data_dir))
     assert sum(counts().values()) == 0
 
 
 @pytest.mark.django_db
-def test_a_missing_file_stops_with_a_clear_message_and_writes_nothing(data_dir):
-    (data_dir / "nghe_an_provincial_units.csv").unlink()
-    with pytest.raises(CommandError, match=re.escape("nghe_an_provincial_units.csv")):
-        seed("--data-dir", str(data_dir))
-    assert sum(counts().values()) == 0
+def test_it_makes_the_tasks_of_the_demo_tasks_file(data_dir):
+    tasks_file = data_dir / "demo" / "tasks.csv"
+    assert "illustrative" in tasks_file.read_text(encoding="utf-8").splitlines()[0].lower()
+    rows = [line for line in tasks_file.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    corrupt(tasks_file, "Chi trả an sinh xã hội không dùng tiền mặt", "Chi trả an sinh xã hội qua ví điện tử")
+    seed("--data-dir", str(data_dir))
+    assert Task.objects.count() == len(rows) - 1  # every line but the header
+    task = Task.objects.get(document__number="78/KH-UBND", ref="I.6")
+    assert task.title == "Chi trả an sinh xã hội qua ví điện tử" and task.illustrative
+    assert not Task.objects.filter(title="Chi trả an sinh xã hội không dùng tiền mặt").exists()
 
 
 @pytest.mark.django_db

@@ -1,0 +1,74 @@
+"""generate_load runs only on an empty database of its own, and its accounts get a generated password.
+
+The full generation (and the refusal of its own data) is in test_bench.py, which measures it.
+"""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from tasks.models import Document, Indicator, Task
+from tests.factories import make_document, make_unit, make_user
+from units.models import Unit, User
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in (Unit, User, Document, Task, Indicator)}
+
+
+@pytest.mark.parametrize(
+    ("existing", "named"),
+    [
+        (lambda: make_unit(code="40", name="Tỉnh Nghệ An"), "1 đơn vị"),
+        (lambda: make_user(None, username="admin", is_superuser=True, is_staff=True), "1 tài khoản"),
+        (lambda: make_document("4505/UBND-KSTT"), "1 văn bản"),
+    ],
+    ids=["a unit", "an account", "a document"],
+)
+@pytest.mark.django_db
+def test_it_refuses_a_database_holding_data_it_did_not_make_and_writes_nothing(existing, named):
+    existing()
+    before = counts()
+    out = StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("generate_load", "--scale", "province", stdout=out)
+    assert named in str(error.value)
+    assert "Không ghi gì cả" in str(error.value) and "cơ sở dữ liệu trống" in str(error.value)
+    assert counts() == before
+    assert out.getvalue() == ""  # refused before the first step
+
+
+def database_url() -> str:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    return (
+        f"postgres://{quote(db['USER'] or '')}:{quote(str(db['PASSWORD'] or ''))}@"
+        f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_by_mistake_against_a_real_database_it_exits_non_zero_and_writes_nothing():
+    """As an operator would run it: manage.py in a process of its own, on the database in use."""
+    province = make_unit(code="40", name="Tỉnh Nghệ An")
+    make_user(province, User.Role.LEADER, username="leader")
+    before = counts()
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "projectsite.settings.test"}
+    run = subprocess.run(
+        [sys.executable, "manage.py", "generate_load", "--scale", "province"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode != 0
+    assert "1 đơn vị, 1 tài khoản" in run.stderr
+    assert counts() == before
