@@ -25,7 +25,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
-	@echo "Web: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and beat)"
+	@echo "Trang web: http://$(HOST):$(PORT)/  (Ctrl-C để dừng máy chủ web, worker và beat)"
 	@$(VENV)/bin/celery -A projectsite worker --beat --loglevel=INFO --concurrency=1 & CELERY=$$!; \
 	trap 'kill $$CELERY 2>/dev/null; wait $$CELERY 2>/dev/null' INT TERM EXIT; \
 	$(PY) manage.py send_reminders --enqueue; \
