@@ -3,11 +3,58 @@
 import html
 import re
 
+BLOCKS = "|".join(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "footer",
+        "form",
+        "h[1-6]",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "option",
+        "select",
+        "label",
+        "button",
+        "input",
+        "textarea",
+        "title",
+        "head",
+        "body",
+        "html",
+    ]
+)
+
 
 def visible_text(page: str | bytes) -> str:
     """The words a reader sees: no scripts, styles, tags or comments; entities decoded."""
     if isinstance(page, bytes):
         page = page.decode()
     page = re.sub(r"(?is)<script.*?</script>|<style.*?</style>|<!--.*?-->", " ", page)
-    page = re.sub(r"(?s)<[^>]+>", " ", page)
+    # A block starts a new line; an inline tag (span, a, strong) adds no space, as in a browser.
+    page = re.sub(rf"(?is)</?(?:{BLOCKS})\b[^>]*>", " ", page)
+    page = re.sub(r"(?s)<[^>]+>", "", page)
     return re.sub(r"\s+", " ", html.unescape(page))
