@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
@@ -168,6 +169,9 @@ STORAGES = {
 }
 
 # Forms -----------------------------------------------------------------------
+# Widgets are drawn with the project's templates first: templates/django/forms/widgets/select_option.html
+# names an empty choice in Vietnamese instead of Django's "---------".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
