@@ -229,7 +229,7 @@ else:
     EMAIL_BACKEND = "projectsite.mail.EmlFileBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="De an 06 <de-an-06@localhost>")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Đề án 06 <de-an-06@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in mails (reminders, digests) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
