@@ -2,7 +2,7 @@
 #   make run    migrate, seed the demo when the database is empty, serve http://127.0.0.1:8000
 #               with a Celery worker and beat (which at once decides today's reminders: see
 #               "Thư đã gửi" in the menu, and the .eml files in var/mail); Ctrl-C stops all three
-#   make test   the whole test suite
+#   make test   the whole test suite, in parallel processes (pytest-xdist; PYTEST_ARGS="-n 0" for one)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -32,7 +32,7 @@ run: $(STAMP)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
