@@ -1,4 +1,5 @@
-"""django-celery-beat's admin pages in Vietnamese: where the secretariat edits reminder times.
+"""django-celery-beat's admin pages in Vietnamese (where the secretariat edits reminder times), and
+the one English column of django-axes' (where it unlocks accounts).
 
 The package's own strings are translated in locale_packages/. What no catalogue can reach is
 replaced here: a field named in English without gettext ("Task Name"), columns named after
@@ -6,6 +7,8 @@ attributes ("Scheduler", "Human readable") and the schedules in words, which the
 cron_descriptor write in the server's locale ("At 07:00 AM").
 """
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext as _gettext
@@ -137,7 +140,14 @@ class ClockedScheduleAdmin(beat_admin.ClockedScheduleAdmin):
     inlines = [PeriodicTaskInline]
 
 
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    @admin.display(description=_("Status"))
+    def status(self, obj):
+        return super().status(obj)  # the package's column is named after the method: "Status"
+
+
 for model, model_admin in (
+    (AccessAttempt, AccessAttemptAdmin),
     (PeriodicTask, PeriodicTaskAdmin),
     (CrontabSchedule, CrontabScheduleAdmin),
     (IntervalSchedule, IntervalScheduleAdmin),

@@ -79,3 +79,20 @@ def test_it_shows_the_schedule_pages_in_vietnamese(secretariat_client, page, vie
 def test_it_lists_the_reminder_schedule_in_the_task_form_in_words(secretariat_client):
     response = secretariat_client.get(reverse("admin:django_celery_beat_periodictask_change", args=[reminders().pk]))
     assert "(m/h/dM/MY/d)" not in response.context["adminform"].form["crontab"].as_widget()
+
+
+def test_it_names_the_status_of_a_failed_login_in_vietnamese(secretariat_client):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(
+        username="head-commune40",
+        ip_address="10.0.0.9",
+        user_agent="Firefox",
+        path_info="/dang-nhap/",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
+    text = visible_text(secretariat_client.get(reverse("admin:axes_accessattempt_changelist")).content)
+    assert "Trạng thái" in text and "Đang bị khóa" in text
+    assert "Status" not in text
