@@ -3,49 +3,10 @@
 import html
 import re
 
-BLOCKS = "|".join(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "footer",
-        "form",
-        "h[1-6]",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-        "option",
-        "select",
-        "label",
-        "button",
-        "input",
-        "textarea",
-        "title",
-        "head",
-        "body",
-        "html",
-    ]
+# Tags that start a new line of text; any other tag (span, a, strong) adds no space, as in a browser.
+BLOCKS = (
+    "address|article|aside|blockquote|br|dd|div|dl|dt|fieldset|footer|form|h[1-6]|header|hr|li|main|nav|ol|p|pre"
+    "|section|table|tbody|td|tfoot|th|thead|tr|ul|option|select|label|button|input|textarea|title|head|body|html"
 )
 
 
@@ -54,7 +15,6 @@ def visible_text(page: str | bytes) -> str:
     if isinstance(page, bytes):
         page = page.decode()
     page = re.sub(r"(?is)<script.*?</script>|<style.*?</style>|<!--.*?-->", " ", page)
-    # A block starts a new line; an inline tag (span, a, strong) adds no space, as in a browser.
     page = re.sub(rf"(?is)</?(?:{BLOCKS})\b[^>]*>", " ", page)
     page = re.sub(r"(?s)<[^>]+>", "", page)
     return re.sub(r"\s+", " ", html.unescape(page))
