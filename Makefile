@@ -2,7 +2,7 @@
 #   make run    migrate, seed the demo when the database is empty, serve http://127.0.0.1:8000
 #               with a Celery worker and beat (which at once decides today's reminders: see
 #               "Thư đã gửi" in the menu, and the .eml files in var/mail); Ctrl-C stops all three
-#   make test   the whole test suite
+#   make test   the whole test suite, in parallel processes (pytest-xdist; PYTEST_ARGS="-n 0" for one)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -28,14 +28,14 @@ $(STAMP): requirements.lock requirements-dev.lock | $(PY)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
-	@echo "Web: http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, the worker and beat)"
+	@echo "Trang web: http://$(HOST):$(PORT)/  (Ctrl-C để dừng máy chủ web, worker và beat)"
 	@$(VENV)/bin/celery -A projectsite worker --beat --loglevel=INFO --concurrency=1 & CELERY=$$!; \
 	trap 'kill $$CELERY 2>/dev/null; wait $$CELERY 2>/dev/null' INT TERM EXIT; \
 	$(PY) manage.py send_reminders --enqueue; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,9 @@
 
 from django.contrib import admin
 
+# Replaces two of django-celery-beat's admin pages with Vietnamese ones (projectsite/beat_admin.py).
+from projectsite import beat_admin  # noqa: F401
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """A record the application writes (history, mails, handovers, frozen scores): read in the

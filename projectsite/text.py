@@ -23,6 +23,11 @@ def number(value: float, *, decimals: int | None = None) -> str:
     return text.replace(",", "\0").replace(".", decimal_separator).replace("\0", thousand_separator)
 
 
+def percent(value: float) -> str:
+    """A fraction as a Vietnamese percentage: 0.58 -> "58,0%" (never Python's "58.0%")."""
+    return f"{number(value * 100, decimals=1)}%"
+
+
 @functools.cache
 def _separators(language: str | None) -> tuple[str, str]:
     return formats.get_format("DECIMAL_SEPARATOR", language), formats.get_format("THOUSAND_SEPARATOR", language)

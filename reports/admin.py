@@ -46,10 +46,11 @@ class ScorecardSnapshotAdmin(admin.ModelAdmin):
     Only the note can be edited here: an added snapshot would have no scores.
     """
 
-    list_display = ["province", "year", "as_of", "is_final", "taken_by", "taken_at"]
+    list_display = ["province", "year_shown", "as_of", "is_final", "taken_by", "taken_at"]
     list_filter = ["year", "is_final"]
     list_select_related = ["province", "taken_by"]
-    readonly_fields = ["province", "year", "as_of", "is_final", "weights", "taken_by", "taken_at"]
+    fields = ["province", "year_shown", "as_of", "is_final", "weights", "taken_by", "taken_at", "note"]
+    readonly_fields = ["province", "year_shown", "as_of", "is_final", "weights", "taken_by", "taken_at"]
     inlines = [ScoreEntryInline]
     date_hierarchy = "taken_at"
 
@@ -58,6 +59,10 @@ class ScorecardSnapshotAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("year"), ordering="year")
+    def year_shown(self, obj):
+        return str(obj.year)  # a year, not a number: 2023, never "2.023"
 
 
 @admin.register(ScoreEntry)

@@ -17,19 +17,17 @@ Values are written as real numbers and dates so that users can sort, filter and 
 import datetime
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from django.http import HttpResponse
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The download's headers are shared with the import templates (tasks), a layer below.
+from projectsite.downloads import XLSX_CONTENT_TYPE, xlsx_response  # noqa: F401
 
 # Datetimes are shown in Vietnam's local time whatever timezone is active for the request.
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -202,32 +200,3 @@ def build_workbook(
     sheet.autofilter(HEADER_ROW - 1, 0, last, ncols - 1)
     workbook.close()
     return buffer.getvalue()
-
-
-def _ascii_filename(filename: str) -> str:
-    """An ASCII fallback for old clients: accents stripped ("Báo cáo đơn vị" -> "Bao_cao_don_vi")."""
-    text = filename.replace("đ", "d").replace("Đ", "D")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^A-Za-z0-9.-]+", "_", text).strip("._")
-    return text
-
-
-def xlsx_response(*, filename: str, content: bytes) -> HttpResponse:
-    """HttpResponse with the xlsx content type and Content-Disposition attachment.
-
-    Both an ASCII ``filename=`` (accents stripped) and an RFC 6266 / RFC 5987 ``filename*=UTF-8''…`` with the
-    real Vietnamese name percent-encoded are sent; browsers that understand ``filename*`` prefer it. ".xlsx" is
-    appended when missing; path separators, control characters (no header injection) and leading dots are
-    removed.
-    """
-    name = re.sub(r"[\x00-\x1f\x7f/\\]+", "_", filename).strip().lstrip(".")
-    if not name.lower().endswith(".xlsx"):
-        name = f"{name}.xlsx"
-    fallback = _ascii_filename(name)
-    if fallback.lower() in ("", "xlsx"):
-        fallback = "bao-cao.xlsx"
-    elif not fallback.lower().endswith(".xlsx"):
-        fallback = f"{fallback}.xlsx"
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-    return response

@@ -25,6 +25,9 @@ ASSIGNMENT_SORTS = {
 }
 
 
+ALL = _("— All —")
+
+
 class FilterForm(forms.Form):
     """Bootstrap classes on every widget: filters are drawn by hand, not by crispy."""
 
@@ -33,6 +36,11 @@ class FilterForm(forms.Form):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
+            # An empty filter is "all", not Django's "---------".
+            if isinstance(field, forms.ModelChoiceField):
+                field.empty_label = ALL
+            elif isinstance(field, forms.ChoiceField):
+                field.choices = [("", ALL) if value == "" else (value, name) for value, name in field.choices]
 
 
 class UnitField(forms.ModelChoiceField):

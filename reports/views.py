@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
+from projectsite.text import percent
 from tasks import services as task_services
 from tasks.deadlines import STATUS_COLOURS, DeadlineStatus
 from tasks.indicators import progress_tree
@@ -589,7 +590,7 @@ def lagging_excel(request):
             row.unit.district.name if row.unit.district_id else "",
             row.overdue,
             row.days_overdue or None,
-            "; ".join(f"{node.target.indicator.name}: {node.attainment or 0:.1%}" for node in row.behind),
+            "; ".join(f"{node.target.indicator.name}: {percent(node.attainment or 0)}" for node in row.behind),
             (row.head.get_full_name() or row.head.username) if row.head else "",
             ", ".join(filter(None, [row.head.email if row.head else "", *row.unit.emails])),
             row.unit.phone,
@@ -676,7 +677,8 @@ def unit_excel(request, code: str):
         for a in unit_assignments(user=request.user, unit=unit, today=today)
     ]
     attainment = "; ".join(
-        f"{node.target.indicator.name}: {node.attainment or 0:.1%}" for node in progress_tree(unit=unit, today=today)
+        f"{node.target.indicator.name}: {percent(node.attainment or 0)}"
+        for node in progress_tree(unit=unit, today=today)
     )
     content = build_workbook(
         title=_("Report of %(name)s") % {"name": unit.name},

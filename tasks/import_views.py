@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from projectsite.downloads import xlsx_response
 from units.permissions import importer
 from units.selectors import user_province
 
@@ -14,7 +15,6 @@ from . import imports
 from .forms import ImportForm
 from .models import ImportRecord
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN = 200  # rows of each kind shown in the preview; the counts are complete
 
 
@@ -114,6 +114,8 @@ def import_template(request, kind: str):
         raise Http404
     if not imports.may_import(request.user, kind):
         raise PermissionDenied
-    response = HttpResponse(imports.template_workbook(kind), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.xlsx"'
-    return response
+    names = {
+        ImportRecord.Kind.FIGURES: _("Import template - indicator figures"),
+        ImportRecord.Kind.ASSIGNMENTS: _("Import template - assignments"),
+    }
+    return xlsx_response(filename=names[kind], content=imports.template_workbook(kind))

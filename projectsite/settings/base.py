@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
@@ -146,7 +147,9 @@ LANGUAGE_CODE = "vi"
 # The product speaks Vietnamese whatever the browser asks for (offices' machines are often
 # set to English); English exists only as the source language of the catalogue.
 LANGUAGES = [("vi", _("Vietnamese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is this project's catalogue (`make messages`); locale_packages/ translates packages
+# that ship no Vietnamese (django-celery-beat's admin), kept apart so `make messages` keeps it.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_packages"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -167,6 +170,9 @@ STORAGES = {
 }
 
 # Forms -----------------------------------------------------------------------
+# Widgets are drawn with the project's templates first: templates/django/forms/widgets/select_option.html
+# names an empty choice in Vietnamese instead of Django's "---------".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -224,7 +230,7 @@ else:
     EMAIL_BACKEND = "projectsite.mail.EmlFileBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="De an 06 <de-an-06@localhost>")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Đề án 06 <de-an-06@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in mails (reminders, digests) start with this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

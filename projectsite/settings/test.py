@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, INSTALLED_APPS, REDIS_URL, filesystem_broker_options
+from .base import CACHES, DATABASES, INSTALLED_APPS, REDIS_URL, filesystem_broker_options
 
 DEBUG = False
 SECRET_KEY = "test-key-not-secret"
@@ -22,5 +22,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # another thread need SQLite's normal locking (WAL, busy timeout) rather than the shared-cache
     # table locks of an in-memory database, which fail at once under concurrent access.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"de-an-06-test-{os.getpid()}.sqlite3")}
+
+# `make test` runs the suite in several pytest-xdist processes. Each has its own database (pytest-django)
+# and broker folder (above); with a shared Redis each also gets its own Celery queue and cache keys, so
+# that a real worker started by one process never takes a job another process published.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    CELERY_TASK_DEFAULT_QUEUE = f"celery-{XDIST_WORKER}"
+    CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": XDIST_WORKER}}
 
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from projectsite import text
 from projectsite.text import number
 from tasks.deadlines import STATUS_COLOURS, DeadlineStatus
 from tasks.models import Assignment
@@ -80,7 +81,7 @@ def percent(value: float | None) -> str:
     """0.873 -> "87,3%"."""
     if value is None:
         return "—"
-    return f"{number(value * 100, decimals=1)}%"
+    return text.percent(value)
 
 
 @register.filter

@@ -49,7 +49,7 @@ def test_generate_load_makes_a_province_and_bench_measures_it(tmp_path, settings
     assert all(results[name]["queries"] <= 20 for name in pages)
     # Each measure carries its budget at this scale (one province: the province budgets).
     assert results["dashboard"]["budget"].startswith("p50 <= 60 ms")
-    # Judged, whichever way: whether 5 s are met depends on the machine's load, not on the code.
+    # Whether a budget is met depends on the machine: bench reports it, a test never asserts it.
     assert results["reminder_run"]["budget"] == "<= 5 s" and results["reminder_run"]["met"] in (True, False)
     assert results["digest_run"]["budget"] == ">= 200 per second" and results["digest_run"]["per_second"] > 0
     assert results["dashboard_sql_floor"]["met"] is None

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from reports.models import ScorecardSnapshot, ScoreWeights
-from tasks.models import Assignment
+from tasks.models import Assignment, IndicatorReport
 from tests.conftest import TODAY
-from tests.factories import make_assignment, make_task
+from tests.factories import make_assignment, make_eid_targets, make_task
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -115,6 +115,15 @@ def test_the_unit_export_writes_dates_and_neutralises_formulas(client, data):
     task_cell = row[1]
     assert task_cell.data_type == "s" and "HYPERLINK" in task_cell.value and not task_cell.value.startswith("=")
     assert all(cell.data_type != "f" for line in sheet.iter_rows() for cell in line)
+
+
+def test_the_exports_write_an_attainment_in_a_text_cell_as_a_vietnamese_percentage(client, data):
+    indicator = make_eid_targets({data.commune: 1000})
+    IndicatorReport.objects.create(indicator=indicator, unit=data.commune, as_of=TODAY, value=580)
+    client.force_login(data.head_commune)
+    sheet = workbook(client.get(reverse("reports:unit_excel", args=[data.commune.code])))
+    assert "Kích hoạt tài khoản định danh điện tử: 58,0%" in sheet["A2"].value
+    assert "58.0%" not in sheet["A2"].value
 
 
 def test_another_units_export_is_404(client, data):

@@ -3,6 +3,7 @@
 import datetime
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -242,6 +243,22 @@ def test_the_templates_have_vietnamese_headers_and_an_example(client, nghe_an):
     sheet = openpyxl.load_workbook(BytesIO(response.content)).active
     assert [c.value for c in sheet[1]][:5] == ["Mã đơn vị", "Tên đơn vị", "Huyện", "Ngày", "Giá trị lũy kế"]
     assert isinstance(sheet["D2"].value, datetime.datetime)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "fallback"),
+    [
+        ("figures", "Mẫu nhập số liệu chỉ tiêu.xlsx", "Mau_nhap_so_lieu_chi_tieu.xlsx"),
+        ("assignments", "Mẫu nhập nhiệm vụ được giao.xlsx", "Mau_nhap_nhiem_vu_duoc_giao.xlsx"),
+    ],
+)
+def test_the_templates_download_under_a_vietnamese_file_name(client, nghe_an, kind, name, fallback):
+    client.force_login(nghe_an["secretariat"])
+    response = client.get(reverse("tasks:import_template", args=[kind]))
+    disposition = response["Content-Disposition"]
+    assert disposition.isascii()
+    assert f'filename="{fallback}"' in disposition
+    assert unquote(disposition.partition("filename*=UTF-8''")[2]) == name
 
 
 def test_applying_460_rows_makes_batched_queries_not_one_per_row(client, nghe_an, django_assert_max_num_queries):

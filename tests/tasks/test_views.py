@@ -21,6 +21,7 @@ from tasks.services import assignment_report
 from tasks.uploads import PDF
 from tests.conftest import TODAY
 from tests.factories import make_assignment, make_task, make_user
+from tests.pages import visible_text
 from units.models import User
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -264,6 +265,19 @@ def test_the_unit_page_shows_its_obstacles_and_latest_changes(client, world):
     page = client.get(reverse("tasks:unit", args=[world.commune.code])).content.decode()
     assert "Thiếu máy quét" in page
     assert "Chưa triển khai → Đang thực hiện" in page
+
+
+def test_the_unit_pages_history_separates_the_changes_of_one_line(client, world):
+    assignment = make_assignment(world.commune, make_task(), due_date=TODAY)
+    HistoryEntry.objects.create(
+        unit=world.commune,
+        assignment=assignment,
+        action=HistoryEntry.Action.PROGRESS,
+        changes={"progress": [0, 40], "work_status": ["not_started", "in_progress"]},
+    )
+    client.force_login(world.secretariat)
+    text = visible_text(client.get(reverse("tasks:unit", args=[world.commune.code])).content)
+    assert "· Tiến độ: 0% → 40% · Trạng thái công việc: Chưa triển khai → Đang thực hiện" in text
 
 
 def test_the_unit_page_title_is_the_units_name(client, world):
