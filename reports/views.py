@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
+from projectsite.bounds import BadQueryValue, bounded_int, clean_query_text
 from tasks import services as task_services
 from tasks.deadlines import STATUS_COLOURS, DeadlineStatus
 from tasks.indicators import progress_tree
@@ -342,11 +343,11 @@ def queue_obstacle(request, pk: int):
 def _year(request) -> int:
     """?year=2023, by default the year of today; anything else is a 404, not a crash."""
     raw = request.GET.get("year") or request.POST.get("year")
-    if raw is None:
-        return clock.today().year
-    if not (raw.isdigit() and 2020 <= int(raw) <= 2100):
-        raise Http404
-    return int(raw)
+    try:
+        year = bounded_int(raw, name="year", minimum=2020, maximum=2100)
+    except BadQueryValue:
+        raise Http404 from None
+    return clock.today().year if year is None else year
 
 
 @province_viewer_required
@@ -579,7 +580,7 @@ def unit_excel(request, code: str):
 
 @any_account
 def search(request):
-    text = request.GET.get("q", "")[:100]
+    text = clean_query_text(request.GET.get("q"))
     return render(
         request, "reports/search.html", {"q": text, "results": selectors.search(user=request.user, text=text)}
     )

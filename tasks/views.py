@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
+from projectsite.bounds import BadQueryValue, bounded_int
 from projectsite.text import datetime_text
 from units.models import Unit
 from units.permissions import unit_member_required, unit_scoped_read, unit_scoped_write
@@ -256,8 +257,11 @@ def obstacle_list(request):
         work_status__in=("confirmed", "cancelled")
     )
     initial = {}
-    if request.GET.get("assignment", "").isdigit():
-        initial["assignment"] = int(request.GET["assignment"])
+    try:
+        # ?assignment=<id> preselects the assignment; any other value preselects nothing.
+        initial["assignment"] = bounded_int(request.GET.get("assignment"), name="assignment")
+    except BadQueryValue:
+        pass
     form = ObstacleForm(initial=initial, assignments=assignments)
     status = 200
     if request.method == "POST":
