@@ -4,6 +4,8 @@ Every object is fetched through a selector that applies the access rule (404 whe
 may not see it); every change goes through a service, which checks who may make it.
 """
 
+import contextlib
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
@@ -257,11 +259,8 @@ def obstacle_list(request):
         work_status__in=("confirmed", "cancelled")
     )
     initial = {}
-    try:
-        # ?assignment=<id> preselects the assignment; any other value preselects nothing.
+    with contextlib.suppress(BadQueryValue):  # ?assignment=<id> preselects it; any other value nothing
         initial["assignment"] = bounded_int(request.GET.get("assignment"), name="assignment")
-    except BadQueryValue:
-        pass
     form = ObstacleForm(initial=initial, assignments=assignments)
     status = 200
     if request.method == "POST":
