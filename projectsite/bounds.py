@@ -8,12 +8,12 @@ One place for the whole project (DECISIONS, "Numbers in URLs have a bound"):
   view or the database sees it.
 - ``bounded_int``: a number from the query string, within ``[minimum, maximum]``, or
   ``BadQueryValue`` (a ``SuspiciousOperation``: 400 with a Vietnamese page) naming the parameter.
-- ``clean_query_text``: free text from the query string without NUL characters (PostgreSQL
-  refuses them in a query) and cut to a length.
+- ``QueryBoundsMiddleware``: a NUL character in the query string (PostgreSQL refuses it in any
+  query) answers 400 for every page, the admin's included.
 """
 
 from django.core.exceptions import SuspiciousOperation
-from django.urls import register_converter
+from django.urls import register_converter, reverse
 from django.utils.translation import gettext as _
 
 # The largest id a URL may name: 18 digits, below PostgreSQL's and SQLite's bigint (2**63 - 1).
@@ -61,6 +61,26 @@ def bounded_int(raw: str | None, *, name: str, minimum: int = 0, maximum: int = 
     return value
 
 
-def clean_query_text(raw: str | None, *, length: int = 100) -> str:
-    """Free text from the query string: no NUL characters (PostgreSQL refuses them), at most ``length``."""
-    return (raw or "").replace("\x00", "")[:length]
+class QueryBoundsMiddleware:
+    """What no page can read from a query string, refused or dropped before any view:
+
+    - a NUL character (in a name or a value): 400; PostgreSQL refuses it in any query, so the
+      admin's search and every filter would otherwise crash;
+    - an empty ``_to_field`` (the admin's "which field identifies the object"): dropped, since
+      the admin would look for a field named "" and crash; absent, it uses the primary key.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            raise BadQueryValue(_("The address contains a character that is not allowed."))
+        admin_post = request.method == "POST" and request.path.startswith(reverse("admin:index"))
+        for name in ("GET", "POST") if admin_post else ("GET",):
+            data = getattr(request, name)
+            if "_to_field" in data and not data.get("_to_field"):
+                data = data.copy()
+                del data["_to_field"]
+                setattr(request, name, data)
+        return self.get_response(request)

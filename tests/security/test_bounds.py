@@ -6,7 +6,7 @@ from django.urls import Resolver404, resolve, reverse
 
 from projectsite.bounds import MAX_ID, BadQueryValue, bounded_int
 from tasks.models import Assignment
-from tests.factories import make_assignment, make_document, make_task
+from tests.factories import make_assignment, make_document, make_task, make_user
 from tests.security.urlconf import routes
 
 
@@ -56,11 +56,23 @@ def test_an_odd_year_of_the_scorecard_is_404(client, tree, value):
     assert client.get(reverse("reports:scorecard"), {"year": value}).status_code == 404
 
 
-def test_a_search_with_a_nul_character_finds_what_the_text_around_it_finds(client, tree):
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [("reports:search", {"q": "Diễn\x00 Kỷ"}), ("admin:units_unit_changelist", {"q": "dien\x00"})],
+)
+def test_a_nul_character_in_the_query_string_is_400(client, tree, url, query):
+    tree.secretariat.is_superuser = tree.secretariat.is_staff = True
+    tree.secretariat.save()
     client.force_login(tree.secretariat)
-    response = client.get(reverse("reports:search"), {"q": "Diễn\x00 Kỷ"})
+    assert client.get(reverse(url), query).status_code == 400
+
+
+def test_an_empty_to_field_in_the_admin_means_the_primary_key(client, tree):
+    client.force_login(make_user(None, username="root", is_superuser=True, is_staff=True))
+    url = reverse("admin:units_unit_change", args=[tree.commune.pk])
+    response = client.get(url, {"_to_field": ""})
     assert response.status_code == 200
-    assert "Xã Diễn Kỷ" in response.content.decode()
+    assert tree.commune.name in response.content.decode()
 
 
 HUGE = 10**30
