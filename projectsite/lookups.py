@@ -6,7 +6,8 @@ value beyond the column matches nothing (or everything) without a query. It does
 ``unit__lt=…``), so an id of 10**30 from a form or a URL crashed the request: SQLite's driver
 raises OverflowError, PostgreSQL "bigint out of range". These lookups, registered on
 ``IntegerField`` and ``ForeignObject`` by ``projectsite.apps``, apply the same rule: a value out of
-the column's range is dropped from ``__in`` and decides a comparison without asking the database.
+the column's range (or no integer at all) is dropped from ``__in`` and decides a comparison
+without asking the database.
 """
 
 from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
@@ -86,7 +87,23 @@ class _BoundedComparison:
 
 
 class BoundedIn(_BoundedIn, In):
-    pass
+    """Also without the values that are no integer at all ("abc", "²"): no row has such an id.
+
+    The admin's autocomplete widget, redrawing a refused form, filters ``id__in`` by what was posted.
+    """
+
+    def get_prep_lookup(self):
+        if self.rhs_is_direct_value() and self.prepare_rhs and isinstance(self.rhs, list | tuple | set | frozenset):
+            field = self.lhs.output_field
+            kept = []
+            for value in self.rhs:
+                try:
+                    field.get_prep_value(value)
+                except (TypeError, ValueError):
+                    continue
+                kept.append(value)
+            self.rhs = kept
+        return super().get_prep_lookup()
 
 
 class BoundedRelatedIn(_BoundedIn, RelatedIn):

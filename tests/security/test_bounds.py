@@ -112,3 +112,17 @@ def test_assigning_a_task_to_a_district_id_beyond_every_column_is_refused(client
     assert response.status_code == 400
     assert str(HUGE) in " ".join(response.context["form"].errors["districts"])  # "... is not one of the choices"
     assert not Assignment.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["²", "abc", str(HUGE)])
+def test_an_admin_form_posted_with_an_odd_unit_id_is_refused_not_crashed(client, tree, value):
+    client.force_login(make_user(None, username="root", is_superuser=True, is_staff=True))
+    assignment = make_assignment(tree.commune, make_task())
+    response = client.post(reverse("admin:tasks_assignment_change", args=[assignment.pk]), {"unit": value})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["unit"]
+    assert Assignment.objects.get().unit == tree.commune
+
+
+def test_in_with_no_integer_matches_nothing(tree):
+    assert list(Assignment.objects.filter(pk__in=["²", "abc"])) == []
