@@ -3,10 +3,12 @@ every role, with hostile path ids (huge, negative, zero, not a number) and hosti
 values (huge, negative, not a number, empty, very long, odd unicode, a NUL).
 
 The walk is the one of the authorization matrix (tests/security/urlconf.py); the admin's URLs are
-walked from ``admin.site``. A cell is a URL pattern and a role; it sends a sample of the hostile
-values (every value for the superuser and for the role the page is made for, a rotating few for
-the others) as GET, and as POST to the fields of the forms the page shows. Any 500 (or exception)
-is a failure naming the request. One small world is built once for the module.
+walked from ``admin.site``. A cell is a URL pattern and a role. The role the page is made for
+(the staff secretariat in the admin) sends every hostile path id, the hostile query values, and
+the page's forms posted with hostile values in every field; every other role sends one value of
+each kind, rotating with the role and the URL, so that the sample covers every value in every
+role without taking minutes. Any 500 (or exception) fails the cell, naming the requests. One
+small world is built once for the module (tests/security/urlconf.World).
 """
 
 import re
