@@ -9,8 +9,9 @@ class ProjectsiteConfig(AppConfig):
     verbose_name = _("Project 06")
 
     def ready(self):
-        from . import audit
+        from . import audit, lookups
 
         audit.connect()
+        lookups.register()  # integer lookups bounded to their column's range (projectsite/lookups.py)
         # The admin's section where the secretariat unlocks accounts; axes names it "Axes".
         apps.get_app_config("axes").verbose_name = _("Login lockouts")

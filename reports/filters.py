@@ -67,10 +67,10 @@ class UnitField(forms.ModelChoiceField):
             return None
         value = str(value).strip()
         shown = value[:20]
-        if self.numeric and not value.isdigit():
+        if self.numeric and not (value.isascii() and value.isdigit()):
             raise ValidationError(self.error_messages["not_a_number"], code="not_a_number", params={"value": shown})
         match = Q(code=value)
-        if value.isdigit() and len(value) <= 9:  # an id; longer would overflow the column
+        if value.isascii() and value.isdigit() and len(value) <= 9:  # an id; longer would overflow the column
             match |= Q(pk=int(value))
         found = sorted(self.queryset.filter(match), key=lambda unit: unit.code != value)
         if found:

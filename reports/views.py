@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
+from projectsite.bounds import BadQueryValue, bounded_int
 from projectsite.text import percent
 from tasks import services as task_services
 from tasks.deadlines import STATUS_COLOURS, DeadlineStatus
@@ -303,7 +304,7 @@ def queue_confirm_selected(request):
     rows, errors = [], []
     for value in picked:
         pk, _sep, version = value.partition(":")
-        if not (pk.isdigit() and version.isdigit() and len(pk) <= 9 and len(version) <= 9):
+        if not all(part.isascii() and part.isdigit() and len(part) <= 9 for part in (pk, version)):
             errors.append(_("A ticked row could not be read; it was not changed."))
             continue
         rows.append((int(pk), int(version)))
@@ -460,11 +461,11 @@ def queue_obstacle(request, pk: int):
 def _year(request) -> int:
     """?year=2023, by default the year of today; anything else is a 404, not a crash."""
     raw = request.GET.get("year") or request.POST.get("year")
-    if raw is None:
-        return clock.today().year
-    if not (raw.isdigit() and 2020 <= int(raw) <= 2100):
-        raise Http404
-    return int(raw)
+    try:
+        year = bounded_int(raw, name="year", minimum=2020, maximum=2100)
+    except BadQueryValue:
+        raise Http404 from None
+    return clock.today().year if year is None else year
 
 
 @province_viewer_required

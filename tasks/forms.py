@@ -46,7 +46,7 @@ class KeyMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for key in value if isinstance(value, list | tuple) else ():
             text = str(key).strip()
-            if not text.isdigit() or int(text) > 2**63 - 1:  # (Django's own message here is not translated)
+            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:  # (Django's own message here is not translated)
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": key}
                 )

@@ -4,6 +4,8 @@ Every object is fetched through a selector that applies the access rule (404 whe
 may not see it); every change goes through a service, which checks who may make it.
 """
 
+import contextlib
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
+from projectsite.bounds import BadQueryValue, bounded_int
 from projectsite.text import datetime_text
 from units.models import Unit
 from units.permissions import unit_member_required, unit_scoped_read, unit_scoped_write
@@ -260,8 +263,8 @@ def obstacle_list(request):
         work_status__in=("confirmed", "cancelled")
     )
     initial = {}
-    if request.GET.get("assignment", "").isdigit():
-        initial["assignment"] = int(request.GET["assignment"])
+    with contextlib.suppress(BadQueryValue):  # ?assignment=<id> preselects it; any other value nothing
+        initial["assignment"] = bounded_int(request.GET.get("assignment"), name="assignment")
     form = ObstacleForm(initial=initial, assignments=assignments)
     status = 200
     if request.method == "POST":

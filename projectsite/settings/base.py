@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "projectsite.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in the query string answers 400; an empty admin _to_field is dropped (projectsite/bounds.py).
+    "projectsite.bounds.QueryBoundsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "projectsite.audit.AccessDeniedAuditMiddleware",

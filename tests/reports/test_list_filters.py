@@ -53,6 +53,7 @@ def test_a_list_filters_by_the_official_district_code_or_the_id(client, reported
     "value, why",
     [
         ("Diễn Châu", "“Diễn Châu” không phải là mã đơn vị"),
+        ("²", "“²” không phải là mã đơn vị"),  # a digit to str.isdigit, not to int()
         ("999", "Không có đơn vị nào mang mã 999"),
         ("9" * 40, "Không có đơn vị nào mang mã 99999999999999999999"),
         ("411", "Đơn vị mã 411 nằm ngoài phạm vi bạn theo dõi"),  # Tree("41")'s district

@@ -302,7 +302,7 @@ def test_confirming_nothing_ticked_or_only_stale_rows_is_refused(client, queue):
     url = reverse("reports:queue_confirm_selected")
     nothing = client.post(url, {})
     assert nothing.status_code == 400 and "Hãy đánh dấu ít nhất một" in nothing.content.decode()
-    stale = client.post(url, {"selected": [f"{queue.reported.pk}:1", "x:y", "99999999999999999999:1"]})
+    stale = client.post(url, {"selected": [f"{queue.reported.pk}:1", "x:y", "99999999999999999999:1", "²:1"]})
     assert stale.status_code == 400
     assert "Không đọc được một dòng đã đánh dấu" in stale.content.decode()
     queue.reported.refresh_from_db()

@@ -37,7 +37,7 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @dataclass(frozen=True)
 class Route:
     name: str | None  # "tasks:assignment"
-    route: str  # "nhiem-vu/<int:pk>/"
+    route: str  # "nhiem-vu/<id:pk>/"
     view: Callable
     params: tuple[str, ...]
 
