@@ -46,7 +46,8 @@ class KeyMultipleChoiceField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         for key in value if isinstance(value, list | tuple) else ():
             text = str(key).strip()
-            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:  # (Django's own message here is not translated)
+            # Django's own message here is not translated; "²" is a digit to str.isdigit, not to int().
+            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": key}
                 )
