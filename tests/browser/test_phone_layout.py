@@ -139,6 +139,8 @@ def pages_by_role(world) -> dict:
         ],
         world.head_district: [
             reverse("tasks:my_unit"),
+            reverse("reports:overview"),  # the district's own dashboard and lagging list
+            reverse("reports:lagging"),
             reverse("tasks:unit", args=[world.commune.code]),
             reverse("tasks:assignment", args=[world.overdue.pk]),
             reverse("account"),
