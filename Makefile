@@ -37,9 +37,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
+# lint-imports: the layers devtools > reports > tasks > units > projectsite and no circles
+# (pyproject.toml, [tool.importlinter]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -62,4 +65,4 @@ lock:
 	.venv-tools/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements-dev.lock requirements-dev.txt
 
 clean:
-	rm -rf $(VENV) .venv-tools var .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-tools var .pytest_cache .ruff_cache .import_linter_cache

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projectsite import clock
-from reports import notifications, selectors
+from reports import digests, outbox, reminders, selectors
 from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.models import Assignment, Task
 from units.models import Unit, User
@@ -128,7 +128,7 @@ def run(*, runs: int = 20, progress: Callable[[str], None] = print) -> dict[str,
         progress(f"  {name}: p50 {results[name].p50_ms} ms")
 
     def decide_everywhere():
-        return [notifications.reminders_plan(root, clock.today()) for root in notifications.provinces(None)]
+        return [reminders.reminders_plan(root, clock.today()) for root in outbox.provinces(None)]
 
     decision, decided = measure_once(decide_everywhere)
     decision.note = (
@@ -136,18 +136,18 @@ def run(*, runs: int = 20, progress: Callable[[str], None] = print) -> dict[str,
         f"{sum(len(d.escalations) for d in decided)} escalated to, {len(decided)} provinces"
     )
     results["reminder_decision"] = decision
-    reminders, summary = measure_once(lambda: notifications.reminders_decide(today=clock.today()))
-    reminders.note = f"{summary.mails} mails, {summary.escalations} escalations"
-    results["reminder_run"] = reminders
-    digests, summary = measure_once(lambda: notifications.digests_decide(today=clock.today()), runs=1)
-    per_second = summary.mails / (digests.p50_ms / 1000) if digests.p50_ms else 0
-    digests.note = f"{summary.mails} digests, {per_second:.0f} per second"
-    digests.per_second = round(per_second, 1)
-    results["digest_run"] = digests
+    reminder_run, summary = measure_once(lambda: reminders.reminders_decide(today=clock.today()))
+    reminder_run.note = f"{summary.mails} mails, {summary.escalations} escalations"
+    results["reminder_run"] = reminder_run
+    digest_run, summary = measure_once(lambda: digests.digests_decide(today=clock.today()), runs=1)
+    per_second = summary.mails / (digest_run.p50_ms / 1000) if digest_run.p50_ms else 0
+    digest_run.note = f"{summary.mails} digests, {per_second:.0f} per second"
+    digest_run.per_second = round(per_second, 1)
+    results["digest_run"] = digest_run
     floor = dashboard_floor_ms(province, runs)
     results["dashboard_sql_floor"] = Measure(floor, floor, 1, runs)
     results["dashboard"].note = f"{results['dashboard'].p50_ms / floor:.1f}x the SQL floor" if floor else ""
-    progress(f"  jobs: reminders {reminders.p50_ms} ms, digests {digests.p50_ms} ms; floor {floor} ms")
+    progress(f"  jobs: reminders {reminder_run.p50_ms} ms, digests {digest_run.p50_ms} ms; floor {floor} ms")
     scale = "national" if Unit.objects.filter(level=Unit.Level.PROVINCE).count() > 1 else "province"
     rows = {name: asdict(measure) for name, measure in results.items()}
     for name, row in rows.items():

@@ -16,6 +16,7 @@ import json
 import logging
 from functools import partial
 
+from django.apps import apps
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.contenttypes.models import ContentType
@@ -23,13 +24,17 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_save
 
-from units.models import Unit
-
 from .throttling import client_ip
 
 logger = logging.getLogger("audit")
 
 ADMIN_ACTIONS = {ADDITION: "admin.added", CHANGE: "admin.changed", DELETION: "admin.deleted"}
+
+
+def _unit_model():
+    """The unit model, named by its label as ``connect`` names tasks.HistoryEntry: the audit log serves
+    every app and imports none (it sits below them, the layers contract in pyproject.toml)."""
+    return apps.get_model("units", "Unit")
 
 
 def _history_subject(entry) -> tuple[str, Model]:
@@ -58,9 +63,10 @@ def _unit_code(unit) -> str | None:
     """``unit`` is a Unit, a unit's key or already its code (a str)."""
     if unit is None or isinstance(unit, str):
         return unit
-    if isinstance(unit, Unit):
+    model = _unit_model()
+    if isinstance(unit, model):
         return unit.code
-    return Unit.objects.filter(pk=unit).values_list("code", flat=True).first()
+    return model.objects.filter(pk=unit).values_list("code", flat=True).first()
 
 
 def _username(user) -> str | None:
@@ -107,7 +113,7 @@ def history_recorded(entries) -> None:
     entries = list(entries)
     if not entries or not logger.isEnabledFor(logging.INFO):
         return
-    codes = dict(Unit.objects.filter(pk__in={entry.unit_id for entry in entries}).values_list("pk", "code"))
+    codes = dict(_unit_model().objects.filter(pk__in={entry.unit_id for entry in entries}).values_list("pk", "code"))
     for entry in entries:
         kind, about = _history_subject(entry)
         fields = {"changes": entry.changes}

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        # tasks may not import reports (the layers contract in pyproject.toml): it sends signals, and
+        # reports answers them, mailing the unit about a decision and saying when it was last reminded.
+        from tasks import signals
+
+        # jobs: the outbox enqueues its delivery job by name, so it must be registered in every process.
+        from . import decision_mails, jobs, reminders  # noqa: F401
+
+        decision_mails.connect()
+        signals.unit_last_reminder.connect(reminders.last_reminder_at, dispatch_uid="reports-last-reminder")

@@ -11,12 +11,12 @@ from tasks.indicators import Forecast, TargetProgress, expected_fraction, foreca
 from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Target, Task
 from tasks.selectors import status_counts, visible_documents
 from tasks.summaries import province_daily_totals
+from tasks.workflow import REMINDABLE
 from units.models import Unit, User
 from units.selectors import scoped, unit_search, visible_units
 from units.text import search_key
 
 from .models import Notification, ReminderMark
-from .notifications import REMINDABLE
 
 
 def province_assignments(province: Unit) -> QuerySet[Assignment]:

@@ -35,7 +35,7 @@ from units.permissions import (
 from units.selectors import scoped, user_area_or_404, user_province_or_404, visible_units
 from units.text import search_key
 
-from . import notifications, scorecard, selectors
+from . import outbox, scorecard, selectors
 from . import services as report_services
 from .exports import Column, build_workbook, xlsx_response
 from .filters import AssignmentFilter, FilterForm, QueueFilter, UnitField, area_units
@@ -760,6 +760,6 @@ def notification_requeue(request, pk: int):
     if notification.status != Notification.Status.FAILED:
         messages.error(request, _("Only a failed mail can be sent again."))
         return redirect("reports:notifications")
-    notifications.notification_requeue(notification=notification, user=request.user)
+    outbox.notification_requeue(notification=notification, user=request.user)
     messages.success(request, _("The mail to %(to)s is queued again.") % {"to": notification.recipient})
     return redirect("reports:notifications")

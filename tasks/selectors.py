@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from units.models import Unit, User
 from units.selectors import scoped, unit_scope_q, user_province, visible_units
 
+from . import signals
 from .deadlines import DeadlineStatus, deadline_counts, deadline_status_expression
 from .models import (
     Assignment,
@@ -155,12 +156,10 @@ def unit_history(*, user: User, unit: Unit, limit: int = 30) -> list[HistoryEntr
     return list(entries.order_by("-at", "-pk")[:limit])
 
 
-def last_reminder(unit: Unit):
-    """When the unit was last reminded (the outbox lives in reports, which sits above tasks)."""
-    from reports.models import Notification
-
-    row = Notification.objects.filter(unit=unit, kind=Notification.Kind.REMINDER).order_by("-created_at").first()
-    return row.created_at if row else None
+def last_reminder(unit: Unit) -> datetime.datetime | None:
+    """When the unit was last reminded: reports, above tasks, keeps the reminders and answers the signal."""
+    answers = [at for _receiver, at in signals.unit_last_reminder.send(sender=Unit, unit=unit) if at is not None]
+    return max(answers, default=None)
 
 
 def province_documents(province: Unit | None) -> QuerySet[Document]:

@@ -19,7 +19,7 @@ from projectsite.text import number
 from units.models import Unit, User
 from units.selectors import can_write_for_unit
 
-from . import workflow
+from . import signals, workflow
 from .loaders import DocumentRow
 from .models import (
     MAX_FIGURE,
@@ -213,10 +213,8 @@ def assignment_report(
     assignment.refresh_from_db()
     if changing and not user.is_unit_member:
         # The unit hears of every status change it did not make itself; the mail is queued in this transaction,
-        # so a rolled-back decision sends nothing. (reports sits above tasks: imported here.)
-        from reports.notifications import status_change_notify
-
-        status_change_notify(assignment=assignment, entry=entry)
+        # so a rolled-back decision sends nothing (reports, above tasks, receives the signal).
+        signals.assignment_status_changed.send(sender=Assignment, assignment=assignment, entry=entry)
     return entry
 
 
@@ -323,9 +321,7 @@ def extension_decide(
     request.refresh_from_db()
     # The unit hears of the decision, like a confirmation (see assignment_report); once, since
     # only the claim above decides.
-    from reports.notifications import extension_decision_notify
-
-    extension_decision_notify(request=request, user=user)
+    signals.extension_decided.send(sender=ExtensionRequest, request=request, user=user)
     return request
 
 
@@ -469,9 +465,7 @@ def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
     obstacle.status = Obstacle.Status.ANSWERED
     obstacle.save(update_fields=["answer", "answered_by", "answered_at", "status"])
     audit.record("obstacle.answered", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
-    from reports.notifications import obstacle_decision_notify  # as for a confirmation: reports sits above tasks
-
-    obstacle_decision_notify(obstacle=obstacle, user=user)
+    signals.obstacle_decided.send(sender=Obstacle, obstacle=obstacle, user=user)  # mailed, as a confirmation
     return obstacle
 
 
@@ -499,9 +493,7 @@ def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
     obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, clock.now()
     obstacle.save(update_fields=["status", "closed_at"])
     audit.record("obstacle.closed", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
-    from reports.notifications import obstacle_decision_notify  # as for a confirmation: reports sits above tasks
-
-    obstacle_decision_notify(obstacle=obstacle, user=user)
+    signals.obstacle_decided.send(sender=Obstacle, obstacle=obstacle, user=user)  # mailed, as a confirmation
     return obstacle
 
 

@@ -33,6 +33,9 @@ SECRETARIAT_TRANSITIONS: dict[str, tuple[str, ...]] = {
 # A change to these statuses must say why.
 NEEDS_NOTE = (S.RETURNED, S.PAUSED, S.CANCELLED)
 
+# Open work that waits for the unit, which reminders and digests chase (reported work waits for the secretariat).
+REMINDABLE = UNIT_EDITABLE
+
 
 def extendable(assignment: Assignment) -> bool:
     """Whether an extension may be asked: a dated assignment still open or awaiting confirmation."""

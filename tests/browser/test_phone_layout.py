@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from reports import notifications
+from reports import reminders
 from tasks import services
 from tasks.models import ImportRecord, IndicatorReport, Target
 from tasks.summaries import indicator_totals_rebuild
@@ -91,7 +91,7 @@ def world(fixed_today, tmp_path):
 
     tree.head_commune.email = "head-commune@example.org"
     tree.head_commune.save()
-    notifications.reminders_decide(today=TODAY)
+    reminders.reminders_decide(today=TODAY)
 
     # An import waiting for its preview, uploaded as the import page would.
     client = Client()

@@ -15,13 +15,13 @@ def outbox(count: str) -> dict:
     """Queue ``count`` mails in one transaction, as a decision does: the jobs are enqueued on commit."""
     from django.db import transaction
 
-    from reports import notifications
+    from reports import outbox
     from reports.models import Notification
     from tests.factories import Tree
 
     tree = Tree()
     mails = [
-        notifications.Mail(
+        outbox.Mail(
             Notification.Kind.REMINDER,
             f"fault:{i:03d}",
             f"unit{i:03d}@example.org",
@@ -33,7 +33,7 @@ def outbox(count: str) -> dict:
         for i in range(int(count))
     ]
     with transaction.atomic():
-        keys = notifications.outbox_add(mails, run=uuid.uuid4())
+        keys = outbox.outbox_add(mails, run=uuid.uuid4())
     return {"keys": sorted(keys)}
 
 

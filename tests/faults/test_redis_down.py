@@ -3,7 +3,7 @@ about a second, the mail waits in the outbox and goes out once Redis is back.
 
 The secretariat confirms a unit's report through gunicorn (production settings) on a private
 PostgreSQL and Redis; the confirmation queues a mail to the unit in the same transaction and
-hands it to Celery after the commit (``reports.notifications.enqueue_delivery``).
+hands it to Celery after the commit (``reports.outbox.enqueue_delivery``).
 """
 
 from collections import Counter

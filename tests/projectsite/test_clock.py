@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projectsite import clock
-from reports import notifications
+from reports import reminders
 from reports.models import Notification
 from tasks import services
 from tasks.models import Assignment, ExtensionRequest, HistoryEntry
@@ -104,7 +104,7 @@ def test_the_last_reminder_and_the_mail_log_show_the_demo_day(client, tree):
     tree.commune.contact_emails = "vanthu-dienky@example.org"
     tree.commune.save()
     make_assignment(tree.commune, make_task(), due_date=TODAY - datetime.timedelta(days=2))
-    assert notifications.reminders_decide(today=TODAY).mails == 1
+    assert reminders.reminders_decide(today=TODAY).mails == 1
     reminder = Notification.objects.get(kind=Notification.Kind.REMINDER)
     assert local_day(reminder.created_at) == TODAY
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from reports import notifications
+from reports import digests, reminders
 from reports.models import Notification
 from reports.selectors import status_breakdown
 from tests.conftest import TODAY
@@ -95,11 +95,11 @@ def test_the_excel_overview_has_the_dashboard_numbers(client, merged):
 
 def test_reminders_and_digests_skip_the_deactivated_unit(merged):
     head = make_user(merged.commune2, username="head-thitran", email="head-thitran@example.org", wants_digest=True)
-    notifications.reminders_decide(today=TODAY)
+    reminders.reminders_decide(today=TODAY)
     reminded = set(Notification.objects.filter(kind=Notification.Kind.REMINDER).values_list("unit__code", flat=True))
     assert reminded == {merged.commune.code}
 
-    notifications.digests_decide(today=TODAY)
+    digests.digests_decide(today=TODAY)
     digest = Notification.objects.get(kind=Notification.Kind.DIGEST_SECRETARIAT).body_text
     assert f"{merged.commune.name}: 1" in digest
     assert merged.commune2.name not in digest

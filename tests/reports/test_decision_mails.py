@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from reports import notifications
+from reports import decision_mails, outbox
 from reports.models import Notification
 from tasks import services
 from tasks.models import ExtensionRequest, Obstacle
@@ -137,7 +137,7 @@ def test_each_decision_sends_the_unit_head_exactly_one_mail_in_vietnamese(
 
     rows = Notification.objects.filter(recipient="head-commune40@example.org")
     assert [(row.kind, row.subject, row.unit) for row in rows] == [(kind, subject, units.commune)]
-    assert notifications.outbox_flush() == {"sent": 1}
+    assert outbox.outbox_flush() == {"sent": 1}
     sent = mail.outbox[0]
     html = sent.alternatives[0][0]
     assert (sent.to, sent.subject) == (["head-commune40@example.org"], subject)
@@ -151,7 +151,7 @@ def test_an_extension_decided_twice_mails_once(units, extension, decide):
     decide(units, extension)
     with pytest.raises(ValidationError):
         decide(units, ExtensionRequest.objects.get(pk=extension.pk))
-    notifications.extension_decision_notify(
+    decision_mails.extension_decision_notify(
         request=ExtensionRequest.objects.get(pk=extension.pk), user=units.secretariat
     )
 
@@ -161,7 +161,7 @@ def test_an_extension_decided_twice_mails_once(units, extension, decide):
 def test_the_same_answer_twice_mails_once_and_a_new_answer_mails_again(units, obstacle):
     answer(units, obstacle)
     answer(units, Obstacle.objects.get(pk=obstacle.pk))  # a double click
-    notifications.obstacle_decision_notify(obstacle=Obstacle.objects.get(pk=obstacle.pk), user=units.secretariat)
+    decision_mails.obstacle_decision_notify(obstacle=Obstacle.objects.get(pk=obstacle.pk), user=units.secretariat)
     assert Notification.objects.filter(recipient="head-commune40@example.org").count() == 1
 
     services.obstacle_answer(

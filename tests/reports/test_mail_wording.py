@@ -6,7 +6,7 @@ from email.header import decode_header, make_header
 import pytest
 from django.core import mail
 
-from reports import notifications
+from reports import outbox, reminders
 from reports.models import Notification
 from tests.conftest import TODAY
 from tests.factories import make_assignment, make_task
@@ -22,7 +22,7 @@ def reminder(tree):
     tree.commune.contact_emails = "vanthu-dienky@example.org"
     tree.commune.save()
     make_assignment(tree.commune, make_task(), due_date=TODAY + datetime.timedelta(days=1))
-    notifications.reminders_decide(today=TODAY)
+    reminders.reminders_decide(today=TODAY)
     return Notification.objects.get(kind="reminder", unit=tree.commune)
 
 
@@ -33,7 +33,7 @@ def test_the_reminder_greets_the_units_head_without_a_date(tree, reminder):
 
 
 def test_a_mail_comes_from_de_an_06_with_its_accents(reminder):
-    notifications.outbox_flush()
+    outbox.outbox_flush()
     [message] = mail.outbox
     header = message.message()["From"]
     assert header.isascii()  # encoded as the RFC asks

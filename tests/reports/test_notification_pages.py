@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from reports import notifications
+from reports import reminders
 from reports.models import Notification
 from tests.conftest import TODAY
 from tests.factories import make_assignment, make_task
@@ -24,7 +24,7 @@ def reminded(tree):
         head.email = email
         head.save()
     make_assignment(tree.commune, make_task(title="Kích hoạt định danh"), due_date=TODAY - datetime.timedelta(days=9))
-    notifications.reminders_decide(today=TODAY)
+    reminders.reminders_decide(today=TODAY)
     return tree
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from reports import notifications
+from reports import digests, outbox, reminders
 from reports.models import Notification, ReminderMark, ReminderSettings
 from tasks import services
 from tasks.models import Assignment, Indicator, IndicatorReport, Target
@@ -55,7 +55,7 @@ def units(tree):
     ],
 )
 def test_the_stage_of_a_reminder_follows_the_days_left(days_left, stage):
-    assert notifications.reminder_stage(days_left, ReminderSettings()) == stage
+    assert reminders.reminder_stage(days_left, ReminderSettings()) == stage
 
 
 def test_a_unit_gets_one_mail_listing_what_is_due_and_what_is_overdue(units):
@@ -64,7 +64,7 @@ def test_a_unit_gets_one_mail_listing_what_is_due_and_what_is_overdue(units):
     make_assignment(units.commune, make_task(title="Việc quá hạn"), due_date=days(-2))
     make_assignment(units.commune, make_task(title="Việc còn xa"), due_date=days(20))
     make_assignment(units.commune, make_task(title="Việc đã báo cáo"), due_date=days(1), work_status=S.REPORTED)
-    summary = notifications.reminders_decide(today=TODAY)
+    summary = reminders.reminders_decide(today=TODAY)
     assert (summary.units, summary.mails) == (1, 2)  # the head and the unit's contact address
     rows = Notification.objects.filter(kind="reminder")
     assert sorted(rows.values_list("recipient", flat=True)) == [
@@ -81,8 +81,8 @@ def test_a_unit_gets_one_mail_listing_what_is_due_and_what_is_overdue(units):
 
 def test_running_twice_the_same_day_sends_nothing_more(units):
     make_assignment(units.commune, make_task(), due_date=days(3))
-    notifications.reminders_decide(today=TODAY)
-    again = notifications.reminders_decide(today=TODAY)
+    reminders.reminders_decide(today=TODAY)
+    again = reminders.reminders_decide(today=TODAY)
     assert again.mails == 0
     assert Notification.objects.count() == 2
 
@@ -90,10 +90,10 @@ def test_running_twice_the_same_day_sends_nothing_more(units):
 def test_after_an_outage_the_missed_reminder_is_sent_once(units):
     assignment = make_assignment(units.commune, make_task(), due_date=days(7))
     # Nobody ran the job on day 7 or 6 before the due date; on day 5 the missed "7 days" reminder goes out.
-    notifications.reminders_decide(today=days(2))
+    reminders.reminders_decide(today=days(2))
     assert list(ReminderMark.objects.values_list("stage", flat=True)) == ["due-7"]
-    assert notifications.reminders_decide(today=days(3)).mails == 0
-    notifications.reminders_decide(today=days(4))  # 3 days left: the next stage
+    assert reminders.reminders_decide(today=days(3)).mails == 0
+    reminders.reminders_decide(today=days(4))  # 3 days left: the next stage
     assert sorted(ReminderMark.objects.filter(assignment=assignment).values_list("stage", flat=True)) == [
         "due-3",
         "due-7",
@@ -102,23 +102,23 @@ def test_after_an_outage_the_missed_reminder_is_sent_once(units):
 
 def test_overdue_reminders_repeat_every_three_days(units):
     make_assignment(units.commune, make_task(), due_date=days(-1))
-    sent = [notifications.reminders_decide(today=days(n)).mails > 0 for n in range(0, 7)]
+    sent = [reminders.reminders_decide(today=days(n)).mails > 0 for n in range(0, 7)]
     assert sent == [True, False, False, True, False, False, True]
 
 
 def test_long_overdue_assignments_are_escalated_to_the_district_once(units):
     make_assignment(units.commune, make_task(title="Quá hạn lâu"), due_date=days(-8))
-    summary = notifications.reminders_decide(today=TODAY)
+    summary = reminders.reminders_decide(today=TODAY)
     assert summary.escalations == 1
     escalation = Notification.objects.get(kind="escalation")
     assert escalation.recipient == "head-district40@example.org"
     assert "Xã Diễn Kỷ" in escalation.body_text and "Quá hạn lâu" in escalation.body_text
-    assert notifications.reminders_decide(today=days(1)).escalations == 0
+    assert reminders.reminders_decide(today=days(1)).escalations == 0
 
 
 def test_a_district_is_escalated_to_the_secretariat(units):
     make_assignment(units.district, make_task(), due_date=days(-10))
-    notifications.reminders_decide(today=TODAY)
+    reminders.reminders_decide(today=TODAY)
     assert list(Notification.objects.filter(kind="escalation").values_list("recipient", flat=True)) == [
         "secretariat40@example.org"
     ]
@@ -132,7 +132,7 @@ def test_indicators_behind_near_their_due_date_are_in_the_reminder(units):
         indicator=indicator, unit=units.commune, value=1000, start_date=datetime.date(2023, 1, 1), due_date=days(5)
     )
     IndicatorReport.objects.create(indicator=indicator, unit=units.commune, as_of=TODAY, value=512)
-    notifications.reminders_decide(today=TODAY)
+    reminders.reminders_decide(today=TODAY)
     text = Notification.objects.filter(kind="reminder").first().body_text
     assert "Kích hoạt tài khoản định danh điện tử: 512 / 1.000" in text
 
@@ -147,16 +147,16 @@ def test_the_decision_makes_batched_queries_not_one_per_unit(units, django_asser
 
     grow(10, "A")
     with django_assert_max_num_queries(40) as small:
-        assert notifications.reminders_decide(today=TODAY).mails == 10
+        assert reminders.reminders_decide(today=TODAY).mails == 10
     grow(100, "B")
     with django_assert_max_num_queries(40) as large:
-        assert notifications.reminders_decide(today=TODAY).mails == 100
+        assert reminders.reminders_decide(today=TODAY).mails == 100
     # Ten times the units: at most a couple more INSERT batches (SQLite fits ~90 rows in one).
     assert len(large.captured_queries) - len(small.captured_queries) <= 2
 
 
 def test_a_digest_with_nothing_to_report_says_so_in_one_line(units):
-    notifications.digests_decide(today=TODAY)
+    digests.digests_decide(today=TODAY)
     digest = Notification.objects.get(kind="digest_unit", user=units.head_other_commune)
     assert "Không có gì cần báo cáo trong tuần" in digest.body_text
     assert digest.body_text.count("\n") < 8
@@ -165,7 +165,7 @@ def test_a_digest_with_nothing_to_report_says_so_in_one_line(units):
 def test_a_units_digest_lists_overdue_and_due_soon(units):
     make_assignment(units.commune, make_task(title="Đang trễ"), due_date=days(-3))
     make_assignment(units.commune, make_task(title="Sắp tới"), due_date=days(10))
-    notifications.digests_decide(today=TODAY)
+    digests.digests_decide(today=TODAY)
     text = Notification.objects.get(kind="digest_unit", user=units.head_commune).body_text
     overdue, due_soon = text.split("ĐẾN HẠN TRONG 14 NGÀY TỚI")
     assert "QUÁ HẠN CHƯA HOÀN THÀNH" in overdue and "Đang trễ" in overdue and "hạn 17/06/2023" in overdue
@@ -175,11 +175,11 @@ def test_a_units_digest_lists_overdue_and_due_soon(units):
 def test_heads_who_switched_the_digest_off_get_none_and_each_role_gets_its_own(units):
     units.head_agency.wants_digest = False
     units.head_agency.save()
-    notifications.digests_decide(today=TODAY)
+    digests.digests_decide(today=TODAY)
     kinds = dict(Notification.objects.values_list("user__username", "kind"))
     assert "head-agency40" not in kinds
     assert kinds["secretariat40"] == "digest_secretariat" and kinds["leader40"] == "digest_leader"
-    assert notifications.digests_decide(today=TODAY + datetime.timedelta(days=1)).mails == 0  # once a week
+    assert digests.digests_decide(today=TODAY + datetime.timedelta(days=1)).mails == 0  # once a week
 
 
 class FlakySMTP:
@@ -208,9 +208,7 @@ def test_smtp_failing_twice_then_succeeding_delivers_once_after_three_attempts(u
     row = queued(units)
     later = datetime.timedelta(hours=2)
     with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=FlakySMTP(2)) as send:
-        outcomes = [
-            notifications.notification_deliver(row.pk, now=notifications.timezone.now() + later * i) for i in range(4)
-        ]
+        outcomes = [outbox.notification_deliver(row.pk, now=outbox.timezone.now() + later * i) for i in range(4)]
     assert outcomes == ["retry", "retry", "sent", "skipped"]
     row.refresh_from_db()
     assert (row.status, row.attempts, send.call_count) == ("sent", 3, 3)
@@ -221,12 +219,12 @@ def test_a_mail_that_always_fails_is_marked_failed_and_can_be_requeued(units, se
     row = queued(units)
     with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("no route")):
         for i in range(5):
-            notifications.notification_deliver(row.pk, now=notifications.timezone.now() + datetime.timedelta(hours=i))
+            outbox.notification_deliver(row.pk, now=outbox.timezone.now() + datetime.timedelta(hours=i))
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("failed", 3) and "no route" in row.last_error
-    with mock.patch("reports.notifications.enqueue_delivery"):
-        notifications.notification_requeue(notification=row, user=units.secretariat)
-    assert notifications.outbox_flush() == {"sent": 1}
+    with mock.patch("reports.outbox.enqueue_delivery"):
+        outbox.notification_requeue(notification=row, user=units.secretariat)
+    assert outbox.outbox_flush() == {"sent": 1}
     assert mail.outbox[0].subject == "Nhắc hạn"
 
 

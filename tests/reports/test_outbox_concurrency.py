@@ -28,12 +28,12 @@ django.setup()
 from django.conf import settings
 settings.EMAIL_BACKEND = "projectsite.mail.EmlFileBackend"
 settings.EMAIL_FILE_PATH = sys.argv[2]
-from reports import notifications
+from reports import outbox, reminders
 if sys.argv[1] == "decide":
     import datetime
-    print(notifications.reminders_decide(today=datetime.date(2023, 6, 20)))
+    print(reminders.reminders_decide(today=datetime.date(2023, 6, 20)))
 else:
-    print(notifications.outbox_flush())
+    print(outbox.outbox_flush())
 """
 
 

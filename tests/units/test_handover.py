@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy
 
-from reports import notifications
+from reports import digests, reminders
 from reports.models import Notification
 from tasks.models import Assignment, HistoryEntry
 from tests.conftest import TODAY
@@ -192,19 +192,19 @@ def test_history_stays_attributed_to_the_former_head(client, units):
 
 def test_the_next_reminder_and_digest_go_to_the_new_head_only(client, units):
     make_assignment(units.district, make_task(title="Kích hoạt định danh"), due_date=TODAY + datetime.timedelta(days=7))
-    notifications.reminders_decide(today=TODAY)
+    reminders.reminders_decide(today=TODAY)
     before = set(Notification.objects.filter(kind="reminder").values_list("recipient", flat=True))
     assert before == {"head-district40@example.org"}
     promote(client, units)
     later = TODAY + datetime.timedelta(days=4)  # the "3 days left" reminder
-    notifications.reminders_decide(today=later)
+    reminders.reminders_decide(today=later)
     after = Notification.objects.filter(
         kind="reminder", created_at__gt=Notification.objects.earliest("created_at").created_at
     )
     assert list(after.values_list("recipient", "user")) == [("staff-district40@example.org", units.staff_district.pk)]
-    notifications.digests_decide(today=later)
-    digests = Notification.objects.filter(kind="digest_unit", unit=units.district)
-    assert list(digests.values_list("recipient", flat=True)) == ["staff-district40@example.org"]
+    digests.digests_decide(today=later)
+    digest_mails = Notification.objects.filter(kind="digest_unit", unit=units.district)
+    assert list(digest_mails.values_list("recipient", flat=True)) == ["staff-district40@example.org"]
 
 
 def test_the_handover_is_written_to_the_audit_log_when_it_commits(

@@ -1,9 +1,9 @@
-from reports import jobs, notifications
+from reports import jobs, reminders
 
 from ._decide import DecideCommand
 
 
 class Command(DecideCommand):
     help = "Decide and queue today's reminders and escalations (what the daily job does)."
-    decide = staticmethod(notifications.reminders_decide)
+    decide = staticmethod(reminders.reminders_decide)
     job = jobs.send_reminders

@@ -1,0 +1,154 @@
+"""Weekly digests: unit heads, the secretariat and the leaders, each account once a week."""
+
+import datetime
+import uuid
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from projectsite import clock
+from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions
+from tasks.indicators import TargetProgress, progress_nodes
+from tasks.models import Assignment, HistoryEntry, Obstacle
+from tasks.workflow import REMINDABLE
+from units.models import Unit, User
+
+from . import selectors
+from .models import Notification
+from .outbox import DecisionSummary, Mail, link, outbox_add, provinces, render_mail
+from .scorecard import scorecard
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def digests_decide(*, today: datetime.date | None = None, province: Unit | None = None) -> DecisionSummary:
+    """Queue this week's digests: unit heads, the secretariat, the leaders (each account once a week)."""
+    today = today or clock.today()
+    summary = DecisionSummary()
+    for root in provinces(province):
+        summary += _digests_for_province(root, today)
+    return summary
+
+
+@transaction.atomic
+def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSummary:
+    week = week_start(today)
+    since = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=7), datetime.time()), timezone.get_default_timezone()
+    )
+    users = list(
+        # A deactivated unit's accounts get no digest: its work counts nowhere (``counted_q``).
+        User.objects.filter(unit__province=province, unit__is_active=True, is_active=True, wants_digest=True)
+        .exclude(email="")
+        .exclude(role="")
+        .select_related("unit")
+    )
+    heads = [u for u in users if u.role == User.Role.UNIT_HEAD]
+    horizon = today + datetime.timedelta(days=14)
+    open_assignments = defaultdict(list)
+    for a in (
+        Assignment.objects.filter(
+            counted_q(),
+            unit__in=[u.unit_id for u in heads],
+            due_date__isnull=False,
+            due_date__lte=horizon,
+            work_status__in=REMINDABLE,
+        )
+        .select_related("task__document")
+        .order_by("due_date", "pk")
+    ):
+        a.days_left = (a.due_date - today).days
+        a.url = link(reverse("tasks:assignment", args=[a.pk]))
+        open_assignments[a.unit_id].append(a)
+    changes = dict(
+        HistoryEntry.objects.filter(unit__province=province, at__gte=since)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    obstacles = dict(
+        Obstacle.objects.filter(unit__province=province, status=Obstacle.Status.OPEN)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    progress: dict[int, list[TargetProgress]] = defaultdict(list)
+    for node in progress_nodes(unit=province, today=today):
+        progress[node.target.unit_id].append(node)
+    roots = progress.get(province.pk, [])
+
+    mails: list[Mail] = []
+    for user in heads:
+        items = open_assignments.get(user.unit_id, [])
+        context = {
+            "user": user,
+            "unit": user.unit,
+            "today": today,
+            "overdue": [a for a in items if a.days_left < 0],
+            "due_soon": [a for a in items if a.days_left >= 0],
+            "changes": changes.get(user.unit_id, 0),
+            "open_obstacles": obstacles.get(user.unit_id, 0),
+            "progress": progress.get(user.unit_id, []),
+            "url": link(reverse("tasks:my_unit")),
+        }
+        context["nothing"] = not (
+            context["overdue"] or context["due_soon"] or context["changes"] or context["progress"]
+        )
+        mails.append(_digest_mail(Notification.Kind.DIGEST_UNIT, "digest-unit", user, week, context))
+
+    staff = [u for u in users if u.role in (User.Role.SECRETARIAT, User.Role.LEADER)]
+    if staff:
+        counts = selectors.province_status_counts(province=province, today=today)
+        overdue_q = deadline_conditions(today)[DeadlineStatus.OVERDUE]
+        new_overdue = (
+            Assignment.objects.filter(
+                overdue_q, unit__province=province, due_date__gte=today - datetime.timedelta(days=7)
+            )
+            .values("unit__code", "unit__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "unit__name")[:20]
+        )
+        queue = {
+            "confirmations": selectors.confirmations_pending(province=province).count(),
+            "extensions": selectors.extensions_pending(province=province).count(),
+            "obstacles": selectors.obstacles_unresolved(province=province).count(),
+        }
+        base = {
+            "province": province,
+            "today": today,
+            "counts": counts,
+            "on_time_rate": selectors.on_time_rate(counts),
+            "indicators": roots,
+            "new_overdue": list(new_overdue),
+            "queue": queue,
+            "url": link(reverse("reports:overview")),
+        }
+        movers = _ranking_movers(province, today) if any(u.role == User.Role.LEADER for u in staff) else []
+        for user in staff:
+            if user.role == User.Role.SECRETARIAT:
+                mails.append(_digest_mail(Notification.Kind.DIGEST_SECRETARIAT, "digest-secretariat", user, week, base))
+            else:
+                mails.append(
+                    _digest_mail(
+                        Notification.Kind.DIGEST_LEADER, "digest-leader", user, week, {**base, "movers": movers}
+                    )
+                )
+    inserted = outbox_add(mails, run=uuid.uuid4())
+    return DecisionSummary(units=len(heads), mails=len(inserted), already_decided=len(mails) - len(inserted))
+
+
+def _digest_mail(kind: str, template: str, user: User, week: datetime.date, context: dict) -> Mail:
+    subject, text, html = render_mail(template, {**context, "user": user})
+    return Mail(
+        kind, f"digest:{week.isoformat()}:{user.pk}", user.email, subject, text, html, unit=user.unit, user=user
+    )
+
+
+def _ranking_movers(province: Unit, today: datetime.date) -> list:
+    rows = [row for row in scorecard(province=province, year=today.year, today=today).rows if row.movement]
+    return sorted(rows, key=lambda row: -abs(row.movement))[:10]

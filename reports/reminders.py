@@ -1,0 +1,224 @@
+"""Reminders and escalations: which unit is reminded of what today, queued in the outbox once.
+
+Reminders are chosen by state: ``ReminderMark`` records the stage each assignment or target has
+been reminded at, so a second run finds nothing to do and a run after an outage sends what was
+missed, once. A process owns the marks only for the mails it inserted itself (the ``run``
+column says which).
+"""
+
+import datetime
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.urls import reverse
+
+from projectsite import clock
+from tasks.deadlines import counted_q
+from tasks.indicators import TargetProgress, progress_nodes
+from tasks.models import Assignment
+from tasks.workflow import REMINDABLE
+from units.models import Unit
+
+from .models import Notification, ReminderMark, ReminderSettings
+from .outbox import (
+    DecisionSummary,
+    Mail,
+    link,
+    outbox_add,
+    provinces,
+    render_mail,
+    secretariat_recipients,
+    unit_recipients,
+    with_heads,
+)
+
+
+def reminder_stage(days_left: int, config: ReminderSettings) -> str | None:
+    """The reminder an open assignment is due for: "due-7", "due-3" … or "overdue-0", "overdue-1" ….
+
+    "due-N" covers the days from N down to the next offset; "overdue-k" the k-th window of
+    ``overdue_repeat_days`` days after the due date.
+    """
+    if days_left >= 0:
+        reached = [offset for offset in config.offsets if offset >= days_left]
+        return f"due-{min(reached)}" if reached else None
+    return f"overdue-{(-days_left - 1) // config.overdue_repeat_days}"
+
+
+@dataclass
+class UnitReminder:
+    unit: Unit
+    due: list[tuple[dict, int, str]] = field(default_factory=list)  # (assignment, days left, stage)
+    overdue: list[tuple[dict, int, str]] = field(default_factory=list)  # (assignment, days overdue, stage)
+    targets: list[tuple[TargetProgress, str]] = field(default_factory=list)
+
+    def marks(self) -> list[tuple[str, int, str]]:
+        return [("assignment", a["id"], stage) for a, _days, stage in self.due + self.overdue] + [
+            ("target", node.target.pk, stage) for node, stage in self.targets
+        ]
+
+
+def settings_for(province: Unit) -> ReminderSettings:
+    return ReminderSettings.objects.filter(province=province).first() or ReminderSettings(province=province)
+
+
+def reminders_decide(*, today: datetime.date | None = None, province: Unit | None = None) -> DecisionSummary:
+    """Decide and queue today's reminders and escalations of every unit (or of one province)."""
+    today = today or clock.today()
+    summary = DecisionSummary()
+    for root in provinces(province):
+        summary += _reminders_for_province(root, today)
+    return summary
+
+
+@dataclass
+class ReminderPlan:
+    """The decision for one province, before any mail is written: who is reminded of what."""
+
+    config: ReminderSettings
+    plans: dict[int, UnitReminder]  # unit id -> what it is reminded of
+    escalations: dict[int, list[tuple[dict, int]]]  # parent unit id -> (assignment, days overdue)
+    units: dict[int, Unit]  # every unit named above, with its heads
+
+
+def reminders_plan(province: Unit, today: datetime.date) -> ReminderPlan:
+    """Decide today's reminders and escalations of one province (reads only; 5 queries)."""
+    config = settings_for(province)
+    horizon = today + datetime.timedelta(days=max(config.offsets, default=0))
+    candidates = list(
+        Assignment.objects.filter(
+            counted_q(),
+            unit__province=province,
+            due_date__isnull=False,
+            due_date__lte=horizon,
+            work_status__in=REMINDABLE,
+        ).values(
+            "id",
+            "unit_id",
+            "unit__name",
+            "unit__parent_id",
+            "due_date",
+            "task__ref",
+            "task__title",
+            "task__document__number",
+        )
+    )
+    marked = set(
+        ReminderMark.objects.filter(assignment_id__in=[a["id"] for a in candidates]).values_list(
+            "assignment_id", "stage"
+        )
+    )
+    plans: dict[int, UnitReminder] = {}
+    escalations: dict[int, list[tuple[dict, int]]] = defaultdict(list)
+    for assignment in candidates:
+        days_left = (assignment["due_date"] - today).days
+        stage = reminder_stage(days_left, config)
+        assignment["url"] = link(reverse("tasks:assignment", args=[assignment["id"]]))
+        if stage and (assignment["id"], stage) not in marked:
+            plan = plans.setdefault(assignment["unit_id"], UnitReminder(unit=None))
+            if days_left >= 0:
+                plan.due.append((assignment, days_left, stage))
+            else:
+                plan.overdue.append((assignment, -days_left, stage))
+        if -days_left > config.escalation_days and (assignment["id"], "escalated") not in marked:
+            escalations[assignment["unit__parent_id"]].append((assignment, -days_left))
+
+    for node, stage in _targets_to_remind(province, today, config):
+        plans.setdefault(node.target.unit_id, UnitReminder(unit=None)).targets.append((node, stage))
+
+    units = {
+        unit.pk: unit
+        for unit in with_heads(Unit.objects.filter(pk__in=set(plans) | set(escalations)).select_related("parent"))
+    }
+    return ReminderPlan(config=config, plans=plans, escalations=escalations, units=units)
+
+
+@transaction.atomic
+def _reminders_for_province(province: Unit, today: datetime.date) -> DecisionSummary:
+    decided = reminders_plan(province, today)
+    config, plans, escalations, units = decided.config, decided.plans, decided.escalations, decided.units
+    run = uuid.uuid4()
+    summary = DecisionSummary(units=len(plans))
+    mails: list[Mail] = []
+    owners: dict[str, list] = {}  # dedupe key -> the marks its mail carries
+    for unit_id, plan in plans.items():
+        plan.unit = units[unit_id]
+        recipients = unit_recipients(plan.unit)
+        if not recipients:
+            summary.skipped_without_address += 1
+            continue
+        subject, text, html = render_mail("reminder", {"plan": plan, "today": today, "config": config})
+        for email, user in recipients:
+            key = f"reminder:{today.isoformat()}:{unit_id}:{email}"
+            mails.append(Mail(Notification.Kind.REMINDER, key, email, subject, text, html, unit=plan.unit, user=user))
+            owners[key] = plan.marks()
+    for parent_id, items in escalations.items():
+        parent = units.get(parent_id)
+        if parent is None:
+            continue
+        recipients = (
+            secretariat_recipients(province) if parent.level == Unit.Level.PROVINCE else unit_recipients(parent)
+        )
+        subject, text, html = render_mail(
+            "escalation", {"parent": parent, "items": items, "today": today, "config": config}
+        )
+        for email, user in recipients:
+            key = f"escalation:{today.isoformat()}:{parent_id}:{email}"
+            mails.append(Mail(Notification.Kind.ESCALATION, key, email, subject, text, html, unit=parent, user=user))
+            owners[key] = [("assignment", a["id"], "escalated") for a, _days in items]
+
+    inserted = outbox_add(mails, run=run)
+    summary.already_decided = len(mails) - len(inserted)
+    summary.mails = sum(1 for key in inserted if key.startswith("reminder:"))
+    summary.escalations = sum(1 for key in inserted if key.startswith("escalation:"))
+    _mark(inserted, owners, run)
+    return summary
+
+
+def _targets_to_remind(province: Unit, today: datetime.date, config: ReminderSettings):
+    """Indicator targets behind expected-to-date within the reminder window of their due date."""
+    nodes = progress_nodes(unit=province, today=today)
+    due_soon = [
+        (node, reminder_stage((node.target.due_date - today).days, config))
+        for node in nodes
+        if node.reports_itself and node.behind and (node.target.due_date - today).days >= 0
+    ]
+    due_soon = [(node, f"target-{stage}") for node, stage in due_soon if stage]
+    marked = set(
+        ReminderMark.objects.filter(target_id__in=[node.target.pk for node, _ in due_soon]).values_list(
+            "target_id", "stage"
+        )
+    )
+    return [(node, stage) for node, stage in due_soon if (node.target.pk, stage) not in marked]
+
+
+def _mark(inserted: set[str], owners: dict[str, list], run: uuid.UUID) -> None:
+    """Record the stages of the mails this run owns (one notification per unit is enough to point at)."""
+    notification_ids = dict(
+        Notification.objects.filter(dedupe_key__in=inserted, run=run).values_list("dedupe_key", "pk")
+    )
+    marks: dict[tuple[str, int, str], int] = {}
+    for key in inserted:
+        for kind, pk, stage in owners[key]:
+            marks.setdefault((kind, pk, stage), notification_ids[key])
+    ReminderMark.objects.bulk_create(
+        [
+            ReminderMark(
+                assignment_id=pk if kind == "assignment" else None,
+                target_id=pk if kind == "target" else None,
+                stage=stage,
+                notification_id=notification_id,
+            )
+            for (kind, pk, stage), notification_id in marks.items()
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+
+
+def last_reminder_at(*, unit: Unit, **kwargs) -> datetime.datetime | None:
+    """When ``unit`` was last sent a reminder (answers ``tasks.signals.unit_last_reminder``)."""
+    row = Notification.objects.filter(unit=unit, kind=Notification.Kind.REMINDER).order_by("-created_at").first()
+    return row.created_at if row else None
