@@ -22,7 +22,7 @@ register = template.Library()
 def status_badge(status: str | None):
     """A coloured badge with the Vietnamese name of a deadline status."""
     if not status:
-        return format_html('<span class="badge text-bg-light">—</span>')
+        return mark_safe('<span class="badge text-bg-light">—</span>')  # a constant: nothing to escape
     status = DeadlineStatus(status)
     return format_html('<span class="badge text-bg-{}">{}</span>', STATUS_COLOURS[status], status.label)
 
