@@ -3,7 +3,6 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions, deadline_counts
@@ -56,7 +55,9 @@ def province_status_counts(*, province: Unit, today: datetime.date | None = None
 
 
 def status_breakdown_rows(*, province: Unit, today: datetime.date | None = None) -> QuerySet:
-    """The dashboard's one aggregation: counts per status for each (level, district, document)."""
+    """The dashboard's one aggregation, in the ORM on every database: counts per status (and
+    ``total``) for each (level, district, document) of the province's counted assignments
+    (``counted_q``), a few hundred rows for a province; ``status_breakdown`` adds them up."""
     return (
         area_assignments(province)
         .values(level=F("unit__level"), district=F("unit__district_id"), document=F("task__document_id"))
@@ -79,49 +80,19 @@ class StatusBreakdown:
 
 
 GROUPED = ("level", "district", "document")
-# GROUPING() bits of a GROUPING SETS row: which of level, district, document it is grouped by.
-GROUPING_TABLES = {0b011: "level", 0b101: "district", 0b110: "document", 0b111: None}
-
-
-def status_breakdown_query(*, province: Unit, today: datetime.date | None = None) -> tuple[str, list]:
-    """The dashboard's one aggregation as SQL. On PostgreSQL the groups are GROUPING SETS, so the
-    database returns the rows of the three tables and the total (~30 rows, marked by their
-    ``grouping_bits``); elsewhere (SQLite has no grouping sets) one row per (level, district,
-    document), summed in Python."""
-    compiler = status_breakdown_rows(province=province, today=today).query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    if connection.vendor != "postgresql":
-        return sql, list(params)
-    # The grouped columns as SQL (Django may write GROUP BY 1, 2, 3, which GROUPING() cannot take).
-    columns = [compiler.compile(column)[0] for column, _sql, alias in compiler.select if alias in GROUPED]
-    head, _grouped = sql.rsplit(" GROUP BY ", 1)
-    assert len(columns) == len(GROUPED) and head.startswith("SELECT "), sql
-    head = head.replace("SELECT ", f"SELECT GROUPING({', '.join(columns)}) AS grouping_bits, ", 1)
-    sets = ", ".join(f"({column})" for column in columns)
-    return f"{head} GROUP BY GROUPING SETS ({sets}, ())", list(params)
 
 
 def status_breakdown(*, province: Unit, today: datetime.date | None = None) -> StatusBreakdown:
-    """The province's counts per status, in all and per level, district and document, from one
-    aggregation (``status_breakdown_query``); two small reads for the districts' and documents' names."""
+    """The province's counts per status, in all and per level, district and document: the rows of
+    ``status_breakdown_rows`` (one query) summed per grouping in Python, then two small reads for
+    the districts' and documents' names. Every count is a sum of the same rows, so the tables and
+    the total always agree."""
     keys = [*map(str, DeadlineStatus), "total"]
     totals = dict.fromkeys(keys, 0)
-    tables: dict[str, dict] = {"level": {}, "district": {}, "document": {}}
-    sql, params = status_breakdown_query(province=province, today=today)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-    for row in rows:
-        if "grouping_bits" in row:  # PostgreSQL: the database did the sums
-            name = GROUPING_TABLES[row["grouping_bits"]]
-            if name is None:
-                totals = {key: row[key] for key in keys}
-            elif row[name] is not None:  # agencies are in no district
-                tables[name][row[name]] = {key: row[key] for key in keys}
-            continue
+    tables: dict[str, dict] = {name: {} for name in GROUPED}
+    for row in status_breakdown_rows(province=province, today=today):
         for name, table in tables.items():
-            if row[name] is None:
+            if row[name] is None:  # agencies are in no district
                 continue
             counts = table.setdefault(row[name], dict.fromkeys(keys, 0))
             for key in keys:

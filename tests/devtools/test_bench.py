@@ -44,8 +44,11 @@ def test_generate_load_makes_a_province_and_bench_measures_it(tmp_path, settings
         "task_assignments",
         "scorecard_excel",
     ]
-    for name in [*pages, "reminder_decision", "reminder_run", "digest_run", "dashboard_sql_floor"]:
+    jobs = ["reminder_decision", "reminder_run", "digest_run", "dashboard_breakdown", "dashboard_sql_floor"]
+    for name in [*pages, *jobs]:
         assert results[name]["p50_ms"] > 0 and results[name]["queries"] >= 1, name
+    # The dashboard's selector: its one aggregation and the names of the districts and documents.
+    assert results["dashboard_breakdown"]["queries"] == 3
     assert all(results[name]["queries"] <= 20 for name in pages)
     # Each measure carries its budget at this scale (one province: the province budgets).
     assert results["dashboard"]["budget"].startswith("p50 <= 60 ms")

@@ -205,7 +205,7 @@ def test_secretariat_pages_cost_the_same_queries_for_50_and_500_units(
 
 
 def test_the_breakdown_agrees_with_counting_each_group_on_its_own(data):
-    """One aggregation (GROUPING SETS on PostgreSQL, summed in Python elsewhere) gives the same
+    """One aggregation (rows per level, district and document, summed in Python) gives the same
     counts as counting every level, district and document separately."""
     from reports.selectors import province_assignments, status_breakdown
     from tasks.selectors import status_counts

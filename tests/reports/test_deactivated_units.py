@@ -70,7 +70,7 @@ def test_every_list_agrees_with_the_dashboard(client, merged):
 
 
 def test_the_breakdown_leaves_the_deactivated_unit_out_on_this_database(merged):
-    """SQLite sums in Python, PostgreSQL with GROUPING SETS: both leave the merged commune out."""
+    """On this database (SQLite, and PostgreSQL in CI) the breakdown leaves the merged commune out."""
     breakdown = status_breakdown(province=merged.province, today=TODAY)
     assert (breakdown.province["overdue"], breakdown.province["total"]) == (1, 1)
     assert [(row["name"], row["overdue"]) for row in breakdown.by_district] == [("Huyện Diễn Châu", 1)]
