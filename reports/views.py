@@ -25,13 +25,16 @@ from tasks.selectors import (
 )
 from units.models import Unit
 from units.permissions import (
+    PROVINCE_VIEWER,
+    SECRETARIAT,
     any_account,
     area_viewer_required,
+    permission_required,
     province_viewer_required,
     secretariat_required,
     unit_scoped_read,
 )
-from units.selectors import scoped, user_area_or_404, user_province_or_404, visible_units
+from units.selectors import scoped, user_area_or_404, user_province_or_404, visible_unit
 from units.text import search_key
 
 from . import notifications, scorecard, selectors
@@ -253,7 +256,7 @@ def _queue_page(request, *, status: int = 200):
         "filters": filters.urlencode(),
         "province": province,
         "agencies": selectors.agencies(province=province),
-        "can_decide": request.user.is_superuser or request.user.is_secretariat,
+        "can_decide": request.user.has_perm("units.act_for_province", province),
         "per_page": QUEUE_PER_PAGE,
     }
     for name, selector in QUEUE_SECTIONS.items():
@@ -477,7 +480,7 @@ def _scorecard_response(request, *, weights_form=None, snapshot_form=None, statu
     province = user_province_or_404(request.user)
     year = _year(request)
     card = scorecard.scorecard(province=province, year=year, today=clock.today())
-    can_manage = report_services.may_manage_scorecard(user=request.user, province=province)
+    can_manage = request.user.has_perm("reports.manage_scorecard", province)
     levels = scorecard.rows_by_level(card)
     return render(
         request,
@@ -657,10 +660,9 @@ def scorecard_excel(request):
     return xlsx_response(filename=_file_name(_("Scorecard %(year)s") % {"year": year}, card.as_of), content=content)
 
 
-@unit_scoped_read
-def unit_excel(request, code: str):
+@unit_scoped_read(visible_unit)
+def unit_excel(request, unit: Unit):
     """A unit's report: every assignment with its status, as anyone who may read the unit sees it."""
-    unit = get_object_or_404(visible_units(request.user), code=code)
     today = clock.today()
     labels = dict(DeadlineStatus.choices)
     rows = [
@@ -715,7 +717,7 @@ class NotificationFilter(FilterForm):
     q = forms.CharField(label=_("Recipient or unit"), required=False, max_length=100)
 
 
-@province_viewer_required
+@permission_required("reports.view_mail_log", policy=PROVINCE_VIEWER)
 def notification_log(request):
     """Who got what, when, and whether it was delivered; failed mails can be sent again."""
     province = user_province_or_404(request.user)
@@ -746,14 +748,14 @@ def notification_log(request):
             "page": page,
             "query": query.urlencode(),
             "failed": failed,
-            "can_decide": request.user.is_secretariat or request.user.is_superuser,
+            "can_decide": request.user.has_perm("reports.requeue_mail", province),
         },
         status=400 if refused else 200,
     )
 
 
 @require_POST
-@secretariat_required
+@permission_required("reports.requeue_mail", policy=SECRETARIAT)
 def notification_requeue(request, pk: int):
     notification = get_object_or_404(selectors.notifications_log(province=user_province_or_404(request.user)), pk=pk)
     if notification.status != Notification.Status.FAILED:

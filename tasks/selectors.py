@@ -17,6 +17,7 @@ from .models import (
     Evidence,
     ExtensionRequest,
     HistoryEntry,
+    ImportRecord,
     IndicatorReport,
     Obstacle,
     Target,
@@ -189,3 +190,15 @@ def may_change_document(user: User, document: Document) -> bool:
     return user.is_superuser or (
         user.is_secretariat and document.province_id == getattr(user_province(user), "pk", None)
     )
+
+
+def visible_imports(user: User) -> QuerySet[ImportRecord]:
+    """The imports ``user`` sees: the secretariat those of its province, anyone else their own."""
+    records = ImportRecord.objects.select_related("uploaded_by", "indicator")
+    if user.is_superuser or user.is_secretariat:
+        return records.filter(province=user_province(user))
+    return records.filter(uploaded_by=user)
+
+
+def visible_import(*, user: User, pk: int) -> ImportRecord:
+    return get_object_or_404(visible_imports(user), pk=pk)

@@ -21,9 +21,9 @@ def home(request):
     if user.must_change_password:
         messages.info(request, _("Your password is temporary: choose your own before you go on."))
         return redirect("password_change")
-    if user.is_superuser or user.sees_whole_province:
+    if user.has_perm("units.view_province_pages"):
         return redirect("reports:overview")
-    if user.is_unit_member:
+    if user.has_perm("units.open_own_unit"):
         return redirect("tasks:my_unit")
     raise PermissionDenied
 
