@@ -31,7 +31,6 @@ from units.permissions import (
     area_viewer_required,
     permission_required,
     province_viewer_required,
-    secretariat_required,
     unit_scoped_read,
 )
 from units.selectors import scoped, user_area_or_404, user_province_or_404, visible_unit
@@ -256,7 +255,6 @@ def _queue_page(request, *, status: int = 200):
         "filters": filters.urlencode(),
         "province": province,
         "agencies": selectors.agencies(province=province),
-        "can_decide": request.user.has_perm("units.act_for_province", province),
         "per_page": QUEUE_PER_PAGE,
     }
     for name, selector in QUEUE_SECTIONS.items():
@@ -292,7 +290,7 @@ def _queue_url(query: str) -> str:
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.confirm_assignment", policy=SECRETARIAT)
 def queue_confirm_selected(request):
     """Confirm the completions ticked on the queue, each through the one confirm service (its
     version check, its history row, its mail). A row that changed since, or is no longer waiting
@@ -388,7 +386,7 @@ def _assignment_decision(request, pk: int, *, form_class, work_status: str, done
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.confirm_assignment", policy=SECRETARIAT)
 def queue_confirm(request, pk: int):
     return _assignment_decision(
         request,
@@ -400,7 +398,7 @@ def queue_confirm(request, pk: int):
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.send_back_assignment", policy=SECRETARIAT)
 def queue_send_back(request, pk: int):
     return _assignment_decision(
         request,
@@ -412,7 +410,7 @@ def queue_send_back(request, pk: int):
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.decide_extension", policy=SECRETARIAT)
 def queue_extension(request, pk: int):
     queryset = scoped(
         ExtensionRequest.objects.select_related("assignment__unit"), request.user, field="assignment__unit"
@@ -437,7 +435,7 @@ def queue_extension(request, pk: int):
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.answer_obstacle", policy=SECRETARIAT)
 def queue_obstacle(request, pk: int):
     obstacle = get_object_or_404(scoped(Obstacle.objects.select_related("unit"), request.user), pk=pk)
     province = user_province_or_404(request.user)
@@ -499,7 +497,7 @@ def _scorecard_response(request, *, weights_form=None, snapshot_form=None, statu
 
 
 @require_POST
-@secretariat_required
+@permission_required("reports.manage_scorecard", policy=SECRETARIAT)
 def scorecard_weights(request):
     province = user_province_or_404(request.user)
     form = WeightsForm(request.POST)
@@ -515,7 +513,7 @@ def scorecard_weights(request):
 
 
 @require_POST
-@secretariat_required
+@permission_required("reports.manage_scorecard", policy=SECRETARIAT)
 def scorecard_snapshot(request):
     province = user_province_or_404(request.user)
     form = SnapshotForm(request.POST)
@@ -748,7 +746,7 @@ def notification_log(request):
             "page": page,
             "query": query.urlencode(),
             "failed": failed,
-            "can_decide": request.user.has_perm("reports.requeue_mail", province),
+            "province": province,
         },
         status=400 if refused else 200,
     )

@@ -39,11 +39,6 @@ def imports_kind(user, kind) -> bool:
     return district_head and kind in (None, ImportRecord.Kind.FIGURES)
 
 
-@rules.predicate
-def without_object(user, obj) -> bool:
-    return obj is None
-
-
 # An assignment: the unit reports, the secretariat of the province decides.
 rules.add_perm("tasks.report_assignment", is_superuser | member_of)
 rules.add_perm("tasks.confirm_assignment", secretariat_of)
@@ -60,9 +55,8 @@ rules.add_perm("tasks.read_obstacle", reads_unit | (unit_member & forwarded_to_u
 rules.add_perm("tasks.answer_obstacle", secretariat_of | (unit_member & forwarded_to_users_unit))
 rules.add_perm("tasks.forward_obstacle", secretariat_of)
 rules.add_perm("tasks.close_obstacle", secretariat_of)
-# Planning (documents, tasks, assignments, targets): the secretariat of the province (the object),
-# or, asked without one (the planning pages), any secretariat.
-rules.add_perm("tasks.plan", is_superuser | (secretariat & (without_object | in_users_province)))
+# Planning (documents, tasks, assignments, targets): the secretariat of the province (the object).
+rules.add_perm("tasks.plan", secretariat_of)
 # Imports: asked with the kind ("figures", "assignments") or without (any kind).
 rules.add_perm("tasks.import_data", is_superuser | ((secretariat | unit_member) & imports_kind))
 

@@ -132,11 +132,6 @@ area_viewer_required = permission_required("units.view_area_pages", policy=AREA_
 unit_member_required = permission_required("units.open_own_unit", policy=UNIT_MEMBER)
 
 
-# Changes only the secretariat (and superusers) make; leaders read but get 403 here. The service
-# asks the action's own permission again on the object (the province, the assignment).
-secretariat_required = permission_required("units.act_for_province", policy=SECRETARIAT)
-
-
 def oversees_area(user) -> bool:
     """Does ``user`` read the overview pages of an area? units.selectors.user_area says which.
 

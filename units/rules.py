@@ -99,8 +99,17 @@ unit_member = is_account & has_role & is_unit_member
 # The scope (units.selectors.unit_scope_q says the same as a query; tests/units check they agree).
 reads_unit = is_superuser | (province_viewer & in_users_province) | (unit_member & of_users_unit_or_child)
 writes_for_unit = is_superuser | (secretariat & in_users_province) | (unit_member & of_users_unit)
+
+
+@rules.predicate
+def without_object(user, obj) -> bool:
+    """Asked without an object (a page's link or button): may the user take the action at all?"""
+    return obj is None
+
+
 # The secretariat of the object's province: confirms, sends back, plans, scores, hands over.
-secretariat_of = is_superuser | (secretariat & in_users_province)
+# Asked without an object, any secretariat (the object is checked again where it is known).
+secretariat_of = is_superuser | (secretariat & (without_object | in_users_province))
 # The unit itself: reports, asks for more time, raises an obstacle.
 member_of = unit_member & of_users_unit
 
@@ -113,4 +122,3 @@ rules.add_perm("units.view_province_pages", is_superuser | province_viewer)
 # The overview and lagging list of an area: a province viewer their province, a district's head
 # and staff their district (units.selectors.user_area says which).
 rules.add_perm("units.view_area_pages", is_superuser | province_viewer | (unit_member & heads_or_staffs_a_district))
-rules.add_perm("units.act_for_province", is_superuser | secretariat)
