@@ -178,18 +178,10 @@ def editable_document(*, user: User, pk: int) -> Document:
     """A document ``user`` may change (with its tasks): 404 when it is not theirs to see, 403 when it
     is national (a superuser's) or theirs to read only."""
     document = get_object_or_404(visible_documents(user), pk=pk)
-    if not may_change_document(user, document):
+    # The secretariat plans in its province's documents; a national one (no province) only a superuser.
+    if not user.has_perm("tasks.plan", document):
         raise PermissionDenied
     return document
-
-
-def may_change_document(user: User, document: Document) -> bool:
-    """The secretariat changes its province's documents; a national one only a superuser."""
-    if document.province_id is None:
-        return user.is_superuser
-    return user.is_superuser or (
-        user.is_secretariat and document.province_id == getattr(user_province(user), "pk", None)
-    )
 
 
 def visible_imports(user: User) -> QuerySet[ImportRecord]:
