@@ -5,11 +5,12 @@ fetch through the scope before a view runs."""
 import datetime
 
 import pytest
+import rules
 from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from tasks import selectors
+from tasks import selectors, workflow
 from tests.conftest import TODAY
 from tests.factories import make_assignment, make_eid_targets, make_unit, make_user
 from units.models import Unit, User
@@ -85,3 +86,18 @@ def test_a_district_head_imports_figures_but_not_assignments(tree):
     assert not tree.head_commune.has_perm("tasks.import_data")
     assert tree.secretariat.has_perm("tasks.import_data", "assignments")
     assert not make_user(tree.district, User.Role.UNIT_STAFF, username="staff2").has_perm("tasks.import_data")
+
+
+def test_every_move_of_the_secretariat_is_taken_by_a_named_permission():
+    reached = {status for moves in workflow.SECRETARIAT_TRANSITIONS.values() for status in moves}
+    assert reached <= set(workflow.TRANSITION_PERMISSIONS)
+    assert all(rules.perm_exists(name) for name in workflow.TRANSITION_PERMISSIONS.values())
+
+
+def test_a_district_reads_its_communes_assignment_but_may_move_it_nowhere(tree):
+    assignment = make_assignment(tree.commune, due_date=TODAY + datetime.timedelta(days=10))
+    assert tree.head_district.has_perm("units.read_unit", assignment)
+    assert workflow.next_statuses(tree.head_district, assignment) == []
+    assert workflow.next_statuses(tree.head_commune, assignment) == ["not_started", "in_progress", "reported"]
+    assert "confirmed" not in workflow.next_statuses(tree.secretariat, assignment)
+    assert workflow.next_statuses(tree.secretariat, assignment)[1:] == ["paused", "cancelled"]
