@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from projectsite.admin import ReadOnlyAdmin
+from projectsite.admin import PolicyAdmin, ReadOnlyAdmin
 from units.models import Unit
 from units.selectors import unit_search
 
@@ -9,7 +9,8 @@ from .models import Notification, ReminderSettings, ScorecardSnapshot, ScoreEntr
 
 
 @admin.register(ScoreWeights)
-class ScoreWeightsAdmin(admin.ModelAdmin):
+class ScoreWeightsAdmin(PolicyAdmin):
+    change_policy = "reports.manage_scorecard"  # on the weights' province
     list_display = ["province", "on_time", "attainment", "timeliness", "updated_at", "updated_by"]
     list_select_related = ["province", "updated_by"]
     autocomplete_fields = ["province"]

@@ -11,18 +11,9 @@ from .models import ScorecardSnapshot, ScoreEntry, ScoreWeights
 from .scorecard import live_rows, weights_for
 
 
-def may_manage_scorecard(*, user: User, province: Unit) -> bool:
-    """The secretariat of ``province``, or a superuser: units must not weigh or freeze their own ranking."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.is_secretariat and user.unit is not None and user.unit.province_id == province.pk
-
-
 @transaction.atomic
 def weights_update(*, province: Unit, user: User, on_time: int, attainment: int, timeliness: int) -> ScoreWeights:
-    if not may_manage_scorecard(user=user, province=province):
+    if not user.has_perm("reports.manage_scorecard", province):
         raise PermissionDenied
     values = {"on_time": on_time, "attainment": attainment, "timeliness": timeliness}
     if any(value < 0 for value in values.values()):
@@ -41,7 +32,7 @@ def weights_update(*, province: Unit, user: User, on_time: int, attainment: int,
 @transaction.atomic
 def snapshot_take(*, province: Unit, user: User, year: int, final: bool = False, note: str = "") -> ScorecardSnapshot:
     """Record the year's ranking as of today; a final snapshot freezes the year for good."""
-    if not may_manage_scorecard(user=user, province=province):
+    if not user.has_perm("reports.manage_scorecard", province):
         raise PermissionDenied
     frozen = ValidationError(_("The ranking of %(year)s is frozen."), code="frozen", params={"year": year})
     if ScorecardSnapshot.objects.filter(province=province, year=year, is_final=True).exists():

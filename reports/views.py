@@ -26,13 +26,15 @@ from tasks.selectors import (
 )
 from units.models import Unit
 from units.permissions import (
+    PROVINCE_VIEWER,
+    SECRETARIAT,
     any_account,
     area_viewer_required,
+    permission_required,
     province_viewer_required,
-    secretariat_required,
     unit_scoped_read,
 )
-from units.selectors import scoped, user_area_or_404, user_province_or_404, visible_units
+from units.selectors import scoped, user_area_or_404, user_province_or_404, visible_unit
 from units.text import search_key
 
 from . import outbox, scorecard, selectors
@@ -254,7 +256,6 @@ def _queue_page(request, *, status: int = 200):
         "filters": filters.urlencode(),
         "province": province,
         "agencies": selectors.agencies(province=province),
-        "can_decide": request.user.is_superuser or request.user.is_secretariat,
         "per_page": QUEUE_PER_PAGE,
     }
     for name, selector in QUEUE_SECTIONS.items():
@@ -290,7 +291,7 @@ def _queue_url(query: str) -> str:
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.confirm_assignment", policy=SECRETARIAT)
 def queue_confirm_selected(request):
     """Confirm the completions ticked on the queue, each through the one confirm service (its
     version check, its history row, its mail). A row that changed since, or is no longer waiting
@@ -386,7 +387,7 @@ def _assignment_decision(request, pk: int, *, form_class, work_status: str, done
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.confirm_assignment", policy=SECRETARIAT)
 def queue_confirm(request, pk: int):
     return _assignment_decision(
         request,
@@ -398,7 +399,7 @@ def queue_confirm(request, pk: int):
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.send_back_assignment", policy=SECRETARIAT)
 def queue_send_back(request, pk: int):
     return _assignment_decision(
         request,
@@ -410,7 +411,7 @@ def queue_send_back(request, pk: int):
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.decide_extension", policy=SECRETARIAT)
 def queue_extension(request, pk: int):
     queryset = scoped(
         ExtensionRequest.objects.select_related("assignment__unit"), request.user, field="assignment__unit"
@@ -435,7 +436,7 @@ def queue_extension(request, pk: int):
 
 
 @require_POST
-@secretariat_required
+@permission_required("tasks.answer_obstacle", policy=SECRETARIAT)
 def queue_obstacle(request, pk: int):
     obstacle = get_object_or_404(scoped(Obstacle.objects.select_related("unit"), request.user), pk=pk)
     province = user_province_or_404(request.user)
@@ -478,7 +479,7 @@ def _scorecard_response(request, *, weights_form=None, snapshot_form=None, statu
     province = user_province_or_404(request.user)
     year = _year(request)
     card = scorecard.scorecard(province=province, year=year, today=clock.today())
-    can_manage = report_services.may_manage_scorecard(user=request.user, province=province)
+    can_manage = request.user.has_perm("reports.manage_scorecard", province)
     levels = scorecard.rows_by_level(card)
     return render(
         request,
@@ -497,7 +498,7 @@ def _scorecard_response(request, *, weights_form=None, snapshot_form=None, statu
 
 
 @require_POST
-@secretariat_required
+@permission_required("reports.manage_scorecard", policy=SECRETARIAT)
 def scorecard_weights(request):
     province = user_province_or_404(request.user)
     form = WeightsForm(request.POST)
@@ -513,7 +514,7 @@ def scorecard_weights(request):
 
 
 @require_POST
-@secretariat_required
+@permission_required("reports.manage_scorecard", policy=SECRETARIAT)
 def scorecard_snapshot(request):
     province = user_province_or_404(request.user)
     form = SnapshotForm(request.POST)
@@ -658,10 +659,9 @@ def scorecard_excel(request):
     return xlsx_response(filename=_file_name(_("Scorecard %(year)s") % {"year": year}, card.as_of), content=content)
 
 
-@unit_scoped_read
-def unit_excel(request, code: str):
+@unit_scoped_read(visible_unit)
+def unit_excel(request, unit: Unit):
     """A unit's report: every assignment with its status, as anyone who may read the unit sees it."""
-    unit = get_object_or_404(visible_units(request.user), code=code)
     today = clock.today()
     labels = dict(DeadlineStatus.choices)
     rows = [
@@ -716,7 +716,7 @@ class NotificationFilter(FilterForm):
     q = forms.CharField(label=_("Recipient or unit"), required=False, max_length=100)
 
 
-@province_viewer_required
+@permission_required("reports.view_mail_log", policy=PROVINCE_VIEWER)
 def notification_log(request):
     """Who got what, when, and whether it was delivered; failed mails can be sent again."""
     province = user_province_or_404(request.user)
@@ -747,14 +747,14 @@ def notification_log(request):
             "page": page,
             "query": query.urlencode(),
             "failed": failed,
-            "can_decide": request.user.is_secretariat or request.user.is_superuser,
+            "province": province,
         },
         status=400 if refused else 200,
     )
 
 
 @require_POST
-@secretariat_required
+@permission_required("reports.requeue_mail", policy=SECRETARIAT)
 def notification_requeue(request, pk: int):
     notification = get_object_or_404(selectors.notifications_log(province=user_province_or_404(request.user)), pk=pk)
     if notification.status != Notification.Status.FAILED:

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from projectsite.admin import ReadOnlyAdmin
+from projectsite.admin import PolicyAdmin, ReadOnlyAdmin
 
 from .deadlines import DeadlineStatus, deadline_status_expression
 from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
@@ -18,8 +18,14 @@ class SummaryKeepingAdmin:
         indicator_totals_rebuild(province_id=obj.unit.province_id, indicator_ids=[obj.indicator_id])
 
 
-class HistoryRecordingAdmin(admin.ModelAdmin):
-    """Saves through the admin are recorded in the history like any other change."""
+class HistoryRecordingAdmin(PolicyAdmin):
+    """Saves through the admin are recorded in the history like any other change. Only the
+    secretariat of the object's province (the policy's "tasks.plan") changes it."""
+
+    change_policy = "tasks.plan"
+
+    def policy_object(self, obj):
+        return obj.unit
 
     def save_model(self, request, obj, form, change):
         fields = form.changed_data

@@ -1,9 +1,9 @@
 """Spreadsheet imports: upload, preview (every row's fate and every error), apply all at once."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,7 +11,7 @@ from projectsite.downloads import xlsx_response
 from units.permissions import importer
 from units.selectors import user_province
 
-from . import imports
+from . import imports, selectors
 from .forms import ImportForm
 from .models import ImportRecord
 
@@ -19,22 +19,18 @@ SHOWN = 200  # rows of each kind shown in the preview; the counts are complete
 
 
 def _kinds(user) -> list[str]:
-    return [kind for kind in ImportRecord.Kind.values if imports.may_import(user, kind)]
+    return [kind for kind in ImportRecord.Kind.values if user.has_perm("tasks.import_data", kind)]
 
 
-def _visible_imports(user):
-    records = ImportRecord.objects.select_related("uploaded_by", "indicator")
-    province = user_province(user)
-    if user.is_superuser or user.is_secretariat:
-        return records.filter(province=province)
-    return records.filter(uploaded_by=user)
+def _import_kind(*, user, kind: str) -> str:
+    if kind not in ImportRecord.Kind.values:
+        raise Http404
+    return kind
 
 
-@importer
+@importer()
 def import_start(request):
     kinds = _kinds(request.user)
-    if not kinds:
-        raise PermissionDenied
     form = ImportForm(kinds=kinds)
     status = 200
     if request.method == "POST":
@@ -56,14 +52,14 @@ def import_start(request):
     return render(
         request,
         "tasks/import_start.html",
-        {"form": form, "records": _visible_imports(request.user)[:20]},
+        {"form": form, "records": selectors.visible_imports(request.user)[:20]},
         status=status,
     )
 
 
-@importer
-def import_preview(request, pk: int):
-    return _preview_response(request, get_object_or_404(_visible_imports(request.user), pk=pk))
+@importer(selectors.visible_import, permission="tasks.view_import")
+def import_preview(request, record: ImportRecord):
+    return _preview_response(request, record)
 
 
 def _preview_response(request, record: ImportRecord, *, status: int = 200):
@@ -86,9 +82,8 @@ def _preview_response(request, record: ImportRecord, *, status: int = 200):
 
 
 @require_POST
-@importer
-def import_apply(request, pk: int):
-    record = get_object_or_404(_visible_imports(request.user), pk=pk)
+@importer(selectors.visible_import, permission="tasks.view_import")
+def import_apply(request, record: ImportRecord):
     try:
         preview = imports.import_apply(
             record=record,
@@ -108,12 +103,8 @@ def import_apply(request, pk: int):
     return redirect("tasks:import_preview", pk=record.pk)
 
 
-@importer
+@importer(_import_kind)
 def import_template(request, kind: str):
-    if kind not in ImportRecord.Kind.values:
-        raise Http404
-    if not imports.may_import(request.user, kind):
-        raise PermissionDenied
     names = {
         ImportRecord.Kind.FIGURES: _("Import template - indicator figures"),
         ImportRecord.Kind.ASSIGNMENTS: _("Import template - assignments"),

@@ -143,17 +143,7 @@ def _plain(value):
 FIGURE_FIELD_COLUMNS = {"value": _lazy("Value"), "as_of": _lazy("Date"), "note": _lazy("Note")}
 
 
-# Who may import what ---------------------------------------------------------------------
-
-
-def may_import(user: User, kind: str) -> bool:
-    if user.is_superuser or user.is_secretariat:
-        return True
-    return (
-        kind == ImportRecord.Kind.FIGURES
-        and user.role == User.Role.UNIT_HEAD
-        and user.unit.level == Unit.Level.DISTRICT
-    )
+# The units an import may write for (who may import at all: "tasks.import_data", tasks/rules.py) ----
 
 
 def importable_units(user: User, province: Unit):
@@ -170,7 +160,7 @@ def importable_units(user: User, province: Unit):
 @transaction.atomic
 def import_upload(*, uploaded, kind: str, user: User, province: Unit, indicator: Indicator | None) -> ImportRecord:
     """Check the file (size, type from its content, archive sizes, macros) and keep it for the preview."""
-    if not may_import(user, kind):
+    if not user.has_perm("tasks.import_data", kind):
         raise PermissionDenied
     if kind == ImportRecord.Kind.FIGURES and indicator is None:
         raise ValidationError({"indicator": _("Choose the indicator the figures are for.")})
@@ -468,8 +458,7 @@ def import_apply(*, record: ImportRecord, user: User, seen: str, confirmed: bool
     data changed since, the preview now differs and nothing is applied (code "changed"), as a form
     opened on an older version is refused. Rows with warnings are applied only when ``confirmed``.
     """
-    someone_elses = record.uploaded_by_id != user.pk and not (user.is_secretariat or user.is_superuser)
-    if not may_import(user, record.kind) or someone_elses:
+    if not (user.has_perm("tasks.import_data", record.kind) and user.has_perm("tasks.view_import", record)):
         raise PermissionDenied
     claimed = ImportRecord.objects.filter(pk=record.pk, status=ImportRecord.Status.PREVIEWED).update(
         status=ImportRecord.Status.APPLIED, applied_at=clock.now()

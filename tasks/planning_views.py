@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from projectsite import clock
 from units.models import Unit
-from units.permissions import province_viewer_required, secretariat_required
+from units.permissions import SECRETARIAT, permission_required, province_viewer_required
 from units.selectors import user_province_or_404, visible_units
 
 from . import selectors, services
@@ -35,7 +35,7 @@ def plan(request):
     )
 
 
-@secretariat_required
+@permission_required("tasks.plan", policy=SECRETARIAT)
 def document_edit(request, pk: int | None = None):
     document = selectors.editable_document(user=request.user, pk=pk) if pk else None
     form = DocumentForm(
@@ -57,7 +57,7 @@ def document_edit(request, pk: int | None = None):
     )
 
 
-@secretariat_required
+@permission_required("tasks.plan", policy=SECRETARIAT)
 def task_edit(request, document_pk: int, pk: int | None = None):
     document = selectors.editable_document(user=request.user, pk=document_pk)
     task = get_object_or_404(Task, pk=pk, document=document) if pk else None
@@ -74,7 +74,7 @@ def task_edit(request, document_pk: int, pk: int | None = None):
     return render(request, "tasks/form_page.html", {"form": form, "title": title}, status=400 if form.is_bound else 200)
 
 
-@secretariat_required
+@permission_required("tasks.plan", policy=SECRETARIAT)
 def task_assign(request, pk: int):
     """Give a task, in one step, to all districts, all communes, some districts' communes or agencies."""
     task = get_object_or_404(
@@ -110,7 +110,7 @@ def task_assign(request, pk: int):
     )
 
 
-@secretariat_required
+@permission_required("tasks.plan", policy=SECRETARIAT)
 def targets_edit(request, indicator_pk: int, code: str):
     """The targets of the units under one unit (the province's districts and agencies, a district's communes)."""
     indicator = get_object_or_404(Indicator, pk=indicator_pk)

@@ -18,6 +18,7 @@ from .models import (
     Evidence,
     ExtensionRequest,
     HistoryEntry,
+    ImportRecord,
     IndicatorReport,
     Obstacle,
     Target,
@@ -176,15 +177,19 @@ def editable_document(*, user: User, pk: int) -> Document:
     """A document ``user`` may change (with its tasks): 404 when it is not theirs to see, 403 when it
     is national (a superuser's) or theirs to read only."""
     document = get_object_or_404(visible_documents(user), pk=pk)
-    if not may_change_document(user, document):
+    # The secretariat plans in its province's documents; a national one (no province) only a superuser.
+    if not user.has_perm("tasks.plan", document):
         raise PermissionDenied
     return document
 
 
-def may_change_document(user: User, document: Document) -> bool:
-    """The secretariat changes its province's documents; a national one only a superuser."""
-    if document.province_id is None:
-        return user.is_superuser
-    return user.is_superuser or (
-        user.is_secretariat and document.province_id == getattr(user_province(user), "pk", None)
-    )
+def visible_imports(user: User) -> QuerySet[ImportRecord]:
+    """The imports ``user`` sees: the secretariat those of its province, anyone else their own."""
+    records = ImportRecord.objects.select_related("uploaded_by", "indicator")
+    if user.is_superuser or user.is_secretariat:
+        return records.filter(province=user_province(user))
+    return records.filter(uploaded_by=user)
+
+
+def visible_import(*, user: User, pk: int) -> ImportRecord:
+    return get_object_or_404(visible_imports(user), pk=pk)

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from projectsite import audit, clock
 from projectsite.text import number
 from units.models import Unit, User
-from units.selectors import can_write_for_unit
 
 from . import signals, workflow
 from .loaders import DocumentRow
@@ -161,7 +160,7 @@ def assignment_report(
     and AssignmentConflict carries the newer values. The update is conditional on the version,
     so two concurrent saves cannot both win.
     """
-    if not can_write_for_unit(user, assignment.unit):
+    if not user.has_perm("units.write_for_unit", assignment):
         raise PermissionDenied
     allowed = workflow.next_statuses(user, assignment)
     if work_status not in allowed:
@@ -245,7 +244,7 @@ def extension_request(
     *, assignment: Assignment, user: User, proposed_due_date: datetime.date, reason: str
 ) -> ExtensionRequest:
     """A unit asks for a later due date. One pending request per assignment."""
-    if not (user.is_unit_member and can_write_for_unit(user, assignment.unit)):
+    if not user.has_perm("tasks.request_extension", assignment):
         raise PermissionDenied
     if not workflow.extendable(assignment):
         raise ValidationError(_("This assignment cannot be extended."), code="not_extendable")
@@ -288,7 +287,7 @@ def extension_decide(
     Approval moves the assignment's due date and keeps the first one in ``original_due_date``.
     """
     assignment = request.assignment
-    if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, assignment.unit):
+    if not user.has_perm("tasks.decide_extension", assignment):
         raise PermissionDenied
     due_date = due_date or request.proposed_due_date
     if approve and (assignment.due_date is None or due_date <= assignment.due_date):
@@ -377,7 +376,7 @@ def figure_report(
     A second report for the same date replaces the value (the history keeps the old one). A value
     more than ten times the target is refused unless ``confirmed`` (see ``figure_errors``).
     """
-    if not (user.is_unit_member and can_write_for_unit(user, target.unit)):
+    if not user.has_perm("tasks.report_figure", target):
         raise PermissionDenied
     previous = (
         IndicatorReport.objects.filter(indicator_id=target.indicator_id, unit_id=target.unit_id, as_of__lt=as_of)
@@ -429,7 +428,7 @@ def figure_report(
 def obstacle_raise(*, user: User, category: str, text: str, assignment: Assignment | None = None) -> Obstacle:
     """A unit raises an obstacle, about one of its assignments or the programme in general."""
     unit = assignment.unit if assignment else user.unit
-    if not (user.is_unit_member and unit is not None and can_write_for_unit(user, unit)):
+    if unit is None or not user.has_perm("tasks.raise_obstacle", unit):
         raise PermissionDenied
     if not text.strip():
         raise ValidationError({"text": _("Describe the obstacle.")})
@@ -440,20 +439,9 @@ def obstacle_raise(*, user: User, category: str, text: str, assignment: Assignme
     return obstacle
 
 
-def obstacle_can_decide(user: User, obstacle: Obstacle) -> bool:
-    """The secretariat of the province, or the agency the obstacle was forwarded to."""
-    if not can_write_for_unit(user, obstacle.unit) and obstacle.forwarded_to_id != user.unit_id:
-        return False
-    return (
-        user.is_secretariat
-        or user.is_superuser
-        or (user.is_unit_member and obstacle.forwarded_to_id is not None and obstacle.forwarded_to_id == user.unit_id)
-    )
-
-
 @transaction.atomic
 def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
-    if not obstacle_can_decide(user, obstacle):
+    if not user.has_perm("tasks.answer_obstacle", obstacle):
         raise PermissionDenied
     if obstacle.status == Obstacle.Status.ANSWERED and obstacle.answer == answer.strip():
         return obstacle  # the same answer again (a double click): nothing new to record or mail
@@ -472,7 +460,7 @@ def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
 @transaction.atomic
 def obstacle_forward(*, obstacle: Obstacle, user: User, agency: Unit) -> Obstacle:
     """The secretariat hands an obstacle to the provincial agency that can solve it."""
-    if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, obstacle.unit):
+    if not user.has_perm("tasks.forward_obstacle", obstacle):
         raise PermissionDenied
     if agency.level != Unit.Level.AGENCY or agency.province_id != obstacle.unit.province_id:
         raise ValidationError({"agency": _("Choose a provincial agency of the province.")})
@@ -488,18 +476,13 @@ def obstacle_forward(*, obstacle: Obstacle, user: User, agency: Unit) -> Obstacl
 def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
     if obstacle.status == Obstacle.Status.CLOSED:  # closed once: a second close would mail again
         raise ValidationError(_("This obstacle is closed."), code="closed")
-    if not (user.is_secretariat or user.is_superuser) or not can_write_for_unit(user, obstacle.unit):
+    if not user.has_perm("tasks.close_obstacle", obstacle):
         raise PermissionDenied
     obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, clock.now()
     obstacle.save(update_fields=["status", "closed_at"])
     audit.record("obstacle.closed", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
     signals.obstacle_decided.send(sender=Obstacle, obstacle=obstacle, user=user)  # mailed, as a confirmation
     return obstacle
-
-
-def _require_secretariat(user: User, province: Unit) -> None:
-    if not (user.is_superuser or (user.is_secretariat and user.unit and user.unit.province_id == province.pk)):
-        raise PermissionDenied
 
 
 @transaction.atomic
@@ -511,7 +494,8 @@ def assignments_create(
     Refused, naming the units, when one is not an active unit of the province or already
     has the task: the secretariat fixes the selection and sends it again.
     """
-    _require_secretariat(user, province)
+    if not user.has_perm("tasks.plan", province):
+        raise PermissionDenied
     if not units:
         raise ValidationError(_("Choose at least one unit."), code="empty")
     if errors := assignment_terms_errors(task=task, due_date=due_date):
@@ -586,7 +570,8 @@ def targets_set(
     ``keep_period`` (the user did not touch the period) existing targets keep their own period
     and source: only a new value changes them.
     """
-    _require_secretariat(user, province)
+    if not user.has_perm("tasks.plan", province):
+        raise PermissionDenied
     if due_date <= start_date:
         raise ValidationError(_("The due date must come after the start date."), code="period")
     negative = [unit.name for unit, value in values.items() if value is None or value < 0]

@@ -9,7 +9,7 @@ import contextlib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +18,7 @@ from projectsite.bounds import BadQueryValue, bounded_int
 from projectsite.text import datetime_text
 from units.models import Unit
 from units.permissions import unit_member_required, unit_scoped_read, unit_scoped_write
-from units.selectors import can_write_for_unit, visible_units
+from units.selectors import visible_unit
 
 from . import selectors, services, workflow
 from .deadlines import STATUS_COLOURS
@@ -32,10 +32,9 @@ def my_unit(request):
     return _unit_page(request, request.user.unit)
 
 
-@unit_scoped_read
-def unit_detail(request, code: str):
+@unit_scoped_read(visible_unit)
+def unit_detail(request, unit: Unit):
     """Any unit the user may read: a district head opens its communes, read-only."""
-    unit = get_object_or_404(visible_units(request.user), code=code)
     return _unit_page(request, unit)
 
 
@@ -73,7 +72,7 @@ def _unit_page(request, unit: Unit):
             "untracked": untracked,
             "progress": progress,
             "children": children,
-            "can_write": can_write_for_unit(request.user, unit) and request.user.is_unit_member,
+            "can_write": request.user.has_perm("tasks.raise_obstacle", unit),
             "obstacles": selectors.unit_obstacles(user=request.user, unit=unit)[:20],
             "decisions": selectors.unit_decisions(user=request.user, unit=unit),
             "history": selectors.unit_history(user=request.user, unit=unit),
@@ -83,9 +82,9 @@ def _unit_page(request, unit: Unit):
     )
 
 
-@unit_scoped_write
-def assignment_detail(request, pk: int):
-    assignment = selectors.visible_assignment(user=request.user, pk=pk)
+@unit_scoped_write(selectors.visible_assignment)
+def assignment_detail(request, assignment):
+    pk = assignment.pk
     statuses = workflow.next_statuses(request.user, assignment)
     form = AssignmentReportForm(assignment=assignment, statuses=statuses) if statuses else None
     status = 200
@@ -160,7 +159,7 @@ def _assignment_page(request, assignment, *, form=None, extension_form=None, sta
 
 
 def _extension_form(request, assignment, data=None):
-    if not (request.user.is_unit_member and can_write_for_unit(request.user, assignment.unit)):
+    if not request.user.has_perm("tasks.request_extension", assignment):
         return None
     if not workflow.extendable(assignment):
         return None
@@ -170,9 +169,8 @@ def _extension_form(request, assignment, data=None):
 
 
 @require_POST
-@unit_scoped_write
-def assignment_extension(request, pk: int):
-    assignment = selectors.visible_assignment(user=request.user, pk=pk)
+@unit_scoped_write(selectors.visible_assignment, write="tasks.request_extension")
+def assignment_extension(request, assignment):
     extension_form = _extension_form(request, assignment, request.POST)
     if extension_form is None:
         raise PermissionDenied
@@ -194,9 +192,8 @@ def assignment_extension(request, pk: int):
     return _assignment_page(request, assignment, form=form, extension_form=extension_form, status=400)
 
 
-@unit_scoped_read
-def evidence_download(request, pk: int):
-    evidence = selectors.visible_evidence(user=request.user, pk=pk)
+@unit_scoped_read(selectors.visible_evidence)
+def evidence_download(request, evidence):
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
@@ -209,14 +206,11 @@ def evidence_download(request, pk: int):
     return response
 
 
-@unit_scoped_write
-def target_detail(request, pk: int):
-    target = selectors.visible_target(user=request.user, pk=pk)
+@unit_scoped_write(selectors.visible_target, write="tasks.report_figure")
+def target_detail(request, target):
     today = clock.today()
     node = next((n for n in progress_tree(unit=target.unit, today=today) if n.target.pk == target.pk), None)
-    can_report = (
-        request.user.is_unit_member and can_write_for_unit(request.user, target.unit) and node and node.reports_itself
-    )
+    can_report = request.user.has_perm("tasks.report_figure", target) and node and node.reports_itself
     form = FigureForm(initial={"as_of": today}) if can_report else None
     status = 200
     if request.method == "POST":
@@ -287,11 +281,10 @@ def obstacle_list(request):
     )
 
 
-@unit_scoped_write
-def obstacle_detail(request, pk: int):
+@unit_scoped_write(selectors.visible_obstacle, read="tasks.read_obstacle", write="tasks.answer_obstacle")
+def obstacle_detail(request, obstacle):
     """An obstacle and its answer; the secretariat or the agency it was forwarded to answers here."""
-    obstacle = selectors.visible_obstacle(user=request.user, pk=pk)
-    can_answer = obstacle.status != "closed" and services.obstacle_can_decide(request.user, obstacle)
+    can_answer = obstacle.status != "closed" and request.user.has_perm("tasks.answer_obstacle", obstacle)
     form = ObstacleAnswerForm() if can_answer else None
     status = 200
     if request.method == "POST":

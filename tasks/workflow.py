@@ -7,7 +7,6 @@ The unit reports; the secretariat confirms, sends back, pauses, resumes and canc
 """
 
 from units.models import User
-from units.selectors import can_write_for_unit
 
 from .models import Assignment
 
@@ -30,6 +29,16 @@ SECRETARIAT_TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.PAUSED: (S.IN_PROGRESS, S.CANCELLED),
 }
 
+# Who may take a move, by the status it reaches (the permissions of tasks/rules.py). The unit's
+# own moves (UNIT_TRANSITIONS) are "tasks.report_assignment".
+TRANSITION_PERMISSIONS: dict[str, str] = {
+    S.CONFIRMED: "tasks.confirm_assignment",
+    S.RETURNED: "tasks.send_back_assignment",
+    S.PAUSED: "tasks.pause_assignment",
+    S.CANCELLED: "tasks.pause_assignment",
+    S.IN_PROGRESS: "tasks.pause_assignment",  # resuming a paused assignment
+}
+
 # A change to these statuses must say why.
 NEEDS_NOTE = (S.RETURNED, S.PAUSED, S.CANCELLED)
 
@@ -47,21 +56,18 @@ def next_statuses(user: User, assignment: Assignment) -> list[str]:
 
     Empty when ``user`` may move the assignment nowhere (then there is no form at all).
     """
-    if not can_write_for_unit(user, assignment.unit):
-        return []
     current = assignment.work_status
     moves: list[str] = []
-    if user.is_unit_member or user.is_superuser:
+    if user.has_perm("tasks.report_assignment", assignment):
         moves.extend(UNIT_TRANSITIONS.get(current, ()))
-    if user.is_secretariat or user.is_superuser:
-        moves.extend(s for s in SECRETARIAT_TRANSITIONS.get(current, ()) if s not in moves)
+    moves.extend(
+        status
+        for status in SECRETARIAT_TRANSITIONS.get(current, ())
+        if status not in moves and user.has_perm(TRANSITION_PERMISSIONS[status], assignment)
+    )
     return [current, *moves] if moves else []
 
 
 def reports_progress(user: User, assignment: Assignment) -> bool:
     """Whether ``user`` may change the progress without changing the status: the unit, while the work is open."""
-    return (
-        (user.is_unit_member or user.is_superuser)
-        and assignment.work_status in UNIT_EDITABLE
-        and can_write_for_unit(user, assignment.unit)
-    )
+    return assignment.work_status in UNIT_EDITABLE and user.has_perm("tasks.report_assignment", assignment)

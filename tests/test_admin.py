@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tasks.models import Assignment, HistoryEntry
-from tests.factories import make_assignment, make_task
+from tests.factories import Tree, make_assignment, make_task
 from units.models import User
 from units.services import secretariat_group_ensure
 
@@ -77,3 +77,19 @@ def test_units_and_assignments_cannot_be_deleted(client, secretariat, tree):
     assert client.get(reverse("admin:units_unit_delete", args=[tree.commune.pk])).status_code == 403
     assert client.get(reverse("admin:tasks_assignment_delete", args=[assignment.pk])).status_code == 403
     assert Assignment.objects.filter(pk=assignment.pk).exists()
+
+
+def test_the_secretariat_of_another_province_reads_but_cannot_change_an_assignment(client, secretariat, tree):
+    """The admin asks the same policy as the pages: "tasks.plan" on the assignment's unit."""
+    foreign = Tree("41", "Tỉnh Hà Tĩnh")
+    assignment = make_assignment(foreign.commune, make_task(), due_date=datetime.date(2023, 6, 30))
+    client.force_login(secretariat)
+    url = reverse("admin:tasks_assignment_change", args=[assignment.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "adminform" in page.context
+    assert not page.context["has_change_permission"]
+    response = client.post(url, {"due_date": "15/07/2023", "progress": 40})
+    assert response.status_code == 403
+    assignment.refresh_from_db()
+    assert assignment.due_date == datetime.date(2023, 6, 30)
+    assert not HistoryEntry.objects.filter(assignment=assignment).exists()

@@ -1,3 +1,4 @@
+import rules
 from django.conf import settings
 
 from .permissions import oversees_area
@@ -9,13 +10,14 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return context
+    # Asked of the rules directly, as every page asks: a refusal through ``user.has_perm`` would
+    # cost ModelBackend's permission queries (the answers are the same: units/models.User.has_perm).
+    unit_member = rules.has_perm("units.open_own_unit", user)
     return {
         **context,
-        "nav_sees_province": user.sees_whole_province or user.is_superuser,
-        "nav_unit_member": user.is_unit_member,
-        "nav_oversees_district": user.is_unit_member and oversees_area(user),
-        "nav_is_secretariat": user.is_secretariat or user.is_superuser,
-        "nav_imports": user.is_secretariat
-        or user.is_superuser
-        or (user.role == user.Role.UNIT_HEAD and user.unit is not None and user.unit.level == user.unit.Level.DISTRICT),
+        "nav_sees_province": rules.has_perm("units.view_province_pages", user),
+        "nav_unit_member": unit_member,
+        "nav_oversees_district": unit_member and oversees_area(user),
+        "nav_is_secretariat": rules.has_perm("tasks.plan", user),
+        "nav_imports": rules.has_perm("tasks.import_data", user),
     }

@@ -1,4 +1,5 @@
-from django.contrib.auth.models import AbstractUser, UserManager
+import rules
+from django.contrib.auth.models import AbstractUser, UserManager, _user_has_perm
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
@@ -177,6 +178,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """The policy's permissions (units/rules.py, tasks/rules.py, reports/rules.py) decide for a
+        superuser too, instead of Django's "a superuser has every permission": the policy grants a
+        superuser every action except those only a unit takes for itself (its own figures, its
+        extension requests and obstacles, its own unit's pages). Model permissions (the admin) are
+        Django's as before."""
+        if rules.perm_exists(perm):
+            return self.is_active and _user_has_perm(self, perm, obj)
+        return super().has_perm(perm, obj)
 
     @property
     def sees_whole_province(self) -> bool:

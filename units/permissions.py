@@ -1,17 +1,21 @@
-"""Who may open a page, by role. What they may see on it is units.selectors' business.
+"""Who may open a page: every view says it with one of the decorators below, which ask the one
+policy (the permissions of units/rules.py, tasks/rules.py, reports/rules.py) and never decide by
+themselves.
 
-Every view says who may open it with one of the decorators below. Each records its policy on
-the view as ``access_policy``: tests/security/test_authorization_matrix.py walks the URL
-configuration and checks every URL, for every role, against the policy its view declares, so a
-new page is covered (or the test names it) without anyone editing the test.
+A decorator that takes an object fetches it through the scoped selector it is given (404 out of
+the user's scope) and asks the named permission on it (403), then hands the object to the view:
+a view cannot forget the scope. Each decorator records on the view its kind of policy
+(``access_policy``) and the permission(s) it asks (``access_permission``, and
+``access_write_permission`` for a POST): tests/security/test_authorization_matrix.py walks the
+URL configuration and checks every URL, for every role, against them.
 """
 
+from collections.abc import Callable
 from functools import wraps
 
+import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-
-from .models import Unit
 
 PUBLIC = "public"
 ANY_ACCOUNT = "any_account"
@@ -37,8 +41,10 @@ POLICIES = (
 )
 
 
-def _declare(view, policy: str):
+def _declare(view, policy: str, permission: str | None = None, write_permission: str | None = None):
     view.access_policy = policy
+    view.access_permission = permission
+    view.access_write_permission = write_permission
     return view
 
 
@@ -57,86 +63,78 @@ def any_role(view):
     return _declare(login_required(view), ANY_ROLE)
 
 
-def unit_scoped_read(view):
-    """Any account; the view reads its object through units.selectors: 404 outside the user's scope."""
-    return _declare(login_required(view), UNIT_SCOPED_READ)
+def permission_required(permission: str, *, policy: str):
+    """A page without an object: 403 unless ``user.has_perm(permission)``."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return _declare(wrapper, policy, permission)
+
+    return decorator
 
 
-def unit_scoped_write(view):
-    """As unit_scoped_read, and a change (POST) needs units.selectors.can_write_for_unit: 403 for a reader.
+def object_permission_required(permission: str, *, fetch: Callable, policy: str, write_permission: str | None = None):
+    """A page about one object: ``fetch(user=user, **url_kwargs)`` reads it through the scoped selector
+    (404 out of scope), ``permission`` is asked on it for every request and ``write_permission``
+    for a POST (403); the view is called as ``view(request, obj)``."""
 
-    The view's own workflow may refuse more (a unit does not answer its own obstacle).
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, **kwargs):
+            obj = fetch(user=request.user, **kwargs)
+            if not request.user.has_perm(permission, obj):
+                raise PermissionDenied
+            if write_permission and request.method == "POST" and not request.user.has_perm(write_permission, obj):
+                raise PermissionDenied
+            return view(request, obj)
+
+        wrapper.access_fetch = fetch
+        return _declare(wrapper, policy, permission, write_permission)
+
+    return decorator
+
+
+def unit_scoped_read(fetch: Callable, *, permission: str = "units.read_unit"):
+    """Any account; the object is read through ``fetch`` (404 outside the user's scope)."""
+    return object_permission_required(permission, fetch=fetch, policy=UNIT_SCOPED_READ)
+
+
+def unit_scoped_write(fetch: Callable, *, write: str = "units.write_for_unit", read: str = "units.read_unit"):
+    """As unit_scoped_read, and a change (POST) needs ``write`` on the object: 403 for a reader.
+
+    The workflow may refuse more (a unit does not confirm its own report), through the policy too.
     """
-    return _declare(login_required(view), UNIT_SCOPED_WRITE)
+    return object_permission_required(read, fetch=fetch, policy=UNIT_SCOPED_WRITE, write_permission=write)
 
 
-def importer(view):
-    """The import pages: tasks.imports.may_import decides (403); an upload is seen by whoever
-    uploaded it and by the secretariat of its province (404 for everyone else)."""
-    return _declare(login_required(view), IMPORTER)
+def importer(fetch: Callable | None = None, *, permission: str = "tasks.import_data"):
+    """The import pages: the right to import (403) for the pages without an import; an upload is
+    fetched through its scope (404: seen by whoever uploaded it and by the secretariat of its
+    province) and asked ``permission``."""
+    if fetch is None:
+        return permission_required(permission, policy=IMPORTER)
+    return object_permission_required(permission, fetch=fetch, policy=IMPORTER)
 
 
-def province_viewer_required(view):
-    """The secretariat, leaders and superusers: the pages about the whole province."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_superuser or (user.sees_whole_province and user.unit_id)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return _declare(wrapper, PROVINCE_VIEWER)
+province_viewer_required = permission_required("units.view_province_pages", policy=PROVINCE_VIEWER)
+province_viewer_required.__doc__ = "The secretariat, leaders and superusers: the pages about the whole province."
+# The province viewers, and a district's head and staff: the overview and the lagging list of the
+# area they oversee (the view scopes them with units.selectors.user_area). A commune or an agency: 403.
+area_viewer_required = permission_required("units.view_area_pages", policy=AREA_VIEWER)
+# Unit heads and staff: the pages about their own unit.
+unit_member_required = permission_required("units.open_own_unit", policy=UNIT_MEMBER)
 
 
 def oversees_area(user) -> bool:
-    """Does ``user`` read the overview pages of an area: a province viewer their province, a
-    district's head or staff their district (its communes)? units.selectors.user_area says which."""
-    if user.is_superuser:
-        return True
-    if not user.unit_id:
-        return False
-    return user.sees_whole_province or (user.is_unit_member and user.unit.level == Unit.Level.DISTRICT)
+    """Does ``user`` read the overview pages of an area? units.selectors.user_area says which.
 
-
-def area_viewer_required(view):
-    """The province viewers, and a district's head and staff: the overview and the lagging list of
-    the area they oversee (the view scopes them with units.selectors.user_area). A commune or an
-    agency gets 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not oversees_area(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return _declare(wrapper, AREA_VIEWER)
-
-
-def unit_member_required(view):
-    """Unit heads and staff: the pages about their own unit."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not (request.user.is_unit_member and request.user.unit_id):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return _declare(wrapper, UNIT_MEMBER)
-
-
-def secretariat_required(view):
-    """Changes only the secretariat (and superusers) make; leaders read but get 403 here."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not (user.is_superuser or (user.is_secretariat and user.unit_id)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return _declare(wrapper, SECRETARIAT)
+    Asked of the rules directly: the menu asks on every page, and a refusal through
+    ``user.has_perm`` would cost ModelBackend's permission queries."""
+    return rules.has_perm("units.view_area_pages", user)

@@ -13,6 +13,7 @@ unit's objects; a district reads its communes but does not write for them.
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from .models import Unit, User
 from .text import search_key
@@ -44,6 +45,11 @@ def scoped(queryset: QuerySet, user: User, *, field: str = "unit") -> QuerySet:
 
 def visible_units(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(unit_scope_q(user))
+
+
+def visible_unit(*, user: User, code: str) -> Unit:
+    """One unit ``user`` may read, by code, or 404."""
+    return get_object_or_404(visible_units(user), code=code)
 
 
 def can_write_for_unit(user: User, unit: Unit) -> bool:

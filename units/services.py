@@ -19,7 +19,6 @@ from projectsite import audit
 
 from .loaders import UnitRow
 from .models import Unit, UnitHandover, User
-from .selectors import can_write_for_unit
 from .text import search_key
 
 
@@ -174,7 +173,7 @@ def unit_handover(
         raise ValueError("unit_handover needs exactly one of new_head and new_head_data")
     # Locking the unit makes two handovers of the same unit wait for each other.
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    if not ((by.is_superuser or by.is_secretariat) and can_write_for_unit(by, unit)):
+    if not by.has_perm("units.hand_over_unit", unit):
         raise PermissionDenied
     if not unit.is_active:
         raise ValidationError(UNIT_INACTIVE, code="unit_inactive")

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from . import services
 from .forms import HandoverForm, PasswordChangeForm
 from .models import User
-from .permissions import any_account, any_role, secretariat_required
+from .permissions import SECRETARIAT, any_account, any_role, permission_required
 from .selectors import visible_units
 
 
@@ -21,9 +21,9 @@ def home(request):
     if user.must_change_password:
         messages.info(request, _("Your password is temporary: choose your own before you go on."))
         return redirect("password_change")
-    if user.is_superuser or user.sees_whole_province:
+    if user.has_perm("units.view_province_pages"):
         return redirect("reports:overview")
-    if user.is_unit_member:
+    if user.has_perm("units.open_own_unit"):
         return redirect("tasks:my_unit")
     raise PermissionDenied
 
@@ -66,7 +66,7 @@ def _handover_unit(request, code: str):
     return get_object_or_404(visible_units(request.user).select_related("parent"), code=code)
 
 
-@secretariat_required
+@permission_required("units.hand_over_unit", policy=SECRETARIAT)
 def unit_handover(request, code: str):
     """The secretariat hands a unit over to a new head; the former head's account is deactivated."""
     unit = _handover_unit(request, code)
@@ -117,7 +117,7 @@ def unit_handover(request, code: str):
 
 
 @never_cache
-@secretariat_required
+@permission_required("units.hand_over_unit", policy=SECRETARIAT)
 def unit_handover_done(request, code: str):
     """Shows a new head's temporary password, once: it leaves the session as it is shown."""
     unit = _handover_unit(request, code)

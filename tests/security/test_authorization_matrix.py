@@ -1,14 +1,20 @@
 """Every URL of the URL configuration, for every role, on an object of the user's own unit and of
 another: the answer its view's declared access policy promises.
 
-The expectation comes from the policy the view declares (units/permissions.py), mapped below to
-an answer per role and unit; nothing here lists pages. A refused request changes nothing.
+The expectation comes from what the view declares (units/permissions.py): the permission it asks
+(``user.has_perm(permission, obj)``, one of the rules of units/rules.py, tasks/rules.py,
+reports/rules.py) and the scoped selector its object comes through. Per cell the answer is
+computed from the policy, and the policy is checked against the rules as the docs state them
+(restated below), so that neither can drift; nothing here lists pages. A refused request changes
+nothing.
 """
 
 from dataclasses import dataclass
 
 import pytest
+import rules
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import resolve_url
 
 from tests.security.urlconf import (
@@ -126,27 +132,81 @@ def role_allowed(policy: str, user: User, owners: list) -> bool:
     }[policy]
 
 
-def answer(policy: str, method: str, user: User | None, owners: list) -> set:
-    """What the policy promises: 403 for the wrong role, 404 for an object out of scope."""
+# Policies that name no permission: the page is about the user's own things, or anyone's.
+WITHOUT_PERMISSION = (p.PUBLIC, p.ANY_ACCOUNT, p.ANY_ROLE)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What the view's declared permissions answer for a user (None: the view asks none)."""
+
+    found: bool  # the scoped selector found the object (always True without one)
+    opens: bool | None  # user.has_perm(route.permission, obj)
+    changes: bool | None  # user.has_perm(route.write_permission, obj)
+
+
+def ask_policy(route: Route, user: User, kwargs: dict) -> Asked:
+    obj = None
+    if route.fetch is not None:
+        try:
+            obj = route.fetch(user=user, **kwargs)
+        except Http404:
+            return Asked(False, None, None)
+    opens = user.has_perm(route.permission, obj) if route.permission else None
+    changes = user.has_perm(route.write_permission, obj) if route.write_permission else None
+    return Asked(True, opens, changes)
+
+
+def answer(route: Route, method: str, user: User | None, owners: list, kwargs: dict) -> set:
+    """What the policy answers: 403 for the wrong role, 404 for an object out of scope.
+
+    The answer is the declared permission's (``user.has_perm``); each step is checked against the
+    rule restated above, so the policy and the docs cannot drift apart."""
+    policy = route.policy
     if policy == p.PUBLIC:
         return {200, ELSEWHERE, LOGIN}
     if user is None:
         return {LOGIN}
-    if not role_allowed(policy, user, owners):
-        return {403}
-    if not all(reads(user, owner) for owner in owners):
-        return {404}
+    role_ok = role_allowed(policy, user, owners)
+    in_scope = all(reads(user, owner) for owner in owners)
+    if route.permission is None:
+        assert policy in WITHOUT_PERMISSION, f"{route}: {policy!r} must name the permission it asks"
+        if not role_ok:
+            return {403}
+        if not in_scope:
+            return {404}
+    else:
+        asked = ask_policy(route, user, kwargs)
+        if route.fetch is not None:  # the object first (404), then the permission on it (403)
+            assert asked.found == in_scope, f"{route}: its selector and the scope rule disagree for {user}"
+            if not asked.found:
+                return {404}
+            assert asked.opens == role_ok, f"{route}: {route.permission} and the rule disagree for {user}"
+            if not asked.opens:
+                return {403}
+        else:  # the page's permission (403), then the view's own scoping (404)
+            assert asked.opens == role_ok, f"{route}: {route.permission} and the rule disagree for {user}"
+            if not asked.opens:
+                return {403}
+            if not in_scope:
+                return {404}
     if method == "GET":
         return {ELSEWHERE} if policy == p.ANY_ROLE else {200}
     if policy == p.UNIT_SCOPED_WRITE:
-        if not all(writes(user, owner) for owner in owners):
+        changes = asked.changes
+        writer = all(writes(user, owner) for owner in owners)
+        if route.write_permission == "units.write_for_unit":
+            assert changes == writer, f"{route}: units.write_for_unit and the rule disagree for {user}"
+        else:  # a narrower action (a figure, an extension, an answer): only ever a writer's
+            assert writer or not changes, f"{route}: {route.write_permission} lets a reader ({user}) write"
+        if not changes:
             return {403}  # they already know it exists
         return {200, ELSEWHERE, 400, 403, 409}  # the workflow decides what this writer may do
     return {200, ELSEWHERE, 400}  # an empty form is refused, a read page is shown again
 
 
-def expected(cell: Cell, user: User | None, owners: list) -> set:
-    promised = answer(cell.route.policy, cell.method, user, owners)
+def expected(cell: Cell, user: User | None, owners: list, kwargs: dict) -> set:
+    promised = answer(cell.route, cell.method, user, owners, kwargs)
     if cell.method == "GET" and cell.route.post_only:
         return {405} | (promised & REFUSALS)
     return promised
@@ -174,6 +234,21 @@ def test_every_url_declares_who_may_open_it(route):
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_every_url_asks_a_permission_of_the_policy(route):
+    """No view decides by itself: past the pages about the user's own things, each asks a named
+    permission registered with django-rules (units/rules.py, tasks/rules.py, reports/rules.py)."""
+    if route.policy in WITHOUT_PERMISSION:
+        return
+    for permission in filter(None, (route.permission, route.write_permission)):
+        assert rules.perm_exists(permission), f"{route}: {permission!r} is not a rule of the policy"
+    assert route.permission, f"{route}: its decorator names no permission of the policy"
+    if route.policy in (p.UNIT_SCOPED_READ, p.UNIT_SCOPED_WRITE):
+        assert route.fetch is not None, f"{route}: a unit-scoped page fetches its object through a selector"
+    if route.policy == p.UNIT_SCOPED_WRITE:
+        assert route.write_permission, f"{route}: a page that changes names the permission a POST needs"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_every_url_kwarg_has_a_test_object(route):
     object_kinds(route)  # raises, naming the URL and the kwarg
 
@@ -182,7 +257,8 @@ def test_every_url_kwarg_has_a_test_object(route):
 def test_every_url_answers_every_role_as_its_view_declares(cell: Cell, world: World, client, db):
     user = world.log_in(client, cell.role)
     url, owners = world.url(cell.route, cell.anchor)
-    promised = expected(cell, user, owners)
+    kwargs, _owners = world.kwargs(cell.route, cell.anchor)
+    promised = expected(cell, user, owners, kwargs)
     refused = promised <= REFUSALS
     before = snapshot() if refused and cell.method == "POST" else None
 
@@ -194,7 +270,8 @@ def test_every_url_answers_every_role_as_its_view_declares(cell: Cell, world: Wo
     got = observed(response)
     assert got in promised, (
         f"{cell.method} {url} as {cell.role} on the {cell.scope} unit's object answered {got}; "
-        f"the view declares {cell.route.policy!r}, which promises {sorted(promised, key=str)}."
+        f"the view declares {cell.route.policy!r} ({cell.route.permission}), which promises "
+        f"{sorted(promised, key=str)}."
     )
     if refused:
         assert statements == [], f"{cell}: refused, yet wrote {statements}"

@@ -49,6 +49,21 @@ class Route:
         return getattr(self.view, "access_policy", None)
 
     @property
+    def permission(self) -> str | None:
+        """The permission the view asks on every request (units/permissions.py), None when it asks none."""
+        return getattr(self.view, "access_permission", None)
+
+    @property
+    def write_permission(self) -> str | None:
+        """The permission it asks, in addition, on a POST."""
+        return getattr(self.view, "access_write_permission", None)
+
+    @property
+    def fetch(self) -> Callable | None:
+        """The scoped selector the view's object comes through (404 out of scope), if it takes one."""
+        return getattr(self.view, "access_fetch", None)
+
+    @property
     def post_only(self) -> bool:
         """Does the view refuse GET with 405 (require_POST, a POST-only class-based view)?"""
         methods = allowed_methods(self.view)
@@ -306,15 +321,20 @@ class World:
 
     def url(self, route: Route, anchor: str) -> tuple[str, list]:
         """The route's URL with its kwargs filled from the anchor unit's objects, and their owners."""
+        kwargs, owners = self.kwargs(route, anchor)
+        if route.name:
+            return reverse(route.name, kwargs=kwargs), owners
+        return "/" + _PARAM.sub(lambda m: str(kwargs[m.group(1)]), route.route), owners
+
+    def kwargs(self, route: Route, anchor: str) -> tuple[dict, list]:
+        """The route's URL kwargs from the anchor unit's objects, and those objects' owners."""
         kwargs, owners = {}, []
         for param, kind in object_kinds(route).items():
             value, owner = self.objects[(kind, anchor)]
             kwargs[param] = value
             if owner is not None:
                 owners.append(owner)
-        if route.name:
-            return reverse(route.name, kwargs=kwargs), owners
-        return "/" + _PARAM.sub(lambda m: str(kwargs[m.group(1)]), route.route), owners
+        return kwargs, owners
 
 
 def _make_assignment(unit: Unit, task):
