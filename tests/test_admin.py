@@ -7,8 +7,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import translation
 
-from tasks.models import Assignment, HistoryEntry
-from tests.factories import Tree, make_assignment, make_task
+from tasks.models import Assignment, HistoryEntry, IndicatorReport, Target
+from tests.factories import Tree, make_assignment, make_eid_targets, make_task
 from units.models import User
 from units.services import secretariat_group_ensure
 
@@ -55,20 +55,41 @@ def test_unit_heads_cannot_enter_the_admin(client, tree):
     assert response.status_code == 302 and "login" in response.url
 
 
-def test_an_edit_in_the_admin_is_recorded_in_the_history(client, secretariat, tree):
+@pytest.mark.parametrize("name", ["assignment", "target", "indicatorreport", "document", "task"])
+def test_what_the_application_changes_through_its_services_is_read_only_in_the_admin(client, secretariat, tree, name):
+    """No save button, a link to the page that changes it, and a posted change is refused (403)."""
     assignment = make_assignment(tree.commune, make_task(), due_date=datetime.date(2023, 6, 30))
+    indicator = make_eid_targets({tree.commune: 100})
+    target = Target.objects.get(indicator=indicator, unit=tree.commune)
+    report = IndicatorReport.objects.create(
+        indicator=indicator, unit=tree.commune, as_of=datetime.date(2023, 6, 30), value=10
+    )
+    obj = {
+        "assignment": assignment,
+        "target": target,
+        "indicatorreport": report,
+        "document": assignment.task.document,
+        "task": assignment.task,
+    }[name]
     client.force_login(secretariat)
-    url = reverse("admin:tasks_assignment_change", args=[assignment.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    data.update(due_date="15/07/2023", progress=40)
-    response = client.post(url, data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    assignment.refresh_from_db()
-    assert assignment.due_date == datetime.date(2023, 7, 15)
-    entry = HistoryEntry.objects.get(assignment=assignment)
-    assert entry.user == secretariat
-    assert entry.changes == {"due_date": ["2023-06-30", "2023-07-15"], "progress": [0, 40]}
+    url = reverse(f"admin:tasks_{name}_change", args=[obj.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    text = page.content.decode()
+    assert 'name="_save"' not in text
+    assert "Nơi thay đổi" in text and "Mở trang" in text
+    assert client.get(reverse(f"admin:tasks_{name}_add")).status_code == 403
+    assert client.get(reverse(f"admin:tasks_{name}_delete", args=[obj.pk])).status_code == 403
+    before = list(type(obj).objects.filter(pk=obj.pk).values())
+    assert client.post(url, {"due_date": "15/07/2023", "progress": 40, "value": 99, "title": "X"}).status_code == 403
+    assert list(type(obj).objects.filter(pk=obj.pk).values()) == before
+    assert not HistoryEntry.objects.exists()
+
+
+def test_the_list_of_assignments_says_where_they_are_changed(client, secretariat, tree):
+    client.force_login(secretariat)
+    page = client.get(reverse("admin:tasks_assignment_changelist")).content.decode()
+    assert "nhập liệu" in page
 
 
 def test_units_and_assignments_cannot_be_deleted(client, secretariat, tree):

@@ -117,11 +117,12 @@ def test_assigning_a_task_to_a_district_id_beyond_every_column_is_refused(client
 @pytest.mark.parametrize("value", ["²", "abc", str(HUGE)])
 def test_an_admin_form_posted_with_an_odd_unit_id_is_refused_not_crashed(client, tree, value):
     client.force_login(make_user(None, username="root", is_superuser=True, is_staff=True))
-    assignment = make_assignment(tree.commune, make_task())
-    response = client.post(reverse("admin:tasks_assignment_change", args=[assignment.pk]), {"unit": value})
+    account = tree.head_commune
+    response = client.post(reverse("admin:units_user_change", args=[account.pk]), {"unit": value})
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["unit"]
-    assert Assignment.objects.get().unit == tree.commune
+    account.refresh_from_db()
+    assert account.unit == tree.commune
 
 
 def test_in_with_no_integer_matches_nothing(tree):

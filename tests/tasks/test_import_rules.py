@@ -15,8 +15,6 @@ from tasks import services
 from tasks.models import Assignment, ExtensionRequest, HistoryEntry, ImportRecord, Indicator, IndicatorReport, Target
 from tests.conftest import TODAY
 from tests.factories import make_document, make_task
-from units.models import User
-from units.services import secretariat_group_ensure
 
 
 @pytest.fixture(autouse=True)
@@ -165,16 +163,6 @@ def test_apply_without_the_preview_is_refused(client, tree, target):
 ASSIGNMENT_HEADER = "Số văn bản,Mục,Tên nhiệm vụ,Mã đơn vị,Vai trò,Hạn hoàn thành"
 
 
-@pytest.fixture
-def secretariat_staff(tree):
-    """The secretariat with its admin rights (the admin is where an assignment's due date is edited)."""
-    user = tree.secretariat
-    user.is_staff = True
-    user.save()
-    secretariat_group_ensure(users=[user])
-    return User.objects.get(pk=user.pk)
-
-
 NEW_ASSIGNMENTS = [
     # (recurring task, due date, agency active, accepted)
     (False, "31/07/2023", True, True),
@@ -230,41 +218,6 @@ def extended(tree):
     services.extension_decide(request=request, user=tree.secretariat, approve=True)
     assignment.refresh_from_db()
     return assignment
-
-
-EXTENDED_CHANGES = [
-    # (role, due date, accepted)
-    ("lead", "15/08/2023", True),
-    ("support", "31/07/2023", True),
-    ("lead", "", False),  # clearing the due date of an extended assignment: a 500 on apply before
-]
-
-
-@pytest.mark.parametrize(("role", "due", "accepted"), EXTENDED_CHANGES)
-def test_the_admin_form_and_the_import_accept_and_refuse_the_same_changes_of_an_extended_assignment(
-    client, tree, secretariat_staff, extended, role, due, accepted
-):
-    def through_admin():
-        client.force_login(secretariat_staff)
-        url = reverse("admin:tasks_assignment_change", args=[extended.pk])
-        form = client.get(url).context["adminform"].form
-        data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-        data.update(role=role, due_date=due, original_due_date="30/06/2023")
-        response = client.post(url, data)
-        return response.status_code == 302, Assignment.objects.get(pk=extended.pk).due_date
-
-    def through_import():
-        written = {"lead": "Chủ trì", "support": "Phối hợp"}[role]
-        file = csv_file(ASSIGNMENT_HEADER, f"4505/UBND-KSTT,8,,{tree.district.code},{written},{due}")
-        response = apply(client, upload(client, tree.secretariat, file, kind="assignments"))
-        return response.status_code == 302, Assignment.objects.get(pk=extended.pk).due_date
-
-    admin_saved, admin_due = rolled_back(through_admin)
-    import_saved, import_due = rolled_back(through_import)
-    assert (admin_saved, import_saved) == (accepted, accepted)
-    assert admin_due == import_due
-    if not accepted:
-        assert import_due == datetime.date(2023, 7, 31)  # nothing changed
 
 
 def test_clearing_the_due_date_of_an_extended_assignment_is_a_row_error_and_apply_is_a_400(client, tree, extended):
