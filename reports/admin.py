@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -6,20 +7,49 @@ from units.models import Unit
 from units.selectors import unit_search
 
 from .models import Notification, ReminderSettings, ScorecardSnapshot, ScoreEntry, ScoreWeights
+from .scorecard import weights_for
+from .services import weights_update
+
+
+class ScoreWeightsAdminForm(forms.ModelForm):
+    """No Meta: the admin builds it for the model with the fields it shows."""
+
+    def clean(self):
+        data = super().clean()
+        province = data.get("province")
+        if self.instance.pk is None and province is not None:
+            current = weights_for(province)
+            values = {name: data.get(name) for name in ("on_time", "attainment", "timeliness")}
+            if current.pk is None and current.as_dict() == values:
+                # The service saves nothing when nothing changes: there would be no row to show.
+                raise forms.ValidationError(_("These are already the weights in use; nothing to save."))
+        return data
 
 
 @admin.register(ScoreWeights)
 class ScoreWeightsAdmin(PolicyAdmin):
+    form = ScoreWeightsAdminForm
     change_policy = "reports.manage_scorecard"  # on the weights' province
     list_display = ["province", "on_time", "attainment", "timeliness", "updated_at", "updated_by"]
     list_select_related = ["province", "updated_by"]
     autocomplete_fields = ["province"]
     readonly_fields = ["updated_at", "updated_by"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A province's weights stay that province's: moving them would be a second, unchecked write.
+        return [*super().get_readonly_fields(request, obj), *(["province"] if obj is not None else [])]
+
     def save_model(self, request, obj, form, change):
-        # The form has already checked the sum (the model's constraint).
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        # Through the scorecard page's service: its permission on the province (a 403 otherwise),
+        # its checks, its audit line. The form has already checked the sum (the model's constraint).
+        saved = weights_update(
+            province=obj.province,
+            user=request.user,
+            on_time=obj.on_time,
+            attainment=obj.attainment,
+            timeliness=obj.timeliness,
+        )
+        obj.pk, obj.updated_by, obj.updated_at = saved.pk, saved.updated_by, saved.updated_at
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -1,12 +1,14 @@
 """The Django admin: every model, in Vietnamese, for the secretariat; changes recorded in history."""
 
 import datetime
+import logging
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import translation
 
+from reports.models import DEFAULT_WEIGHTS, ScoreWeights
 from tasks.models import Assignment, HistoryEntry, IndicatorReport, Target
 from tests.factories import Tree, make_assignment, make_eid_targets, make_task
 from units.models import User
@@ -114,3 +116,48 @@ def test_the_secretariat_of_another_province_reads_but_cannot_change_an_assignme
     assignment.refresh_from_db()
     assert assignment.due_date == datetime.date(2023, 6, 30)
     assert not HistoryEntry.objects.filter(assignment=assignment).exists()
+
+
+def weights_post(client, province, on_time=40, attainment=40, timeliness=20):
+    data = {"province": province.pk, "on_time": on_time, "attainment": attainment, "timeliness": timeliness}
+    return client.post(reverse("admin:reports_scoreweights_add"), data)
+
+
+def test_the_scorecard_weights_are_saved_in_the_admin_through_the_scorecard_service(
+    client, secretariat, tree, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.INFO, logger="audit")
+    client.force_login(secretariat)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = weights_post(client, tree.province)
+    assert response.status_code == 302
+    weights = ScoreWeights.objects.get(province=tree.province)
+    assert (weights.as_dict(), weights.updated_by) == ({"on_time": 40, "attainment": 40, "timeliness": 20}, secretariat)
+    assert [r for r in caplog.records if "action=scorecard.weights_set" in r.getMessage()]
+
+    url = reverse("admin:reports_scoreweights_change", args=[weights.pk])
+    changed = client.post(url, {"province": Tree("41", "Tỉnh Hà Tĩnh").province.pk, **WEIGHTS_60_20_20})
+    assert changed.status_code == 302
+    weights.refresh_from_db()
+    assert weights.province == tree.province  # the province is not moved, only the values change
+    assert weights.as_dict() == WEIGHTS_60_20_20
+
+
+WEIGHTS_60_20_20 = {"on_time": 60, "attainment": 20, "timeliness": 20}
+
+
+def test_weights_that_do_not_add_up_or_equal_the_defaults_are_refused_with_a_message(client, secretariat, tree):
+    client.force_login(secretariat)
+    wrong = weights_post(client, tree.province, timeliness=30)
+    assert wrong.status_code == 200 and wrong.context["adminform"].form.errors
+    same = weights_post(client, tree.province, **DEFAULT_WEIGHTS)
+    assert same.status_code == 200
+    assert "Đây đã là trọng số đang dùng" in same.content.decode()
+    assert not ScoreWeights.objects.exists()
+
+
+def test_the_secretariat_cannot_set_another_provinces_weights_in_the_admin(client, secretariat, tree):
+    foreign = Tree("41", "Tỉnh Hà Tĩnh")
+    client.force_login(secretariat)
+    assert weights_post(client, foreign.province).status_code == 403
+    assert not ScoreWeights.objects.exists()
