@@ -10,7 +10,9 @@ from django.utils import translation
 
 from reports.models import DEFAULT_WEIGHTS, ScoreWeights
 from tasks.models import Assignment, HistoryEntry, IndicatorReport, Target
+from tests.conftest import TODAY
 from tests.factories import Tree, make_assignment, make_eid_targets, make_task
+from tests.security.test_sessions import form_fields
 from units.models import User
 from units.services import secretariat_group_ensure
 
@@ -161,3 +163,53 @@ def test_the_secretariat_cannot_set_another_provinces_weights_in_the_admin(clien
     client.force_login(secretariat)
     assert weights_post(client, foreign.province).status_code == 403
     assert not ScoreWeights.objects.exists()
+
+
+def admin_form_data(page) -> dict:
+    form = page.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = value
+    return data
+
+
+def test_a_unit_deactivated_in_the_admin_goes_through_the_unit_service(client, secretariat, tree, fixed_today):
+    client.force_login(secretariat)
+    url = reverse("admin:units_unit_change", args=[tree.commune.pk])
+    data = admin_form_data(client.get(url))
+    del data["is_active"]  # the secretariat unticks "active" and saves, without a date
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    tree.commune.refresh_from_db()
+    assert not tree.commune.is_active
+    assert tree.commune.deactivated_on == TODAY  # the service dates it
+
+
+def test_the_secretariat_reads_but_cannot_change_another_provinces_unit_or_account(client, secretariat, tree):
+    foreign = Tree("41", "Tỉnh Hà Tĩnh")
+    client.force_login(secretariat)
+    for name, obj in [("unit", foreign.commune), ("user", foreign.head_commune)]:
+        url = reverse(f"admin:units_{name}_change", args=[obj.pk])
+        page = client.get(url)
+        assert page.status_code == 200 and not page.context["has_change_permission"]
+        assert client.post(url, {"is_active": ""}).status_code == 403
+        obj.refresh_from_db()
+        assert obj.is_active
+
+
+def test_an_account_deactivated_in_the_admin_by_the_secretariat_is_saved_and_cannot_be_made_superuser(
+    client, secretariat, tree
+):
+    client.force_login(secretariat)
+    url = reverse("admin:units_user_change", args=[tree.head_commune.pk])
+    page = client.get(url)
+    assert "is_superuser" not in page.context["adminform"].form.fields
+    data = form_fields(page.content.decode())
+    del data["is_active"]
+    response = client.post(url, {**data, "is_superuser": "on"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    tree.head_commune.refresh_from_db()
+    assert not tree.head_commune.is_active and not tree.head_commune.is_superuser

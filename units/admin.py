@@ -8,7 +8,7 @@ from projectsite.admin import ReadOnlyAdmin
 
 from .models import Unit, UnitHandover, User
 from .selectors import unit_search
-from .services import sessions_end
+from .services import account_save, unit_save
 
 
 @admin.register(Unit)
@@ -48,9 +48,17 @@ class UnitAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         return unit_search(queryset, search_term), False
 
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or request.user.has_perm("units.manage_unit", obj)
+
     def has_delete_permission(self, request, obj=None):
         # Units are deactivated, never deleted: their history must stay.
         return False
+
+    def save_model(self, request, obj, form, change):
+        unit_save(unit=obj, user=request.user)
 
 
 @admin.register(User)
@@ -73,12 +81,20 @@ class UserAdmin(DjangoUserAdmin):
         # Accounts are deactivated, never deleted: history stays attributed to who did it.
         return False
 
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        return obj.unit is not None and request.user.has_perm("units.manage_unit", obj.unit)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who is an administrator is a superuser's decision, not the secretariat's.
+        kept = [] if request.user.is_superuser else ["is_superuser", "user_permissions"]
+        return [*super().get_readonly_fields(request, obj), *kept]
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and not obj.is_active:
-            # Django refuses an inactive account's requests, but its sessions would come back to
-            # life if the account were reactivated: end them now.
-            sessions_end(users=[obj])
+        account_save(account=obj, user=request.user)
 
 
 @admin.register(UnitHandover)

@@ -116,6 +116,8 @@ member_of = unit_member & of_users_unit
 rules.add_perm("units.read_unit", reads_unit)
 rules.add_perm("units.write_for_unit", writes_for_unit)
 rules.add_perm("units.hand_over_unit", secretariat_of)
+# A unit's details, its deactivation and its accounts (the admin: units.services.unit_save, account_save).
+rules.add_perm("units.manage_unit", secretariat_of)
 # Pages without an object: who opens them.
 rules.add_perm("units.open_own_unit", unit_member)
 rules.add_perm("units.view_province_pages", is_superuser | province_viewer)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
-from projectsite import audit
+from projectsite import audit, clock
 
 from .loaders import UnitRow
 from .models import Unit, UnitHandover, User
@@ -120,6 +120,37 @@ def sessions_end(*, users: Iterable[User]) -> int:
     doomed = [session.pk for session in live.iterator() if session.get_decoded().get(SESSION_KEY) in ids]
     deleted, _details = Session.objects.filter(pk__in=doomed).delete()
     return deleted
+
+
+# The admin's saves of units and accounts --------------------------------------------------
+
+
+@transaction.atomic
+def unit_save(*, unit: Unit, user: User) -> Unit:
+    """Save a unit's details as the admin's form left them. Only the secretariat of the unit's
+    province (``units.manage_unit``); a unit deactivated without a date is deactivated today."""
+    if not unit.is_active and unit.deactivated_on is None:
+        unit.deactivated_on = clock.today()
+    unit.save()
+    unit.refresh_from_db(fields=["province", "district"])  # the tree links are known only now
+    if not user.has_perm("units.manage_unit", unit):
+        raise PermissionDenied  # rolls the save back
+    return unit
+
+
+@transaction.atomic
+def account_save(*, account: User, user: User) -> User:
+    """Save an account as the admin's form left it. Only the secretariat of the account's unit's
+    province (``units.manage_unit``), a superuser for an account of no unit; a deactivated
+    account is logged out everywhere (its sessions would come back to life if it were
+    reactivated)."""
+    allowed = user.is_superuser or (account.unit is not None and user.has_perm("units.manage_unit", account.unit))
+    if not allowed:
+        raise PermissionDenied
+    account.save()
+    if not account.is_active:
+        sessions_end(users=[account])
+    return account
 
 
 # Handing a unit over to its new head -------------------------------------------------------
