@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from projectsite.admin import PolicyAdmin, ReadOnlyAdmin
@@ -113,9 +114,20 @@ class ScoreEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReminderSettings)
-class ReminderSettingsAdmin(admin.ModelAdmin):
+class ReminderSettingsAdmin(PolicyAdmin):
+    """Configuration, edited here (the form checks the offsets): by the secretariat of its province."""
+
+    change_policy = "units.manage_unit"  # on the settings' province
     list_display = ["province", "offsets", "overdue_repeat_days", "escalation_days", "updated_at"]
     autocomplete_fields = ["province"]
+
+    def policy_object(self, obj):
+        return obj.province
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.has_perm(self.change_policy, obj.province):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Notification)

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import translation
 
-from reports.models import DEFAULT_WEIGHTS, ScoreWeights
+from reports.models import DEFAULT_WEIGHTS, ReminderSettings, ScoreWeights
 from tasks.models import Assignment, HistoryEntry, IndicatorReport, Target
 from tests.conftest import TODAY
 from tests.factories import Tree, make_assignment, make_eid_targets, make_task
@@ -213,3 +213,18 @@ def test_an_account_deactivated_in_the_admin_by_the_secretariat_is_saved_and_can
     assert response.status_code == 302, response.context["adminform"].form.errors
     tree.head_commune.refresh_from_db()
     assert not tree.head_commune.is_active and not tree.head_commune.is_superuser
+
+
+def test_the_secretariat_cannot_set_another_provinces_reminder_times(client, secretariat, tree):
+    foreign = Tree("41", "Tỉnh Hà Tĩnh")
+    client.force_login(secretariat)
+    data = {"overdue_repeat_days": 2, "escalation_days": 5, "offsets": "[7, 3, 1]"}
+    url = reverse("admin:reports_remindersettings_add")
+    assert client.post(url, {**data, "province": foreign.province.pk}).status_code == 403
+    assert not ReminderSettings.objects.exists()
+    assert client.post(url, {**data, "province": tree.province.pk}).status_code == 302
+    settings = ReminderSettings.objects.create(
+        province=foreign.province, offsets=[7], **{"overdue_repeat_days": 2, "escalation_days": 5}
+    )
+    change = reverse("admin:reports_remindersettings_change", args=[settings.pk])
+    assert client.post(change, {**data, "province": foreign.province.pk}).status_code == 403
