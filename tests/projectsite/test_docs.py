@@ -16,6 +16,7 @@ are left alone.
 """
 
 import importlib
+import importlib.util
 import re
 from pathlib import Path
 
@@ -31,6 +32,7 @@ SKIPPED_FOLDERS = {".git", ".venv", ".venv-tools", "var", "node_modules", "vendo
 OUTSIDE = ("/work/", "shared/")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 BACKTICKED = re.compile(r"`([^`]+)`")
+FENCED = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 PLACEHOLDER = re.compile(r"[<>*{}…]")
 PATH = re.compile(r"^[\w.-]+(/[\w.-]+)*/?$")
 DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
@@ -61,7 +63,7 @@ def outside_links(path: Path) -> list[str]:
 def names(text: str) -> list[str]:
     """The backticked words of a text that could name a project module, a call cut at its '('."""
     out = []
-    for token in BACKTICKED.findall(text):
+    for token in BACKTICKED.findall(FENCED.sub("", text)):
         token = token.split("(")[0].strip()
         if token and not PLACEHOLDER.search(token) and " " not in token:
             out.append(token)
@@ -79,13 +81,19 @@ def missing_path(token: str) -> bool:
 
 
 def resolve(dotted: str) -> object:
-    """The object a dotted name names (module, then attributes), or raise LookupError."""
+    """The object a dotted name names (module, then attributes), or raise LookupError. A module
+    named whole is found without being imported (settings modules read the environment)."""
     parts = dotted.split(".")
     for cut in range(len(parts), 0, -1):
         try:
-            found = importlib.import_module(".".join(parts[:cut]))
+            spec = importlib.util.find_spec(".".join(parts[:cut]))
         except ModuleNotFoundError:
+            spec = None
+        if spec is None:
             continue
+        if cut == len(parts):
+            return spec
+        found = importlib.import_module(".".join(parts[:cut]))
         for attribute in parts[cut:]:
             if not hasattr(found, attribute):
                 raise LookupError(dotted)
@@ -99,7 +107,7 @@ def missing_dotted(token: str) -> bool:
     if not DOTTED.match(token) or token.split(".")[0] not in APPS or token.endswith(FILE_SUFFIXES):
         return False
     parts = token.split(".")
-    if len(parts) == 2 and rules.perm_exists(token):
+    if len(parts) == 2 and (rules.perm_exists(token) or token in celery_jobs()):
         return False
     if len(parts) == 2 and parts[1][0].isupper():
         try:
@@ -168,15 +176,18 @@ def test_architecture_names_only_modules_that_exist():
 
 def test_the_module_check_finds_stale_names():
     text = (
-        "`reports/notifications.py`, `tasks/demo.py`, `reports.bench.run`, `tasks.selectors.nothing_here`, "
-        "`units.no_such_permission`, `tasks.NoSuchModel`, `tests/nowhere/`, "
+        "```\nsequenceDiagram\n```\n"
+        "`reports/notifications.py`, `tasks/demo.py`, `reports.no_such_job`, `reports.bench.run`, "
+        "`tasks.selectors.nothing_here`, `units.no_such_permission`, `tasks.NoSuchModel`, `tests/nowhere/`, "
         "`reports/outbox.py`, `tasks.selectors.unit_assignments(user=…)`, `tasks.confirm_assignment`, "
-        "`tasks.HistoryEntry`, `tasks.py`, `tests/security/`, `templates/<app>/`, `../shared/DOMAIN.md`, `DEBUG`"
+        "`tasks.HistoryEntry`, `tasks.py`, `reports.flush_outbox`, `tests/security/`, `templates/<app>/`, "
+        "`../shared/DOMAIN.md`, `DEBUG`, `projectsite.settings.production`"
     )
     stale = [token for token in names(text) if missing_path(token) or missing_dotted(token)]
     assert stale == [
         "reports/notifications.py",
         "tasks/demo.py",
+        "reports.no_such_job",
         "reports.bench.run",
         "tasks.selectors.nothing_here",
         "units.no_such_permission",
