@@ -5,7 +5,7 @@ The status depends on the due date, the completion date and today, so it is neve
 they serve both as ``Count(..., filter=...)`` (``count(*) FILTER (WHERE ...)`` on PostgreSQL,
 which the planner parallelises) and as the branches of the ``CASE`` annotation.
 
-Rules (DOMAIN.md):
+Rules (docs/DOMAIN.md, "Status of an assignment"):
 - paused and cancelled assignments, and every assignment of a deactivated (merged) unit, have no
   deadline status (NULL) and are left out of counts: ``counted_q`` is that rule, in one place;
 - no due date (a recurring task): "không thời hạn";

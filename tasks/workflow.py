@@ -1,4 +1,4 @@
-"""Who may move an assignment's work status where (DOMAIN.md, "Status of an assignment").
+"""Who may move an assignment's work status where (docs/DOMAIN.md, "Status of an assignment").
 
     chưa triển khai → đang thực hiện → đã báo cáo hoàn thành → (secretariat) đã xác nhận | trả lại
     trả lại → đang thực hiện …;  tạm dừng / hủy by the secretariat.

@@ -6,8 +6,9 @@ decorators of units/permissions.py), services, templates (``{% load rules %}``) 
 tasks/rules.py and reports/rules.py build their permissions from the predicates below; the table
 of every permission is in docs/ARCHITECTURE.md §4.
 
-A superuser has every permission (Django's rule: ``User.has_perm`` answers True before any
-backend); the predicates say so too, so that ``rules.test_rule`` and ``has_perm`` agree.
+A superuser is no exception to the policy: ``units.models.User.has_perm`` lets these rules decide
+for superusers too (Django alone would grant them everything), and the predicates grant a superuser
+every action except those only a unit takes for itself (its figures, extension requests, obstacles).
 """
 
 import rules

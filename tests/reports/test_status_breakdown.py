@@ -1,7 +1,7 @@
 """The dashboard's breakdown (``reports.selectors.status_breakdown``) against counting by hand.
 
 The breakdown is one ORM aggregation summed per level, district and document. Here every
-assignment is read one by one and given its status by the rules of DOMAIN.md written out again in
+assignment is read one by one and given its status by the rules of docs/DOMAIN.md written out again in
 Python, so a mistake in the aggregation, its sums or the ``counted_q`` rule shows as a difference.
 CI runs this file on PostgreSQL as well as SQLite.
 """
@@ -60,7 +60,7 @@ def spread(tree):
 
 
 def status_by_hand(assignment: Assignment) -> str | None:
-    """DOMAIN.md's rules, one assignment at a time."""
+    """docs/DOMAIN.md's rules, one assignment at a time."""
     if assignment.work_status in ("paused", "cancelled") or not assignment.unit.is_active:
         return None
     due = assignment.due_date
