@@ -37,12 +37,12 @@ from units.permissions import (
 from units.selectors import scoped, user_area_or_404, user_province_or_404, visible_unit
 from units.text import search_key
 
-from . import outbox, scorecard, selectors
-from . import services as report_services
-from .exports import Column, build_workbook, xlsx_response
-from .filters import AssignmentFilter, FilterForm, QueueFilter, UnitField, area_units
-from .forms import ConfirmForm, ExtensionDecisionForm, ObstacleDecisionForm, SendBackForm, SnapshotForm, WeightsForm
-from .models import Notification, ScorecardSnapshot
+from .. import outbox, scorecard, selectors
+from .. import services as report_services
+from ..exports import Column, build_workbook, xlsx_response
+from ..filters import AssignmentFilter, FilterForm, QueueFilter, UnitField, area_units
+from ..forms import ConfirmForm, ExtensionDecisionForm, ObstacleDecisionForm, SendBackForm, SnapshotForm, WeightsForm
+from ..models import Notification, ScorecardSnapshot
 
 
 @area_viewer_required
