@@ -1,7 +1,9 @@
 """Excel (.xlsx) downloads of the tables the secretariat sees.
 
 One generic builder: a view passes a title, the report date, the columns (already translated headers plus a
-kind) and the rows; it gets back the bytes of a workbook and wraps them with ``xlsx_response``.
+kind) and the rows; it gets back the bytes of a workbook and wraps them with ``xlsx_response``. Each download's
+columns and rows are built here too (``overview_rows``, ``lagging_rows``, ``scorecard_rows``, ``unit_rows`` and
+their ``*_columns``), from what the selectors return, so that the views only fetch, call and respond.
 
 Layout of the sheet::
 
@@ -24,10 +26,20 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
+from django.utils.translation import gettext as _
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # The download's headers are shared with the import templates (tasks), a layer below.
 from projectsite.downloads import XLSX_CONTENT_TYPE, xlsx_response  # noqa: F401
+from projectsite.text import percent
+from tasks.deadlines import DeadlineStatus
+from tasks.indicators import TargetProgress
+from tasks.models import Assignment
+from tasks.selectors import STATUS_ORDER
+from units.models import Unit
+
+from .scorecard import Scorecard
+from .selectors import LaggingUnit, StatusBreakdown, on_time_rate
 
 # Datetimes are shown in Vietnam's local time whatever timezone is active for the request.
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -200,3 +212,139 @@ def build_workbook(
     sheet.autofilter(HEADER_ROW - 1, 0, last, ncols - 1)
     workbook.close()
     return buffer.getvalue()
+
+
+# The sheets of the downloads ----------------------------------------------------------
+#
+# Each export's columns and rows, built from what the selectors return; the views only fetch, call these and
+# wrap the workbook in a response.
+
+
+def file_name(title: str, day: datetime.date) -> str:
+    return f"{title} {day:%d-%m-%Y}.xlsx"
+
+
+def attainment_text(nodes: Iterable[TargetProgress]) -> str:
+    """Indicators and their attainment, in one cell: "Indicator: 45,0 %; ..."."""
+    return "; ".join(f"{node.target.indicator.name}: {percent(node.attainment or 0)}" for node in nodes)
+
+
+def status_columns() -> list[Column]:
+    return [Column(str(status.label), "int", 14) for status in STATUS_ORDER] + [Column(_("Total"), "int", 10)]
+
+
+def overview_columns() -> list[Column]:
+    return [
+        Column(_("Group"), width=14),
+        Column(_("Name"), width=32),
+        *status_columns(),
+        Column(_("On-time completion rate"), "percent", 16),
+    ]
+
+
+def overview_rows(breakdown: StatusBreakdown) -> list[list]:
+    """The dashboard's tables in one sheet: districts (with communes), levels, documents."""
+    statuses = [str(status) for status in STATUS_ORDER]
+    rows = []
+    for group, table, label in [
+        (_("District"), breakdown.by_district, "name"),
+        (_("Level"), breakdown.by_level, "label"),
+        (_("Document"), breakdown.by_document, "number"),
+    ]:
+        for row in table:
+            rows.append([group, row[label], *[row[s] for s in statuses], row["total"], on_time_rate(row)])
+    return rows
+
+
+def lagging_columns() -> list[Column]:
+    return [
+        Column(_("Unit"), width=30),
+        Column(_("Level"), width=14),
+        Column(_("District"), width=22),
+        Column(_("Overdue assignments"), "int", 12),
+        Column(_("Oldest overdue (days)"), "int", 12),
+        Column(_("Indicators behind"), width=40),
+        Column(_("Head"), width=30),
+        Column(_("Contact"), width=34),
+        Column(_("Phone"), width=14),
+        Column(_("Last update"), "datetime", 18),
+    ]
+
+
+def lagging_rows(details: Iterable[LaggingUnit]) -> list[list]:
+    """One row per lagging unit, from ``selectors.lagging_details`` (its head, contacts, indicators behind)."""
+    return [
+        [
+            row.unit.name,
+            row.unit.get_level_display(),
+            row.unit.district.name if row.unit.district_id else "",
+            row.overdue,
+            row.days_overdue or None,
+            attainment_text(row.behind),
+            (row.head.get_full_name() or row.head.username) if row.head else "",
+            ", ".join(filter(None, [row.head.email if row.head else "", *row.unit.emails])),
+            row.unit.phone,
+            row.last_update,
+        ]
+        for row in details
+    ]
+
+
+def scorecard_columns() -> list[Column]:
+    return [
+        Column(_("Level"), width=16),
+        Column(_("Rank"), "int", 8),
+        Column(_("Movement"), "int", 10),
+        Column(_("Unit"), width=32),
+        Column(_("Score"), "decimal", 10),
+        Column(_("On time"), "percent", 12),
+        Column(_("Indicators"), "percent", 12),
+        Column(_("Regular reporting"), "percent", 12),
+    ]
+
+
+def scorecard_rows(card: Scorecard) -> list[list]:
+    return [
+        [
+            Unit.Level(row.level).label,
+            row.rank,
+            row.movement,
+            row.unit.name,
+            row.score,
+            row.on_time_rate,
+            row.attainment,
+            row.timeliness,
+        ]
+        for row in card.rows
+    ]
+
+
+def unit_columns() -> list[Column]:
+    return [
+        Column(_("Document"), width=18),
+        Column(_("Task"), width=60),
+        Column(_("Role"), width=10),
+        Column(_("Due date"), "date", 12),
+        Column(_("Deadline status"), width=24),
+        Column(_("Work status"), width=22),
+        Column(_("Progress"), "percent", 10),
+        Column(_("Last update"), "datetime", 18),
+    ]
+
+
+def unit_rows(assignments: Iterable[Assignment]) -> list[list]:
+    """A unit's assignments (``tasks.selectors.unit_assignments``), each with its deadline status."""
+    labels = dict(DeadlineStatus.choices)
+    return [
+        [
+            a.task.document.number,
+            f"{a.task.ref}. {a.task.title}",
+            a.get_role_display(),
+            a.due_date,
+            labels.get(a.deadline, ""),
+            a.get_work_status_display(),
+            a.progress / 100,
+            a.updated_at,
+        ]
+        for a in assignments
+    ]

@@ -7,7 +7,8 @@ from urllib.parse import quote
 import openpyxl
 import pytest
 
-from reports.exports import Column, build_workbook, safe_text, xlsx_response
+from reports.exports import Column, build_workbook, overview_columns, overview_rows, safe_text, xlsx_response
+from reports.selectors import StatusBreakdown
 
 REPORT_DATE = datetime.date(2023, 6, 20)
 
@@ -226,3 +227,27 @@ def test_it_builds_a_large_table():
     sheet = openpyxl.load_workbook(BytesIO(content), read_only=True).active
     assert sheet.max_row == 4 + 20000
     assert sheet.cell(row=20004, column=8).value == 19999
+
+
+def test_the_overview_rows_are_built_without_a_request_one_per_district_level_and_document():
+    counts = {
+        "overdue": 1,
+        "due_soon": 0,
+        "not_due": 1,
+        "no_deadline": 0,
+        "done_on_time": 2,
+        "done_late": 0,
+        "total": 4,
+    }
+    breakdown = StatusBreakdown(
+        province=counts,
+        by_level=[{**counts, "label": "Cấp xã"}],
+        by_district=[{**counts, "name": "Huyện A"}, {**counts, "name": "Huyện B"}],
+        by_document=[{**counts, "number": "06/QĐ-TTg"}],
+    )
+
+    rows = overview_rows(breakdown)
+
+    assert [row[1] for row in rows] == ["Huyện A", "Huyện B", "Cấp xã", "06/QĐ-TTg"]
+    assert all(len(row) == len(overview_columns()) for row in rows)
+    assert rows[0][-2:] == [4, 2 / 3]  # the total, then done on time out of those whose deadline has come

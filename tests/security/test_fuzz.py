@@ -59,7 +59,7 @@ QUERY_VALUES = {
 WIDE_QUERY_VALUES = ("huge", "text", "empty", "very long", "superscript digit", "nul")
 WIDE_FORM_VALUES = ("huge", "superscript digit")
 GENERIC_FIELDS = ("version", "year", "value", "as_of", "progress", "unit", "districts", "action")
-# The query parameters the views read (read in reports/views.py, reports/filters.py, tasks/views.py,
+# The query parameters the views read (read in reports/views/, reports/filters.py, tasks/views.py,
 # tasks/planning_views.py, the admin), and a few more a user could type.
 QUERY_PARAMS = (
     "page",

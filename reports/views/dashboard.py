@@ -1,0 +1,200 @@
+"""The dashboard and the lists behind its numbers: overview, assignments, lagging units, a document."""
+
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from projectsite import clock
+from tasks.deadlines import STATUS_COLOURS
+from tasks.models import Document
+from tasks.selectors import STATUS_ORDER, assignments_with_status, province_documents, visible_documents
+from units.models import Unit
+from units.permissions import area_viewer_required, province_viewer_required
+from units.selectors import user_area_or_404, user_province_or_404
+
+from .. import selectors
+from ..filters import AssignmentFilter, FilterForm, UnitField, area_units
+
+
+@area_viewer_required
+def overview(request):
+    """The province dashboard, or a district's (its communes) for the district's head and staff:
+    every number links to the list behind it."""
+    area = user_area_or_404(request.user)
+    is_province = area.level == Unit.Level.PROVINCE
+    today = clock.today()
+    breakdown = selectors.status_breakdown(province=area, today=today)
+    counts = breakdown.province
+    # A district's table and chart are by unit (itself and its communes), the province's by district.
+    by_district = breakdown.by_district if is_province else selectors.unit_status_rows(area=area, today=today)
+    cards = [
+        {"status": status, "label": status.label, "colour": STATUS_COLOURS[status], "count": counts[status.value]}
+        for status in STATUS_ORDER
+    ]
+    indicators = selectors.area_indicator_summaries(area=area, today=today)
+    return render(
+        request,
+        "reports/overview.html",
+        {
+            "province": area,
+            "is_province": is_province,
+            "today": today,
+            "total": counts["total"],
+            "on_time_rate": selectors.on_time_rate(counts),
+            "cards": cards,
+            "statuses": STATUS_ORDER,
+            "by_level": table_rows(breakdown.by_level, key="level", label="label"),
+            "by_district": table_rows(
+                by_district, key="code", label="name", link=lambda row: reverse("tasks:unit", args=[row["code"]])
+            ),
+            "by_document": table_rows(
+                breakdown.by_document,
+                key="document_id",
+                label="number",
+                date="issued_on",
+                link=(lambda row: reverse("reports:document", args=[row["document_id"]])) if is_province else None,
+            ),
+            "indicators": indicators,
+            "district_chart": {
+                "labels": [row["name"] for row in by_district],
+                "datasets": [
+                    {
+                        "label": str(status.label),
+                        "status": status.value,
+                        "data": [row[status.value] for row in by_district],
+                    }
+                    for status in STATUS_ORDER
+                ],
+            },
+            "indicator_charts": [
+                {**summary.chart(), "names": {"expected": _("Expected to date"), "target": _("Target")}}
+                for summary in indicators
+            ],
+        },
+    )
+
+
+def table_rows(rows, *, key: str, label: str, date: str | None = None, link=None) -> list[dict]:
+    """Rows of a status table: the filter value, the label, the counts per status, the total."""
+    statuses = [str(status) for status in STATUS_ORDER]
+    return [
+        {
+            "key": str(row[key]),
+            "label": row[label],
+            "date": row.get(date) if date else None,
+            "link": link(row) if link else None,
+            "counts": {status: row[status] for status in statuses},
+            "total": row["total"],
+        }
+        for row in rows
+    ]
+
+
+ASSIGNMENTS_PER_PAGE = 50
+
+
+@area_viewer_required
+def assignment_list(request):
+    """The assignments behind a dashboard number (a district's: its own and its communes'):
+    filterable, sortable, paginated."""
+    area = user_area_or_404(request.user)
+    today = clock.today()
+    form = AssignmentFilter(request.GET or None, province=province_of(area), area=area)
+    queryset = assignments_with_status(
+        selectors.area_assignments(area).select_related("task__document", "unit__district", "updated_by"),
+        today,
+    )
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+        queryset = queryset.none()
+    elif form.is_bound:
+        queryset = form.apply(queryset, today)
+    else:
+        form.cleaned_data = {}
+        queryset = queryset.order_by("due_date", "pk")
+    page = Paginator(queryset, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/assignments.html",
+        {
+            "form": form,
+            "page": page,
+            "today": today,
+            "query": query.urlencode(),
+            "task": form.cleaned_data.get("task") if hasattr(form, "cleaned_data") else None,
+            "sort": request.GET.get("sort", "due"),
+        },
+        status=status,
+    )
+
+
+def province_of(area: Unit) -> Unit:
+    return area if area.level == Unit.Level.PROVINCE else area.province
+
+
+class LaggingFilter(FilterForm):
+    level = forms.TypedChoiceField(
+        label=_("Level"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("All")), *[(v, n) for v, n in Unit.Level.choices if v != Unit.Level.PROVINCE]],
+    )
+    district = UnitField(label=_("District"), required=False, queryset=Unit.objects.none(), numeric=True)
+    document = forms.ModelChoiceField(label=_("Document"), required=False, queryset=Document.objects.all())
+
+    def __init__(self, *args, area, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = area_units(area).filter(level=Unit.Level.DISTRICT)
+        self.fields["document"].queryset = province_documents(area.province_id)
+
+
+def lagging_filters(request, area: Unit) -> tuple[LaggingFilter, dict | None]:
+    """The list's filters from the query string; None when one is refused (the page says why).
+    A district's list is always its own."""
+    form = LaggingFilter(request.GET or None, area=area)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    filters = form.cleaned_data if form.is_bound else {}
+    if area.level == Unit.Level.DISTRICT:
+        filters = {**filters, "district": area}
+    return form, filters
+
+
+@area_viewer_required
+def lagging(request):
+    """Units with overdue assignments or indicators behind expected-to-date, worst first: the
+    province's, or a district's own and its communes' for the district's head and staff."""
+    area = user_area_or_404(request.user)
+    today = clock.today()
+    form, filters = lagging_filters(request, area)
+    rows = [] if filters is None else selectors.lagging_units(province=province_of(area), today=today, **filters)
+    page = Paginator(rows, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    selectors.lagging_details(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/lagging.html",
+        {"form": form, "page": page, "count": len(rows), "today": today, "query": query.urlencode(), "area": area},
+        status=400 if filters is None else 200,
+    )
+
+
+@province_viewer_required
+def document_detail(request, pk: int):
+    """A document and its tasks, each with its assignments counted by deadline status."""
+    province = user_province_or_404(request.user)
+    document = get_object_or_404(visible_documents(request.user).select_related("implements"), pk=pk)
+    today = clock.today()
+    tasks = selectors.document_tasks(document=document, province=province, today=today)
+    return render(
+        request,
+        "reports/document.html",
+        {"document": document, "tasks": tasks, "statuses": STATUS_ORDER, "today": today},
+    )
