@@ -6,6 +6,7 @@ One place for the whole project (DECISIONS, "Numbers in URLs have a bound"):
   database can hold (bigint, at most 19 digits) and the project will ever reach fits; anything
   else (negative, a sign, 10**30, letters) does not match the URL, so it answers 404 before a
   view or the database sees it.
+- ``parse_id``: the same rule for an id in a form value or a query value (None when it is not one).
 - ``bounded_int``: a number from the query string, within ``[minimum, maximum]``, or
   ``BadQueryValue`` (a ``SuspiciousOperation``: 400 with a Vietnamese page) naming the parameter.
 - ``QueryBoundsMiddleware``: a NUL character in the query string (PostgreSQL refuses it in any
@@ -33,6 +34,15 @@ class IdConverter:
 
 
 register_converter(IdConverter, "id")
+
+
+def parse_id(text) -> int | None:
+    """A row id posted or typed as text, on the converter's terms (1 to 18 ASCII digits); else None.
+
+    ASCII only: str.isdigit() accepts "²" and other digits that int() refuses.
+    """
+    text = str(text).strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 class BadQueryValue(SuspiciousOperation):

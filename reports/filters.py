@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from projectsite.bounds import parse_id
 from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.models import Assignment, Document, Task
 from tasks.selectors import province_documents
@@ -70,8 +71,8 @@ class UnitField(forms.ModelChoiceField):
         if self.numeric and not (value.isascii() and value.isdigit()):
             raise ValidationError(self.error_messages["not_a_number"], code="not_a_number", params={"value": shown})
         match = Q(code=value)
-        if value.isascii() and value.isdigit() and len(value) <= 9:  # an id; longer would overflow the column
-            match |= Q(pk=int(value))
+        if (pk := parse_id(value)) is not None:
+            match |= Q(pk=pk)
         found = sorted(self.queryset.filter(match), key=lambda unit: unit.code != value)
         if found:
             return found[0]

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from projectsite import clock
+from projectsite.bounds import parse_id
 from units.models import Unit
 
 from . import workflow
@@ -45,9 +46,7 @@ class KeyMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def _check_values(self, value):
         for key in value if isinstance(value, list | tuple) else ():
-            text = str(key).strip()
-            # Django's own message here is not translated; "²" is a digit to str.isdigit, not to int().
-            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
+            if parse_id(key) is None:  # (Django's own message here is not translated)
                 raise ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": key}
                 )

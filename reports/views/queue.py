@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
+from projectsite.bounds import parse_id
 from tasks import services as task_services
 from tasks.models import Assignment, ExtensionRequest, Obstacle
 from units.permissions import SECRETARIAT, permission_required, province_viewer_required
@@ -98,11 +99,11 @@ def queue_confirm_selected(request):
         return _refused(request, [_("Confirm at most %(n)s completions at a time.") % {"n": BULK_LIMIT}])
     rows, errors = [], []
     for value in picked:
-        pk, _sep, version = value.partition(":")
-        if not all(part.isascii() and part.isdigit() and len(part) <= 9 for part in (pk, version)):
+        pk, _sep, version = (parse_id(part) for part in value.partition(":"))
+        if pk is None or version is None:
             errors.append(_("A ticked row could not be read; it was not changed."))
             continue
-        rows.append((int(pk), int(version)))
+        rows.append((pk, version))
     waiting = {
         assignment.pk: assignment
         for assignment in scoped(selectors.confirmations_pending(province=province), request.user).filter(

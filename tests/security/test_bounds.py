@@ -5,7 +5,7 @@ import pytest
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 
-from projectsite.bounds import MAX_ID, BadQueryValue, bounded_int
+from projectsite.bounds import MAX_ID, BadQueryValue, bounded_int, parse_id
 from tasks.models import Assignment
 from tests.factories import make_assignment, make_document, make_task, make_user
 from tests.security.urlconf import routes
@@ -14,6 +14,24 @@ from tests.security.urlconf import routes
 def test_every_id_in_a_url_goes_through_the_bounded_converter():
     unbounded = [f"/{route.route}" for route in routes() if "<int:" in route.route]
     assert not unbounded, f"Use <id:...> (projectsite/bounds.py), not <int:...>, in {unbounded}"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("7", 7),
+        (" 42 ", 42),
+        (str(MAX_ID), MAX_ID),
+        (str(MAX_ID + 1), None),
+        ("²", None),
+        ("١", None),
+        ("-1", None),
+        ("", None),
+        ("1.0", None),
+    ],
+)
+def test_parse_id_reads_an_id_on_the_converters_terms(text, expected):
+    assert parse_id(text) == expected
 
 
 @pytest.mark.parametrize("value", [str(MAX_ID + 1), str(10**30), "-1", "+1", "1.0", "²", "١٢٣"])
