@@ -211,7 +211,7 @@ class DemoBuilder:
         rng = _rng(spec.document, spec.ref, unit.code)
         issued = assignment.task.document.issued_on
         start = max(issued, self.today - datetime.timedelta(days=400))
-        slow = self.code_of.get(unit.district_id) in SLOW_DISTRICTS
+        slow = self.code_of.get(unit.area_id) in SLOW_DISTRICTS
         diligence = rng.random() * (0.75 if slow else 1.0)
         due = assignment.due_date
         if due is None:  # recurring: always in progress

@@ -247,7 +247,7 @@ def overview_rows(breakdown: StatusBreakdown) -> list[list]:
     statuses = [str(status) for status in STATUS_ORDER]
     rows = []
     for group, table, label in [
-        (_("District"), breakdown.by_district, "name"),
+        (_("District"), breakdown.by_area, "name"),
         (_("Level"), breakdown.by_level, "label"),
         (_("Document"), breakdown.by_document, "number"),
     ]:
@@ -277,7 +277,7 @@ def lagging_rows(details: Iterable[LaggingUnit]) -> list[list]:
         [
             row.unit.name,
             row.unit.get_level_display(),
-            row.unit.district.name if row.unit.district_id else "",
+            row.unit.area.name if row.unit.area_id else "",
             row.overdue,
             row.days_overdue or None,
             attainment_text(row.behind),

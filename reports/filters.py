@@ -4,7 +4,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from projectsite.bounds import parse_id
@@ -45,7 +45,7 @@ class FilterForm(forms.Form):
 
 
 class UnitField(forms.ModelChoiceField):
-    """A unit given by its official code (``?district=425``), or by its id as older links have it;
+    """A unit given by its official code (``?area=425``), or by its id as older links have it;
     the code wins when a value could be both. The options carry codes.
 
     A refused value says why: not a number (``numeric``: district and commune codes are numbers),
@@ -85,11 +85,11 @@ def area_units(area: Unit) -> QuerySet[Unit]:
     """The units a filter of ``area``'s pages may name: the province's, or the district and its communes."""
     if area.level == Unit.Level.PROVINCE:
         return Unit.objects.filter(province=area)
-    return Unit.objects.filter(district=area)
+    return Unit.objects.filter(area=area)
 
 
 class AssignmentFilter(FilterForm):
-    """?status=overdue&level=4&district=<code>&document=<id>&task=<id>&unit=<code>&q=...&sort=due (ids of units too)"""
+    """?status=overdue&level=4&area=<code>&document=<id>&task=<id>&unit=<code>&q=...&sort=due (ids of units too)"""
 
     status = forms.ChoiceField(
         label=_("Deadline status"), required=False, choices=[("", _("All")), *DeadlineStatus.choices]
@@ -101,7 +101,7 @@ class AssignmentFilter(FilterForm):
         empty_value=None,
         choices=[("", _("All")), *[(v, name) for v, name in Unit.Level.choices if v != Unit.Level.PROVINCE]],
     )
-    district = UnitField(label=_("District"), required=False, queryset=Unit.objects.none(), numeric=True)
+    area = UnitField(label=_("Area"), required=False, queryset=Unit.objects.none(), numeric=True)
     document = forms.ModelChoiceField(label=_("Document"), required=False, queryset=Document.objects.all())
     task = forms.ModelChoiceField(
         label=_("Task"), required=False, queryset=Task.objects.all(), widget=forms.HiddenInput
@@ -114,7 +114,7 @@ class AssignmentFilter(FilterForm):
         super().__init__(*args, **kwargs)
         self.province = province
         units = area_units(area or province)
-        self.fields["district"].queryset = units.filter(level=Unit.Level.DISTRICT)
+        self.fields["area"].queryset = units.filter(area_id=F("pk"))
         self.fields["unit"].queryset = units
         self.fields["document"].queryset = province_documents(province)
         self.fields["task"].queryset = Task.objects.filter(document__in=province_documents(province))
@@ -125,8 +125,8 @@ class AssignmentFilter(FilterForm):
             queryset = queryset.filter(deadline_conditions(today)[DeadlineStatus(data["status"])])
         if data.get("level"):
             queryset = queryset.filter(unit__level=data["level"])
-        if data.get("district"):
-            queryset = queryset.filter(unit__district=data["district"])
+        if data.get("area"):
+            queryset = queryset.filter(unit__area=data["area"])
         for field in ("document", "task", "unit"):
             if data.get(field):
                 queryset = queryset.filter(**{("task__document" if field == "document" else field): data[field]})
@@ -156,12 +156,12 @@ QUEUE_AGES = {
 
 
 class QueueFilter(FilterForm):
-    """?kind=confirmations&district=425&document=<id>&age=older&q=... for the work queue."""
+    """?kind=confirmations&area=425&document=<id>&age=older&q=... for the work queue."""
 
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All")), *[(k, v[0]) for k, v in QUEUE_KINDS.items()]]
     )
-    district = UnitField(label=_("District"), required=False, queryset=Unit.objects.none(), numeric=True)
+    area = UnitField(label=_("Area"), required=False, queryset=Unit.objects.none(), numeric=True)
     document = forms.ModelChoiceField(label=_("Document"), required=False, queryset=Document.objects.none())
     age = forms.ChoiceField(
         label=_("Waiting"), required=False, choices=[("", _("All")), *[(k, v[0]) for k, v in QUEUE_AGES.items()]]
@@ -170,15 +170,15 @@ class QueueFilter(FilterForm):
 
     def __init__(self, *args, province: Unit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = Unit.objects.filter(province=province, level=Unit.Level.DISTRICT)
+        self.fields["area"].queryset = Unit.objects.filter(province=province, area_id=F("pk"))
         self.fields["document"].queryset = province_documents(province)
 
     def apply(self, kind: str, queryset: QuerySet, today: datetime.date) -> QuerySet:
         """``queryset`` (the items of ``kind``) narrowed by the valid filters."""
         _label, unit, task, at = QUEUE_KINDS[kind]
         data = self.cleaned_data
-        if data.get("district"):
-            queryset = queryset.filter(**{f"{unit}__district": data["district"]})
+        if data.get("area"):
+            queryset = queryset.filter(**{f"{unit}__area": data["area"]})
         if data.get("document"):
             queryset = queryset.filter(**{f"{task}__document": data["document"]})
         if data.get("age"):

@@ -28,7 +28,7 @@ def area_assignments(area: Unit) -> QuerySet[Assignment]:
     district's own and its communes'."""
     if area.level == Unit.Level.PROVINCE:
         return province_assignments(area)
-    return province_assignments(area.province).filter(unit__district=area)
+    return province_assignments(area.province).filter(unit__area=area)
 
 
 def unit_status_rows(*, area: Unit, today: datetime.date | None = None) -> list[dict]:
@@ -60,7 +60,7 @@ def status_breakdown_rows(*, province: Unit, today: datetime.date | None = None)
     (``counted_q``), a few hundred rows for a province; ``status_breakdown`` adds them up."""
     return (
         area_assignments(province)
-        .values(level=F("unit__level"), district=F("unit__district_id"), document=F("task__document_id"))
+        .values(level=F("unit__level"), area=F("unit__area_id"), document=F("task__document_id"))
         .annotate(**deadline_counts(today))
         .order_by()
     )
@@ -75,11 +75,11 @@ class StatusBreakdown:
 
     province: dict[str, int]
     by_level: list[dict]
-    by_district: list[dict]
+    by_area: list[dict]
     by_document: list[dict]
 
 
-GROUPED = ("level", "district", "document")
+GROUPED = ("level", "area", "document")
 
 
 def status_breakdown(*, province: Unit, today: datetime.date | None = None) -> StatusBreakdown:
@@ -100,7 +100,7 @@ def status_breakdown(*, province: Unit, today: datetime.date | None = None) -> S
         for key in keys:
             totals[key] += row[key]
     labels = dict(Unit.Level.choices)
-    districts = Unit.objects.filter(pk__in=list(tables["district"])).order_by("code").values("pk", "name", "code")
+    districts = Unit.objects.filter(pk__in=list(tables["area"])).order_by("code").values("pk", "name", "code")
     documents = (
         Document.objects.filter(pk__in=list(tables["document"]))
         .order_by("issued_on", "number")
@@ -111,9 +111,8 @@ def status_breakdown(*, province: Unit, today: datetime.date | None = None) -> S
         by_level=[
             {"level": level, "label": labels[level], **counts} for level, counts in sorted(tables["level"].items())
         ],
-        by_district=[
-            {"district_id": d["pk"], "name": d["name"], "code": d["code"], **tables["district"][d["pk"]]}
-            for d in districts
+        by_area=[
+            {"area_id": d["pk"], "name": d["name"], "code": d["code"], **tables["area"][d["pk"]]} for d in districts
         ],
         by_document=[
             {"document_id": d["pk"], "number": d["number"], "issued_on": d["issued_on"], **tables["document"][d["pk"]]}
@@ -261,7 +260,7 @@ def lagging_units(
     province: Unit,
     today: datetime.date,
     level: int | None = None,
-    district: Unit | None = None,
+    area: Unit | None = None,
     document: Document | None = None,
 ) -> list[LaggingUnit]:
     """Units with overdue assignments or indicators behind expected-to-date, worst first.
@@ -275,8 +274,8 @@ def lagging_units(
     )
     if level:
         units = units.filter(level=level)
-    if district is not None:
-        units = units.filter(district=district)
+    if area is not None:
+        units = units.filter(area=area)
     codes = dict(units.values_list("pk", "code"))
     overdue = Assignment.objects.filter(deadline_conditions(today)[DeadlineStatus.OVERDUE], unit__in=list(codes))
     if document is not None:
@@ -310,7 +309,7 @@ def lagging_details(rows: list[LaggingUnit]) -> list[LaggingUnit]:
     heads = User.objects.filter(role=User.Role.UNIT_HEAD, is_active=True)
     units = (
         Unit.objects.filter(pk__in=[row.unit_id for row in rows])
-        .select_related("district")
+        .select_related("area")
         .annotate(last_update=Max("assignments__updated_at"))
         .annotate(last_reminder=last_reminder_subquery(), escalated=escalated_exists())
         .prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))

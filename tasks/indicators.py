@@ -68,12 +68,10 @@ def with_latest_figure(targets: QuerySet[Target]) -> QuerySet[Target]:
 
 
 def subtree_q(unit: Unit, *, prefix: str = "unit__") -> Q:
-    """The unit and every unit under it."""
+    """The unit and every unit under it, at any depth (``Unit.path``)."""
     if unit.level == Unit.Level.PROVINCE:
         return Q(**{f"{prefix}province": unit})
-    if unit.level == Unit.Level.DISTRICT:
-        return Q(**{f"{prefix}district": unit})
-    return Q(**{prefix.removesuffix("__") or "pk": unit})
+    return Q(**{f"{prefix}path__startswith": unit.path})
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from projectsite import clock
 from units.models import Unit
 from units.permissions import SECRETARIAT, permission_required, province_viewer_required
-from units.selectors import user_province_or_404, visible_units
+from units.selectors import user_province_or_404, visible_unit
 
 from . import selectors, services
 from .forms import AssignForm, DocumentForm, TargetsForm, TaskForm
@@ -114,7 +114,7 @@ def task_assign(request, pk: int):
 def targets_edit(request, indicator_pk: int, code: str):
     """The targets of the units under one unit (the province's districts and agencies, a district's communes)."""
     indicator = get_object_or_404(Indicator, pk=indicator_pk)
-    parent = get_object_or_404(visible_units(request.user), code=code)
+    parent = visible_unit(user=request.user, code=code)
     province = user_province_or_404(request.user)
     units = list(Unit.objects.filter(parent=parent, is_active=True).order_by("level", "code"))
     current = {t.unit_id: t for t in with_latest_figure(Target.objects.filter(indicator=indicator, unit__in=units))}

@@ -94,18 +94,18 @@ class Tree:
         self.agency = make_unit(
             parent=self.province, level=Unit.Level.AGENCY, code=f"STTTT{code}", name="Sở Thông tin và Truyền thông"
         )
-        self.district = make_unit(parent=self.province, code=f"{code}1", name="Huyện Diễn Châu")
-        self.commune = make_unit(parent=self.district, code=f"{code}11", name="Xã Diễn Kỷ")
+        self.area = make_unit(parent=self.province, code=f"{code}1", name="Huyện Diễn Châu")
+        self.commune = make_unit(parent=self.area, code=f"{code}11", name="Xã Diễn Kỷ")
         self.commune2 = make_unit(
-            parent=self.district, code=f"{code}12", name="Thị trấn Diễn Châu", kind=Unit.Kind.TOWNSHIP
+            parent=self.area, code=f"{code}12", name="Thị trấn Diễn Châu", kind=Unit.Kind.TOWNSHIP
         )
         self.other_district = make_unit(parent=self.province, code=f"{code}2", name="Huyện Kỳ Sơn")
         self.other_commune = make_unit(parent=self.other_district, code=f"{code}21", name="Xã Mường Xén")
         self.secretariat = make_user(self.police, User.Role.SECRETARIAT, username=f"secretariat{code}")
         self.leader = make_user(self.province, User.Role.LEADER, username=f"leader{code}")
         self.head_agency = make_user(self.agency, username=f"head-agency{code}")
-        self.head_district = make_user(self.district, username=f"head-district{code}")
-        self.staff_district = make_user(self.district, User.Role.UNIT_STAFF, username=f"staff-district{code}")
+        self.head_district = make_user(self.area, username=f"head-district{code}")
+        self.staff_district = make_user(self.area, User.Role.UNIT_STAFF, username=f"staff-district{code}")
         self.head_commune = make_user(self.commune, username=f"head-commune{code}")
         self.head_other_district = make_user(self.other_district, username=f"head-other-district{code}")
         self.head_other_commune = make_user(self.other_commune, username=f"head-other-commune{code}")
@@ -121,7 +121,7 @@ def bulk_communes(district: Unit, n: int, *, prefix: str = "X") -> list[Unit]:
             kind=Unit.Kind.COMMUNE,
             parent=district,
             province_id=district.province_id,
-            district=district,
+            area=district,
             search_key=f"xa thu {i}",
         )
         for i in range(n)

@@ -185,7 +185,7 @@ def test_a_unit_deactivated_in_the_admin_goes_through_the_unit_service(client, s
     assert response.status_code == 302, response.context["adminform"].form.errors
     tree.commune.refresh_from_db()
     assert not tree.commune.is_active
-    assert tree.commune.deactivated_on == TODAY  # the service dates it
+    assert tree.commune.valid_to == TODAY  # the service dates it
 
 
 def test_the_secretariat_reads_but_cannot_change_another_provinces_unit_or_account(client, secretariat, tree):

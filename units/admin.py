@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projectsite.admin import ReadOnlyAdmin
 
-from .models import Unit, UnitHandover, User
+from .models import StructureTransition, Unit, UnitHandover, UnitSuccession, User
 from .selectors import unit_search
 from .services import account_save, unit_save
 
@@ -19,7 +19,7 @@ class UnitAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]  # matched without accents, see get_search_results
     search_help_text = _("Name without accents (e.g. dien chau) or code.")
     autocomplete_fields = ["parent"]
-    readonly_fields = ["province", "district", "handover_link"]
+    readonly_fields = ["province", "area", "handover_link"]
     fields = [
         "code",
         "name",
@@ -27,14 +27,22 @@ class UnitAdmin(admin.ModelAdmin):
         "kind",
         "parent",
         "province",
-        "district",
+        "area",
         "contact_emails",
         "phone",
         "is_active",
-        "deactivated_on",
+        "valid_from",
+        "valid_to",
         "handover_link",
     ]
     list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a unit to another parent or level is a structure transition (a new unit from a
+        # date, the old one kept with its history), not an edit: the page "Chuyển đổi cơ cấu".
+        if obj is not None and obj.pk is not None:
+            return [*self.readonly_fields, "parent", "level", "valid_from"]
+        return self.readonly_fields
 
     @admin.display(description=_("Change of head"))
     def handover_link(self, obj):
@@ -108,3 +116,18 @@ class UnitHandoverAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
     fields = ["unit", "old_head", "new_head", "account_created", "by", "at", "note"]
     readonly_fields = fields
+
+
+@admin.register(StructureTransition)
+class StructureTransitionAdmin(ReadOnlyAdmin):
+    """Transitions are applied by the transition page or command (``tasks.transitions``), read here."""
+
+    list_display = ["basis", "effective_on", "province", "applied_at", "applied_by", "illustrative"]
+    list_filter = ["illustrative"]
+
+
+@admin.register(UnitSuccession)
+class UnitSuccessionAdmin(ReadOnlyAdmin):
+    list_display = ["predecessor", "successor", "share", "effective_on", "illustrative"]
+    list_select_related = ["predecessor", "successor"]
+    search_fields = ["predecessor__code", "successor__code"]

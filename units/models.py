@@ -1,8 +1,8 @@
 import rules
 from django.contrib.auth.models import AbstractUser, UserManager, _user_has_perm
-from django.core.validators import validate_email
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from projectsite import clock
@@ -19,12 +19,43 @@ def split_emails(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-class Unit(models.Model):
-    """An agency or an administrative unit with duties in the programme.
+class UnitQuerySet(models.QuerySet):
+    def valid_on(self, day) -> "UnitQuerySet":
+        """The units that existed on ``day`` (the structure as at that date)."""
+        return self.filter(valid_on_q(day))
 
-    A province is the root of its own tree: agencies and districts hang under it, communes
-    under their district, so a national deployment is 63 such trees. Units are merged and
-    renamed over time; a unit is deactivated, never deleted, and its history stays.
+    def under(self, unit: "Unit") -> "UnitQuerySet":
+        """``unit`` and every unit below it, at any depth (one indexed prefix match on ``path``)."""
+        return self.filter(path__startswith=unit.path)
+
+
+def valid_on_q(day, prefix: str = "") -> Q:
+    """The filter of units valid on ``day``, for units at ``prefix`` ("unit__" from an assignment).
+
+    A unit is valid from ``valid_from`` (empty: since before the product's records) up to the day
+    before ``valid_to`` (empty: still in force): a transition effective 01/07/2025 ends the old
+    unit with ``valid_to`` 01/07/2025 and starts the new one with ``valid_from`` 01/07/2025.
+    """
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": day})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": day})
+    )
+
+
+class Unit(models.Model):
+    """An agency or an administrative unit with duties in the programme, as it stood between two
+    dates.
+
+    A province is the root of its own tree. In the 2023 structure agencies and districts hang
+    under it and communes under their district; since 01/07/2025 agencies and communes hang
+    directly under it. Depth is not fixed: ``path`` (the keys from the root down) answers "every
+    unit under X" at any depth, and ``area`` is the local-government unit directly under the
+    province that a unit belongs to (its district in 2023, the commune itself in 2025).
+
+    A unit is never changed into another: a merge, a split, a rename or a move to another parent
+    ends the unit (``valid_to``) and starts its successors (``UnitSuccession``), so what a unit
+    reported stays that unit's, under its name. A code names different units at different times
+    (16681 was Phường Quang Trung, and since 01/07/2025 is Phường Thành Vinh): a unit is known by
+    (code, validity), never by its code alone.
     """
 
     class Level(models.IntegerChoices):
@@ -51,8 +82,10 @@ class Unit(models.Model):
     code = models.CharField(
         _("code"),
         max_length=20,
-        unique=True,
-        help_text=_("Official administrative code for provinces, districts and communes; a short code for agencies."),
+        help_text=_(
+            "Official administrative code for provinces, districts and communes; a short code for agencies. "
+            "Unique among the units of a province in force at the same time."
+        ),
     )
     name = models.CharField(_("name"), max_length=200)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
@@ -60,16 +93,27 @@ class Unit(models.Model):
     parent = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent unit")
     )
-    # Denormalised for scoping and roll-ups without recursive queries: the province (root)
-    # a unit belongs to (the root points to itself), and the district of a district or commune.
+    # Denormalised for scoping and roll-ups without recursive queries, kept by ``save`` and the
+    # services (``set_tree_links``, ``set_path``): the province (root) a unit belongs to (the root
+    # points to itself); its area, the district or commune directly under the province that it
+    # is or belongs to (none for the province and agencies); and the path of keys from the root,
+    # "/<root>/…/<self>/".
     province = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province"), editable=False
     )
-    district = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("district"), editable=False
+    area = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("area"), editable=False
     )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    valid_from = models.DateField(
+        _("valid from"), null=True, blank=True, help_text=_("Empty: since before the product's records.")
+    )
+    # ``is_active`` is "in force today": False exactly when ``valid_to`` is set (a transition or
+    # the secretariat ended the unit on or before today).
     is_active = models.BooleanField(_("active"), default=True)
-    deactivated_on = models.DateField(_("deactivated on"), null=True, blank=True)
+    valid_to = models.DateField(
+        _("ended on"), null=True, blank=True, help_text=_("The first day the unit no longer exists.")
+    )
     contact_emails = models.CharField(
         _("contact emails"),
         max_length=500,
@@ -80,15 +124,47 @@ class Unit(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     search_key = models.CharField(max_length=200, db_index=True, editable=False)
 
+    objects = UnitQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         ordering = ["level", "code"]
         indexes = [
             models.Index(fields=["province", "level"], name="unit_province_level"),
-            models.Index(fields=["district"], name="unit_district"),
+            models.Index(fields=["area"], name="unit_area"),
+            models.Index(fields=["code"], name="unit_code"),
         ]
         constraints = [
+            # Overlapping validities of one code are refused by the services
+            # (``units.services.code_clashes``); the database keeps the two cases it can express.
+            models.UniqueConstraint(
+                fields=["province", "code"],
+                condition=Q(valid_to__isnull=True),
+                name="unit_code_unique_in_force",
+                violation_error_message=_("A unit in force in this province already has this code."),
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(level=1, valid_to__isnull=True),
+                name="province_code_unique_in_force",
+                violation_error_message=_("A province in force already has this code."),
+            ),
+            models.UniqueConstraint(
+                fields=["province", "code", "valid_from"],
+                name="unit_code_valid_from_unique",
+                violation_error_message=_("A unit of this province with this code already starts on this date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="unit_validity_ordered",
+                violation_error_message=_("A unit ends after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_active=True, valid_to__isnull=True) | Q(is_active=False, valid_to__isnull=False),
+                name="unit_active_until_ended",
+                violation_error_message=_("A unit is active exactly until it ends."),
+            ),
             models.CheckConstraint(
                 condition=Q(level=1, parent__isnull=True) | (~Q(level=1) & Q(parent__isnull=False)),
                 name="unit_root_has_no_parent",
@@ -101,34 +177,55 @@ class Unit(models.Model):
 
     def save(self, *args, **kwargs):
         self.search_key = search_key(self.name)
+        self.end_if_inactive()
         self.set_tree_links()
         super().save(*args, **kwargs)
-        # A root is its own province and a district its own district, so that one filter
-        # (province=..., district=...) covers a whole tree; the key is known only now.
-        links = {}
-        if self.level == self.Level.PROVINCE and self.province_id != self.pk:
-            links["province_id"] = self.pk
-        if self.level == self.Level.DISTRICT and self.district_id != self.pk:
-            links["district_id"] = self.pk
-        if links:
-            type(self).objects.filter(pk=self.pk).update(**links)
-            for name, value in links.items():
-                setattr(self, name, value)
+        # A root is its own province, an area its own area, and every path ends with the unit's
+        # own key, so that one filter (province=..., area=..., path__startswith=...) covers a
+        # subtree; for a new unit the key is known only now.
+        links = self.tree_links()
+        self.set_tree_links()
+        changed = {name: value for name, value in self.tree_links().items() if links[name] != value}
+        if changed:
+            type(self).objects.filter(pk=self.pk).update(**changed)
+
+    def clean(self):
+        self.end_if_inactive()
+
+    def end_if_inactive(self) -> None:
+        """Deactivated without a date: the unit ends today; reactivated: it has no end."""
+        if not self.is_active and self.valid_to is None:
+            self.valid_to = clock.today()
+        elif self.is_active and self.valid_to is not None and self.valid_to <= clock.today():
+            self.valid_to = None
+
+    def is_area_level(self) -> bool:
+        """A district or a commune: the local-government units an area table groups by."""
+        return self.level in (self.Level.DISTRICT, self.Level.COMMUNE)
+
+    def tree_links(self) -> dict:
+        return {"province_id": self.province_id, "area_id": self.area_id, "path": self.path}
 
     def set_tree_links(self) -> None:
-        """Fill ``province`` and ``district`` from the parent (no I/O beyond the loaded parent)."""
-        if self.level == self.Level.PROVINCE:
+        """Fill ``province``, ``area`` and ``path`` from the loaded parent (no I/O). Before the
+        unit has a key, the parts that name it are left empty (``save`` and the bulk loaders
+        fill them after the insert)."""
+        own = f"{self.pk}/" if self.pk else ""
+        if self.parent_id is None:
             self.province_id = self.pk
-            self.district_id = None
+            self.area_id = None
+            self.path = f"/{own}" if own else ""
             return
         parent = self.parent
-        self.province_id = parent.province_id if parent.level != self.Level.PROVINCE else parent.pk
-        if self.level == self.Level.DISTRICT:
-            self.district_id = self.pk
-        elif self.level == self.Level.COMMUNE:
-            self.district_id = parent.pk
+        self.province_id = parent.pk if parent.parent_id is None else parent.province_id
+        if parent.parent_id is None:
+            self.area_id = self.pk if self.is_area_level() else None
         else:
-            self.district_id = None
+            self.area_id = parent.area_id
+        self.path = f"{parent.path}{own}" if own else ""
+
+    def valid_on(self, day) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
 
     @property
     def emails(self) -> list[str]:
@@ -226,3 +323,77 @@ class UnitHandover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit}: {self.old_head or '—'} → {self.new_head}"
+
+
+class StructureTransition(models.Model):
+    """A change of a province's structure that took effect on one date: a merger of communes, the
+    end of the district level, a merger of agencies. Applied once, by ``tasks.transitions``; the
+    units it ended keep their history, their successors carry the open work forward."""
+
+    province = models.ForeignKey(Unit, models.PROTECT, related_name="+", verbose_name=_("province"))
+    effective_on = models.DateField(_("effective on"))
+    basis = models.CharField(
+        _("legal basis"), max_length=300, help_text=_("The resolution or decision, e.g. 1243/NQ-UBTVQH15.")
+    )
+    # The same input applied twice is recognised by this digest and changes nothing.
+    digest = models.CharField(max_length=64, editable=False)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), default=clock.now)
+    applied_by = models.ForeignKey(
+        User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("applied by")
+    )
+    illustrative = models.BooleanField(
+        _("illustrative"), default=False, help_text=_("Demo data: choices that no source supports are labelled so.")
+    )
+
+    class Meta:
+        verbose_name = _("structure transition")
+        verbose_name_plural = _("structure transitions")
+        ordering = ["-effective_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "digest"], name="transition_applied_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.basis} ({self.effective_on:%d/%m/%Y})"
+
+
+class UnitSuccession(models.Model):
+    """``predecessor`` ended and ``successor`` took over its territory or duties, in full or in
+    part, from ``effective_on``. A merger is several full links into one successor; a split,
+    partial links out of one predecessor with the share each successor takes (targets and
+    figures are divided by it)."""
+
+    class Share(models.TextChoices):
+        FULL = "full", _("Full")
+        PARTIAL = "partial", _("Partial")
+
+    predecessor = models.ForeignKey(Unit, models.PROTECT, related_name="successions", verbose_name=_("predecessor"))
+    successor = models.ForeignKey(Unit, models.PROTECT, related_name="origins", verbose_name=_("successor"))
+    share = models.CharField(_("share"), max_length=10, choices=Share.choices, default=Share.FULL)
+    # For a partial share: the fraction of the predecessor that goes to this successor, in
+    # millionths (1.000.000 = all of it), so sums stay exact integers.
+    fraction_ppm = models.PositiveIntegerField(
+        _("fraction (millionths)"),
+        default=1_000_000,
+        validators=[MinValueValidator(1), MaxValueValidator(1_000_000)],
+    )
+    effective_on = models.DateField(_("effective on"))
+    transition = models.ForeignKey(
+        StructureTransition, models.PROTECT, related_name="successions", verbose_name=_("transition")
+    )
+    illustrative = models.BooleanField(_("illustrative"), default=False)
+
+    class Meta:
+        verbose_name = _("unit succession")
+        verbose_name_plural = _("unit successions")
+        ordering = ["effective_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="succession_once"),
+            models.CheckConstraint(
+                condition=Q(fraction_ppm__gte=1, fraction_ppm__lte=1_000_000), name="succession_fraction_bounded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.effective_on:%d/%m/%Y})"

@@ -11,11 +11,14 @@ Only the secretariat (any unit of its province) and members of the unit itself m
 unit's objects; a district reads its communes but does not write for them.
 """
 
-from django.db.models import Q, QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
+import datetime
 
-from .models import Unit, User
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+
+from projectsite import clock
+
+from .models import Unit, User, valid_on_q
 from .text import search_key
 
 
@@ -47,9 +50,27 @@ def visible_units(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(unit_scope_q(user))
 
 
-def visible_unit(*, user: User, code: str) -> Unit:
-    """One unit ``user`` may read, by code, or 404."""
-    return get_object_or_404(visible_units(user), code=code)
+def visible_unit(*, user: User, code: str, on: datetime.date | None = None, queryset=None) -> Unit:
+    """One unit ``user`` may read, by code, or 404.
+
+    A code names different units at different times (16681 was Phường Quang Trung, and since
+    01/07/2025 is Phường Thành Vinh): the unit is the one valid on ``on`` (default today); a code
+    that names no unit then gives the latest unit that had it (an ended unit's page stays
+    reachable from old links and mails).
+    """
+    return unit_by_code(visible_units(user) if queryset is None else queryset, code, on=on)
+
+
+def unit_by_code(queryset: QuerySet[Unit], code: str, *, on: datetime.date | None = None) -> Unit:
+    """The unit of ``queryset`` with ``code`` valid on ``on`` (default today), else the latest one
+    that had the code, else 404."""
+    candidates = queryset.filter(code=code)
+    unit = candidates.filter(valid_on_q(on or clock.today())).order_by("pk").first()
+    if unit is None:
+        unit = candidates.order_by(F("valid_to").desc(nulls_first=True), "-pk").first()
+    if unit is None:
+        raise Http404
+    return unit
 
 
 def can_write_for_unit(user: User, unit: Unit) -> bool:

@@ -1,5 +1,6 @@
 """Writes of units and accounts."""
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -10,12 +11,12 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxLengthValidator, validate_email
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
-from projectsite import audit, clock
+from projectsite import audit
 
 from .loaders import UnitRow
 from .models import Unit, UnitHandover, User
@@ -23,44 +24,53 @@ from .text import search_key
 
 
 @transaction.atomic
-def unit_tree_load(*, rows: Iterable[UnitRow]) -> int:
-    """Create the units of ``rows`` that do not exist yet (by code); return how many.
+def unit_tree_load(*, rows: Iterable[UnitRow], valid_from: datetime.date | None = None) -> int:
+    """Create the units of ``rows`` that are not in force yet (by code, in their province);
+    return how many.
 
-    Rows come parents first (the root, then agencies and districts, then communes). Existing
-    units are left as they are: a renamed or merged unit is changed by people, not by a reload.
+    Rows come parents first (the root, then agencies and districts, then communes); a parent is
+    the unit in force with ``parent_code``, or one created by the same rows. New units are valid
+    from ``valid_from`` (None: since before the product's records). Existing units are left as
+    they are: a renamed or merged unit is changed by a transition (``tasks.transitions``), not
+    by a reload.
     """
     rows = list(rows)
-    existing = dict(Unit.objects.filter(code__in=[row.code for row in rows]).values_list("code", "pk"))
-    created = 0
+    in_force = Unit.objects.filter(is_active=True)
+    existing: dict[str, Unit] = {}
+    for unit in in_force.filter(code__in={row.code for row in rows} | {r.parent_code for r in rows if r.parent_code}):
+        existing.setdefault(unit.code, unit)
+    created: list[Unit] = []
     # One insert per level, so every parent has its key before its children are built.
     for level in sorted({row.level for row in rows}):
-        new_rows = [row for row in rows if row.level == level and row.code not in existing]
-        if not new_rows:
-            continue
-        parents = {
-            unit.code: unit
-            for unit in Unit.objects.filter(code__in={row.parent_code for row in new_rows if row.parent_code})
-        }
         units = []
-        for row in new_rows:
+        for row in rows:
+            if row.level != level or row.code in existing:
+                continue
             unit = Unit(
                 code=row.code,
                 name=row.name,
                 level=row.level,
                 kind=row.kind,
-                parent=parents.get(row.parent_code) if row.parent_code else None,
+                parent=existing.get(row.parent_code) if row.parent_code else None,
                 search_key=search_key(row.name),
+                valid_from=valid_from,
             )
-            if unit.parent is not None:
-                unit.set_tree_links()
+            if row.parent_code and unit.parent is None:
+                raise ValueError(f"unit {row.code}: parent {row.parent_code} is not in force")
             units.append(unit)
-        Unit.objects.bulk_create(units, batch_size=500)
-        created += len(units)
-        existing.update({unit.code: unit.pk for unit in units})
-    # Links to oneself are only known after the insert.
-    Unit.objects.filter(level=Unit.Level.PROVINCE, province__isnull=True).update(province=F("pk"))
-    Unit.objects.filter(level=Unit.Level.DISTRICT, district__isnull=True).update(district=F("pk"))
-    return created
+        units_created = Unit.objects.bulk_create(units, batch_size=500)
+        tree_links_fill(units_created)
+        existing.update({unit.code: unit for unit in units_created})
+        created.extend(units_created)
+    return len(created)
+
+
+def tree_links_fill(units: list[Unit]) -> None:
+    """Write ``province``, ``area`` and ``path`` of units just inserted in bulk (their parents'
+    links are already right), in batched updates."""
+    for unit in units:
+        unit.set_tree_links()
+    Unit.objects.bulk_update(units, ["province", "area", "path"], batch_size=500)
 
 
 @transaction.atomic
@@ -129,10 +139,8 @@ def sessions_end(*, users: Iterable[User]) -> int:
 def unit_save(*, unit: Unit, user: User) -> Unit:
     """Save a unit's details as the admin's form left them. Only the secretariat of the unit's
     province (``units.manage_unit``); a unit deactivated without a date is deactivated today."""
-    if not unit.is_active and unit.deactivated_on is None:
-        unit.deactivated_on = clock.today()
     unit.save()
-    unit.refresh_from_db(fields=["province", "district"])  # the tree links are known only now
+    unit.refresh_from_db(fields=["province", "area"])  # the tree links are known only now
     if not user.has_perm("units.manage_unit", unit):
         raise PermissionDenied  # rolls the save back
     return unit

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -11,7 +11,7 @@ from . import services
 from .forms import HandoverForm, PasswordChangeForm
 from .models import User
 from .permissions import SECRETARIAT, any_account, any_role, permission_required
-from .selectors import visible_units
+from .selectors import visible_unit, visible_units
 
 
 @any_role
@@ -63,7 +63,7 @@ HANDOVER_PASSWORD = "handover_password"
 
 def _handover_unit(request, code: str):
     """A unit of the secretariat's province (the one access rule); any other answers 404."""
-    return get_object_or_404(visible_units(request.user).select_related("parent"), code=code)
+    return visible_unit(user=request.user, code=code, queryset=visible_units(request.user).select_related("parent"))
 
 
 @permission_required("units.hand_over_unit", policy=SECRETARIAT)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ def overview(request):
     breakdown = selectors.status_breakdown(province=area, today=today)
     counts = breakdown.province
     # A district's table and chart are by unit (itself and its communes), the province's by district.
-    by_district = breakdown.by_district if is_province else selectors.unit_status_rows(area=area, today=today)
+    by_area = breakdown.by_area if is_province else selectors.unit_status_rows(area=area, today=today)
     cards = [
         {"status": status, "label": status.label, "colour": STATUS_COLOURS[status], "count": counts[status.value]}
         for status in STATUS_ORDER
@@ -46,8 +47,8 @@ def overview(request):
             "cards": cards,
             "statuses": STATUS_ORDER,
             "by_level": table_rows(breakdown.by_level, key="level", label="label"),
-            "by_district": table_rows(
-                by_district, key="code", label="name", link=lambda row: reverse("tasks:unit", args=[row["code"]])
+            "by_area": table_rows(
+                by_area, key="code", label="name", link=lambda row: reverse("tasks:unit", args=[row["code"]])
             ),
             "by_document": table_rows(
                 breakdown.by_document,
@@ -57,13 +58,13 @@ def overview(request):
                 link=(lambda row: reverse("reports:document", args=[row["document_id"]])) if is_province else None,
             ),
             "indicators": indicators,
-            "district_chart": {
-                "labels": [row["name"] for row in by_district],
+            "area_chart": {
+                "labels": [row["name"] for row in by_area],
                 "datasets": [
                     {
                         "label": str(status.label),
                         "status": status.value,
-                        "data": [row[status.value] for row in by_district],
+                        "data": [row[status.value] for row in by_area],
                     }
                     for status in STATUS_ORDER
                 ],
@@ -103,7 +104,7 @@ def assignment_list(request):
     today = clock.today()
     form = AssignmentFilter(request.GET or None, province=province_of(area), area=area)
     queryset = assignments_with_status(
-        selectors.area_assignments(area).select_related("task__document", "unit__district", "updated_by"),
+        selectors.area_assignments(area).select_related("task__document", "unit__area", "updated_by"),
         today,
     )
     status = 200
@@ -145,12 +146,12 @@ class LaggingFilter(FilterForm):
         empty_value=None,
         choices=[("", _("All")), *[(v, n) for v, n in Unit.Level.choices if v != Unit.Level.PROVINCE]],
     )
-    district = UnitField(label=_("District"), required=False, queryset=Unit.objects.none(), numeric=True)
+    area = UnitField(label=_("Area"), required=False, queryset=Unit.objects.none(), numeric=True)
     document = forms.ModelChoiceField(label=_("Document"), required=False, queryset=Document.objects.all())
 
     def __init__(self, *args, area, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["district"].queryset = area_units(area).filter(level=Unit.Level.DISTRICT)
+        self.fields["area"].queryset = area_units(area).filter(area_id=F("pk"))
         self.fields["document"].queryset = province_documents(area.province_id)
 
 
@@ -162,7 +163,7 @@ def lagging_filters(request, area: Unit) -> tuple[LaggingFilter, dict | None]:
         return form, None
     filters = form.cleaned_data if form.is_bound else {}
     if area.level == Unit.Level.DISTRICT:
-        filters = {**filters, "district": area}
+        filters = {**filters, "area": area}
     return form, filters
 
 

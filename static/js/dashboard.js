@@ -10,8 +10,8 @@
   };
   const number = new Intl.NumberFormat("vi-VN");
   const legend = { position: "bottom", labels: { boxWidth: 14, padding: 8 } };
-  const districts = JSON.parse(document.getElementById("district-chart-data").textContent);
-  const districtCanvas = document.getElementById("district-chart");
+  const districts = JSON.parse(document.getElementById("area-chart-data").textContent);
+  const districtCanvas = document.getElementById("area-chart");
   if (districtCanvas && districts.labels.length) {
     // One horizontal bar per district, each bar a readable 26 px, plus room for the legend and axis.
     districtCanvas.parentElement.style.height = `${districts.labels.length * 26 + 140}px`;

@@ -20,7 +20,7 @@ def tree(fixed_today):
     indicator = make_eid_targets(
         {
             tree.province: 3000,
-            tree.district: 2000,
+            tree.area: 2000,
             tree.commune: 1000,
             tree.commune2: 1000,
             tree.other_district: 1000,

@@ -62,7 +62,7 @@ def world(fixed_today, tmp_path):
         assignment=reported, user=head_commune2, version=1, work_status="reported", progress=100, note="Xong"
     )
     spread = make_task(document, ref="3", title="Rà soát, làm sạch dữ liệu dân cư")
-    make_assignment(tree.district, spread, due_date=TODAY + datetime.timedelta(days=3))
+    make_assignment(tree.area, spread, due_date=TODAY + datetime.timedelta(days=3))
     for i in range(EXTRA_DISTRICTS):
         district = make_unit(parent=tree.province, code=f"45{i}", name=f"Huyện Thử Nghiệm Số {i + 1}")
         make_assignment(district, spread, due_date=TODAY + datetime.timedelta(days=i - 5))
@@ -73,7 +73,7 @@ def world(fixed_today, tmp_path):
     indicator = make_eid_targets(
         {
             tree.province: 3000,
-            tree.district: 2000,
+            tree.area: 2000,
             tree.commune: 1000,
             tree.commune2: 1000,
             tree.other_district: 1000,
@@ -117,7 +117,7 @@ def pages_by_role(world) -> dict:
             reverse("reports:search") + "?q=dien chau",
             reverse("reports:work_queue"),
             reverse("reports:notifications"),
-            reverse("tasks:unit", args=[world.district.code]),
+            reverse("tasks:unit", args=[world.area.code]),
             reverse("tasks:assignment", args=[world.overdue.pk]),
             reverse("tasks:obstacle", args=[world.obstacle.pk]),
             reverse("tasks:target", args=[world.target.pk]),
@@ -160,7 +160,7 @@ def pages_by_role(world) -> dict:
 def test_the_dashboard_charts_are_drawn_at_a_readable_size_on_a_phone(phone, world):
     log_in(phone, world.secretariat.username)
     phone.wait_for_url("**/tong-quan/")
-    phone.wait_for_selector("#district-chart[data-drawn='true']")
+    phone.wait_for_selector("#area-chart[data-drawn='true']")
     phone.wait_for_selector("canvas.indicator-chart[data-drawn='true']")
 
     trend = phone.locator("canvas.indicator-chart").first.evaluate(MEASURE_CHART)
@@ -168,7 +168,7 @@ def test_the_dashboard_charts_are_drawn_at_a_readable_size_on_a_phone(phone, wor
     assert trend["plotHeight"] >= 120, trend
     assert trend["inked"] > 100, trend  # the actual figures' line is there, not only the grid
 
-    districts = phone.locator("#district-chart").evaluate(MEASURE_CHART)
+    districts = phone.locator("#area-chart").evaluate(MEASURE_CHART)
     assert districts["bars"] > EXTRA_DISTRICTS
     assert districts["width"] >= 300 and districts["height"] >= 150, districts
     assert districts["plotHeight"] >= 18 * districts["bars"], districts  # a readable band per district

@@ -37,7 +37,7 @@ def tree(fixed_today):
             tree.province: 3000,
             tree.other_district: 1000,
             tree.other_commune: 1000,
-            tree.district: 2000,
+            tree.area: 2000,
             tree.commune: 1000,
             tree.commune2: 1000,
         }
@@ -53,9 +53,9 @@ def tree(fixed_today):
 def test_the_secretariat_works_through_the_morning(page, tree):
     log_in(page, tree.secretariat.username)
     page.wait_for_url("**/tong-quan/")
-    page.wait_for_selector("#district-chart[data-drawn='true']")
+    page.wait_for_selector("#area-chart[data-drawn='true']")
     page.wait_for_selector("canvas.indicator-chart[data-drawn='true']")
-    assert page.locator("#district-chart").bounding_box()["height"] > 50
+    assert page.locator("#area-chart").bounding_box()["height"] > 50
 
     page.get_by_role("link", name="Đơn vị chậm tiến độ").first.click()
     page.wait_for_url("**/cham-tien-do/")

@@ -24,7 +24,7 @@ def test_a_short_run_serves_every_kind_of_request_without_error(tmp_path):
     if not POSTGRES:
         pytest.skip("the load test runs gunicorn against PostgreSQL: runs in the PostgreSQL run of CI")
     tree = Tree()  # with the province's secretariat and leader, who open the dashboard
-    for unit in (tree.commune, tree.district, tree.agency):
+    for unit in (tree.commune, tree.area, tree.agency):
         make_assignment(unit, work_status=Assignment.WorkStatus.IN_PROGRESS)
     target = tmp_path / "load.json"
     call_command("loadtest", "--users", "5", "--seconds", "3", "--json", str(target))

@@ -78,9 +78,9 @@ def province_data():
     """A small province with work assigned, committed."""
     tree = Tree()
     task = make_task(make_document())
-    for unit in (tree.district, tree.commune, tree.commune2, tree.other_district):
+    for unit in (tree.area, tree.commune, tree.commune2, tree.other_district):
         make_assignment(unit, task)
-    make_eid_targets({tree.district: 1000, tree.other_district: 500})
+    make_eid_targets({tree.area: 1000, tree.other_district: 500})
     return tree
 
 
@@ -137,7 +137,7 @@ def test_it_fails_when_the_restored_rows_are_not_those_the_backup_counted(provin
 
 def test_it_fails_when_the_dump_is_not_of_the_database_as_it_is(province_data, tmp_path):
     dump = backup(tmp_path)
-    make_unit(parent=province_data.district)  # written after the backup
+    make_unit(parent=province_data.area)  # written after the backup
 
     drill = run("restore-drill.sh", "--live", str(dump))
 

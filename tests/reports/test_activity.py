@@ -24,7 +24,7 @@ MON = datetime.date(2023, 6, 5)  # a Monday
 
 def test_a_finished_week_is_kept_and_the_current_week_is_read_live(tree):
     commune = make_assignment(tree.commune)
-    district = make_assignment(tree.district)
+    district = make_assignment(tree.area)
     entry(commune, tree.head_commune, MON)  # week 1: the commune
     entry(commune, tree.secretariat, MON + datetime.timedelta(days=8))  # week 2: not a reporting role
     today = MON + datetime.timedelta(days=9)  # Wednesday of week 2
@@ -36,13 +36,13 @@ def test_a_finished_week_is_kept_and_the_current_week_is_read_live(tree):
     entry(district, tree.head_district, today)  # this week: counted at once, from the history
     assert reporting_weeks(province=tree.province, year=2023, today=today)[1] == {
         tree.commune.pk: 1,
-        tree.district.pk: 1,
+        tree.area.pk: 1,
     }
     # A week later the same week is read from the summary, filled once.
     later = today + datetime.timedelta(days=7)
     assert reporting_weeks(province=tree.province, year=2023, today=later) == (
         3,
-        {tree.commune.pk: 1, tree.district.pk: 1},
+        {tree.commune.pk: 1, tree.area.pk: 1},
     )
     assert ReportingWeek.objects.count() == 2
 

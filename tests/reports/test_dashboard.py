@@ -49,7 +49,7 @@ def data(tree):
     indicator = make_eid_targets(
         {
             tree.province: 2000,
-            tree.district: 1000,
+            tree.area: 1000,
             tree.commune: 500,
             tree.commune2: 500,
             tree.other_district: 1000,
@@ -77,7 +77,7 @@ def test_the_dashboard_counts_rates_and_forecasts(client, data):
     assert summary.node.actual == 1802
     assert summary.forecast.pace_per_day == pytest.approx(18)
     assert summary.forecast.reached_on == TODAY + datetime.timedelta(days=11)  # ceil(198 / 18)
-    districts = {row["label"]: row["total"] for row in response.context["by_district"]}
+    districts = {row["label"]: row["total"] for row in response.context["by_area"]}
     assert districts == {"Huyện Diễn Châu": 2, "Huyện Kỳ Sơn": 1}
     page = response.content.decode()
     assert "33,3%" in page
@@ -97,8 +97,8 @@ def test_every_dashboard_number_opens_the_list_behind_it(client, data):
     client.force_login(data.secretariat)
     overdue = client.get(reverse("reports:assignments"), {"status": "overdue"})
     assert [a.unit for a in overdue.context["page"]] == [data.commune]
-    by_district = client.get(reverse("reports:assignments"), {"district": data.district.pk})
-    assert {a.unit for a in by_district.context["page"]} == {data.commune, data.commune2}
+    by_area = client.get(reverse("reports:assignments"), {"area": data.area.pk})
+    assert {a.unit for a in by_area.context["page"]} == {data.commune, data.commune2}
     by_level = client.get(reverse("reports:assignments"), {"level": 2})
     assert [a.unit for a in by_level.context["page"]] == [data.agency]
     by_task = client.get(reverse("reports:assignments"), {"task": data.task.pk, "sort": "unit"})
@@ -117,7 +117,7 @@ def test_the_list_search_ignores_accents(client, data):
 
 def test_a_bad_filter_is_refused_with_a_message(client, data):
     client.force_login(data.secretariat)
-    response = client.get(reverse("reports:assignments"), {"status": "lost", "district": "999999"})
+    response = client.get(reverse("reports:assignments"), {"status": "lost", "area": "999999"})
     assert response.status_code == 400
     assert "Lựa chọn không hợp lệ" in response.content.decode()
 
@@ -128,11 +128,11 @@ def test_the_lagging_list_puts_the_worst_first_with_the_reason(client, data):
     rows = list(response.context["page"])
     # Diễn Kỷ has an overdue assignment; Diễn Châu district is at 83,2% against 94,4% expected;
     # Thị trấn Diễn Châu (98,4%) and Kỳ Sơn's commune (97%) are on track.
-    assert [row.unit for row in rows] == [data.commune, data.district]
+    assert [row.unit for row in rows] == [data.commune, data.area]
     assert rows[0].overdue == 1 and rows[0].days_overdue == 5
     assert rows[1].overdue == 0 and [node.actual for node in rows[1].behind] == [832]
     assert "83,2%" in response.content.decode()
-    only_district = client.get(reverse("reports:lagging"), {"district": data.other_district.pk})
+    only_district = client.get(reverse("reports:lagging"), {"area": data.other_district.pk})
     assert [row.unit for row in only_district.context["page"]] == []
 
 
@@ -174,7 +174,7 @@ def test_unit_users_cannot_open_a_document_page(client, data):
 def grow(tree, n):
     """``n`` more communes with overdue assignments, targets and figures."""
     task = make_task()
-    communes = bulk_communes(tree.district, n, prefix=f"G{n}")
+    communes = bulk_communes(tree.area, n, prefix=f"G{n}")
     bulk_assignments(communes, task, due_date=TODAY - datetime.timedelta(days=3))
     indicator = Indicator.objects.get()
     Target.objects.bulk_create(
@@ -216,12 +216,12 @@ def test_the_breakdown_agrees_with_counting_each_group_on_its_own(data):
     assert breakdown.province == status_counts(every, TODAY)
     for row in breakdown.by_level:
         assert status_counts(every.filter(unit__level=row["level"]), TODAY).items() <= row.items()
-    for row in breakdown.by_district:
-        assert status_counts(every.filter(unit__district=row["district_id"]), TODAY).items() <= row.items()
+    for row in breakdown.by_area:
+        assert status_counts(every.filter(unit__area=row["area_id"]), TODAY).items() <= row.items()
     for row in breakdown.by_document:
         assert status_counts(every.filter(task__document=row["document_id"]), TODAY).items() <= row.items()
-    assert [len(breakdown.by_level), len(breakdown.by_district), len(breakdown.by_document)] == [
+    assert [len(breakdown.by_level), len(breakdown.by_area), len(breakdown.by_document)] == [
         every.values(field).exclude(**{f"{field}__isnull": True}).distinct().count()
-        for field in ("unit__level", "unit__district", "task__document")
+        for field in ("unit__level", "unit__area", "task__document")
     ]
     assert breakdown.province["overdue"] > 30  # the grown communes are in it

@@ -46,7 +46,7 @@ def test_the_dashboard_counts_only_the_active_units_overdue_work(client, merged)
     response = client.get(reverse("reports:overview"))
     cards = {card["status"]: card["count"] for card in response.context["cards"]}
     assert (cards["overdue"], response.context["total"]) == (1, 1)
-    districts = {row["label"]: row["total"] for row in response.context["by_district"]}
+    districts = {row["label"]: row["total"] for row in response.context["by_area"]}
     assert districts == {"Huyện Diễn Châu": 1}
 
 
@@ -73,7 +73,7 @@ def test_the_breakdown_leaves_the_deactivated_unit_out_on_this_database(merged):
     """On this database (SQLite, and PostgreSQL in CI) the breakdown leaves the merged commune out."""
     breakdown = status_breakdown(province=merged.province, today=TODAY)
     assert (breakdown.province["overdue"], breakdown.province["total"]) == (1, 1)
-    assert [(row["name"], row["overdue"]) for row in breakdown.by_district] == [("Huyện Diễn Châu", 1)]
+    assert [(row["name"], row["overdue"]) for row in breakdown.by_area] == [("Huyện Diễn Châu", 1)]
     assert [(row["number"], row["overdue"], row["total"]) for row in breakdown.by_document] == [
         ("4505/UBND-KSTT", 1, 1)
     ]

@@ -41,12 +41,12 @@ def test_a_district_reads_the_lagging_list_of_its_own_communes_worst_first(clien
 
 def test_a_district_cannot_list_another_district(client, late):
     client.force_login(late.head_district)
-    for params in ({"district": late.other_district.code}, {"district": late.other_district.pk}):
+    for params in ({"area": late.other_district.code}, {"area": late.other_district.pk}):
         response = client.get(reverse("reports:lagging"), params)
         assert response.status_code == 400
         assert "nằm ngoài phạm vi bạn theo dõi" in response.content.decode()
         assert list(response.context["page"]) == []
-    excel = client.get(reverse("reports:lagging_excel"), {"district": late.other_district.code})
+    excel = client.get(reverse("reports:lagging_excel"), {"area": late.other_district.code})
     assert excel.status_code == 400 and "Xã Mường Xén" not in excel.content.decode()
 
 
@@ -56,7 +56,7 @@ def test_the_district_dashboard_counts_only_the_district_and_its_communes(client
     assert response.status_code == 200
     assert response.context["total"] == 3  # Mường Xén's 3 and the agency's are not the district's
     # Worst first: Thị trấn Diễn Châu has two overdue assignments, Diễn Kỷ one.
-    assert [row["label"] for row in response.context["by_district"]] == ["Thị trấn Diễn Châu", "Xã Diễn Kỷ"]
+    assert [row["label"] for row in response.context["by_area"]] == ["Thị trấn Diễn Châu", "Xã Diễn Kỷ"]
     page = response.content.decode()
     assert "Đề án 06 tại Huyện Diễn Châu" in page
     assert "Huyện Kỳ Sơn" not in page and "Xã Mường Xén" not in page
@@ -95,7 +95,7 @@ def test_the_district_pages_cost_the_same_queries_for_few_and_many_communes(
             found[name] = len(queries.captured_queries)
         return found
 
-    bulk_assignments(bulk_communes(late.district, 5, prefix="A"), task, due_date=TODAY - 3 * DAY)
+    bulk_assignments(bulk_communes(late.area, 5, prefix="A"), task, due_date=TODAY - 3 * DAY)
     small = queries_per_page()
-    bulk_assignments(bulk_communes(late.district, 60, prefix="B"), task, due_date=TODAY - 3 * DAY)
+    bulk_assignments(bulk_communes(late.area, 60, prefix="B"), task, due_date=TODAY - 3 * DAY)
     assert queries_per_page() == small

@@ -242,7 +242,7 @@ def test_the_overview_rows_are_built_without_a_request_one_per_district_level_an
     breakdown = StatusBreakdown(
         province=counts,
         by_level=[{**counts, "label": "Cấp xã"}],
-        by_district=[{**counts, "name": "Huyện A"}, {**counts, "name": "Huyện B"}],
+        by_area=[{**counts, "name": "Huyện A"}, {**counts, "name": "Huyện B"}],
         by_document=[{**counts, "number": "06/QĐ-TTg"}],
     )
 

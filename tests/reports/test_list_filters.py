@@ -1,4 +1,4 @@
-"""The list filters take official unit codes in the URL (?district=401) as well as ids, and a
+"""The list filters take official unit codes in the URL (?area=401) as well as ids, and a
 refused value says why on the page instead of silently listing everything."""
 
 import datetime
@@ -42,8 +42,8 @@ def test_a_list_filters_by_the_official_district_code_or_the_id(client, reported
     client.force_login(reported.secretariat)
     everything = client.get(reverse(name))
     assert units_listed(name, everything) == {reported.commune, reported.other_commune}
-    for value in (reported.district.code, reported.district.pk):
-        response = client.get(reverse(name), {"district": value})
+    for value in (reported.area.code, reported.area.pk):
+        response = client.get(reverse(name), {"area": value})
         assert response.status_code == 200
         assert units_listed(name, response) == {reported.commune}, value
 
@@ -62,7 +62,7 @@ def test_a_list_filters_by_the_official_district_code_or_the_id(client, reported
 def test_a_refused_district_says_why_and_lists_nothing(client, reported, name, value, why):
     Tree("41")
     client.force_login(reported.secretariat)
-    response = client.get(reverse(name), {"district": value})
+    response = client.get(reverse(name), {"area": value})
     assert response.status_code == 400
     assert why in response.content.decode()
     assert units_listed(name, response) == set()

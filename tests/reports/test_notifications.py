@@ -117,7 +117,7 @@ def test_long_overdue_assignments_are_escalated_to_the_district_once(units):
 
 
 def test_a_district_is_escalated_to_the_secretariat(units):
-    make_assignment(units.district, make_task(), due_date=days(-10))
+    make_assignment(units.area, make_task(), due_date=days(-10))
     reminders.reminders_decide(today=TODAY)
     assert list(Notification.objects.filter(kind="escalation").values_list("recipient", flat=True)) == [
         "secretariat40@example.org"
@@ -139,7 +139,7 @@ def test_indicators_behind_near_their_due_date_are_in_the_reminder(units):
 
 def test_the_decision_makes_batched_queries_not_one_per_unit(units, django_assert_max_num_queries):
     def grow(n, prefix):
-        communes = bulk_communes(units.district, n, prefix=prefix)
+        communes = bulk_communes(units.area, n, prefix=prefix)
         for commune in communes:
             commune.contact_emails = f"{commune.code}@example.org"
         type(communes[0]).objects.bulk_update(communes, ["contact_emails"])

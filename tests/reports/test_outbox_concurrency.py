@@ -66,7 +66,7 @@ def run_two(step: str, mail_dir: Path) -> list[str]:
 @pytest.fixture
 def province_with_reminders():
     tree = Tree()
-    communes = bulk_communes(tree.district, 150, prefix="R")
+    communes = bulk_communes(tree.area, 150, prefix="R")
     for commune in communes:
         commune.contact_emails = f"xa-{commune.code}@example.org"
     type(communes[0]).objects.bulk_update(communes, ["contact_emails"])

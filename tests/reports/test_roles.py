@@ -67,7 +67,7 @@ def changes(w):
         ("tasks:task_assign", [w.task.pk], {"target": "districts", "role": "lead", "due_date": "30/07/2023"}),
         (
             "tasks:targets_edit",
-            [w.indicator.pk, w.district.code],
+            [w.indicator.pk, w.area.code],
             {"action": "save", "start_date": "01/01/2023", "due_date": "30/06/2023"},
         ),
     ]
@@ -100,7 +100,7 @@ DISTRICT_PAGES = {"reports:overview", "reports:lagging", "reports:assignments", 
 @pytest.mark.parametrize("who", ["head_commune", "head_district", "staff_district", "head_agency"])
 def test_unit_users_get_403_on_every_secretariat_page_and_change(client, world, who):
     client.force_login(getattr(world, who))
-    district = getattr(world, who).unit == world.district
+    district = getattr(world, who).unit == world.area
     for name, args in pages(world):
         expected = 200 if district and name in DISTRICT_PAGES else 403
         assert client.get(reverse(name, args=args)).status_code == expected, name

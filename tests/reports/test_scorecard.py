@@ -97,12 +97,12 @@ def test_it_measures_attainment_against_the_expected_to_date_share(tree):
     def target(indicator, unit, value, start=START, due=DUE):
         return Target.objects.create(indicator=indicator, unit=unit, value=value, start_date=start, due_date=due)
 
-    for unit, value in [(tree.province, 3000), (tree.district, 2000), (tree.commune, 1000), (tree.commune2, 1000)]:
+    for unit, value in [(tree.province, 3000), (tree.area, 2000), (tree.commune, 1000), (tree.commune2, 1000)]:
         target(eid, unit, value)
     target(eid, tree.other_district, 1000)
     target(eid, tree.other_commune, 1000)  # no figure yet
     target(later, tree.province, 500, start=datetime.date(2023, 7, 1), due=datetime.date(2023, 12, 31))
-    target(later, tree.district, 500, start=datetime.date(2023, 7, 1), due=datetime.date(2023, 12, 31))
+    target(later, tree.area, 500, start=datetime.date(2023, 7, 1), due=datetime.date(2023, 12, 31))
     for unit, value in [(tree.commune, 500), (tree.commune2, 990)]:
         IndicatorReport.objects.create(indicator=eid, unit=unit, as_of=datetime.date(2023, 6, 15), value=value)
 
@@ -112,13 +112,13 @@ def test_it_measures_attainment_against_the_expected_to_date_share(tree):
     assert row_of(result, tree.commune2).attainment == Decimal("1.0000")  # ahead of the line counts as on it
     assert row_of(result, tree.other_commune).attainment == Decimal("0.0000")
     # The district is the sum of its communes; its target of July has not started and is skipped.
-    assert row_of(result, tree.district).attainment == Decimal(str(round(1490 / 2000 / EXPECTED, 4)))
+    assert row_of(result, tree.area).attainment == Decimal(str(round(1490 / 2000 / EXPECTED, 4)))
     assert row_of(result, tree.agency).attainment is None
 
 
 def test_it_counts_the_weeks_in_which_a_unit_reported(tree):
     assignment = make_assignment(tree.commune, due_date=datetime.date(2023, 6, 30))
-    district_assignment = make_assignment(tree.district, due_date=datetime.date(2023, 6, 30))
+    district_assignment = make_assignment(tree.area, due_date=datetime.date(2023, 6, 30))
     # The province started using the application on Monday 29/05: four weeks up to Tuesday 20/06.
     record(assignment, tree.secretariat, local(datetime.date(2023, 5, 29)))
     record(assignment, tree.head_commune, local(datetime.date(2023, 5, 30)))
@@ -131,7 +131,7 @@ def test_it_counts_the_weeks_in_which_a_unit_reported(tree):
     result = card(tree)
 
     assert row_of(result, tree.commune).timeliness == Decimal("0.5000")
-    assert row_of(result, tree.district).timeliness == Decimal("0.2500")
+    assert row_of(result, tree.area).timeliness == Decimal("0.2500")
     assert row_of(result, tree.commune2).timeliness == Decimal("0.0000")
 
 
@@ -185,7 +185,7 @@ def test_it_ranks_units_within_their_level_with_shared_ranks_for_ties(tree):
     on_time(tree.commune)
     on_time(tree.commune2)
     overdue(tree.other_commune)
-    overdue(tree.district)
+    overdue(tree.area)
     on_time(tree.other_district)
 
     levels = rows_by_level(card(tree))
@@ -198,7 +198,7 @@ def test_it_ranks_units_within_their_level_with_shared_ranks_for_ties(tree):
     ]
     assert [(row.unit, row.rank) for row in levels[Unit.Level.DISTRICT]] == [
         (tree.other_district, 1),
-        (tree.district, 2),
+        (tree.area, 2),
     ]
     assert [(row.unit, row.score, row.rank) for row in levels[Unit.Level.AGENCY]] == [(tree.agency, None, 1)]
 
@@ -273,13 +273,13 @@ def test_it_computes_the_scorecard_in_the_same_few_queries_whatever_the_number_o
     tree, django_assert_max_num_queries
 ):
     eid = Indicator.objects.create(code="DDDT", name="Kích hoạt", unit_of_measure="tài khoản")
-    for unit in (tree.province, tree.district):
+    for unit in (tree.province, tree.area):
         Target.objects.create(indicator=eid, unit=unit, value=100_000, start_date=START, due_date=DUE)
-    record(make_assignment(tree.district), tree.head_district, local(datetime.date(2023, 6, 1)))
+    record(make_assignment(tree.area), tree.head_district, local(datetime.date(2023, 6, 1)))
     snapshot_take(province=tree.province, user=tree.secretariat, year=YEAR)
 
     def add_communes(count):
-        communes = [make_unit(parent=tree.district) for _ in range(count)]
+        communes = [make_unit(parent=tree.area) for _ in range(count)]
         assignments = Assignment.objects.bulk_create(
             Assignment(task=tree_task, unit=unit, due_date=datetime.date(2023, 6, 1)) for unit in communes
         )

@@ -155,7 +155,7 @@ def test_a_district_exports_only_its_own_lagging_units(client, data):
     client.force_login(data.head_district)
     sheet = workbook(client.get(reverse("reports:lagging_excel")))
     assert [row[0].value for row in sheet.iter_rows(min_row=5)] == [data.commune.name]
-    assert sheet["A2"].value == f"Ngày báo cáo: 20/06/2023 · {data.district.name}"
+    assert sheet["A2"].value == f"Ngày báo cáo: 20/06/2023 · {data.area.name}"
 
 
 def test_each_ranked_unit_links_to_its_page(client, tree):

@@ -46,11 +46,11 @@ def spread(tree):
         {"due_date": TODAY - 5 * DAY, "work_status": "paused"},  # counts nowhere
         {"due_date": TODAY - 5 * DAY, "work_status": "cancelled"},  # counts nowhere
     ]
-    units = [tree.agency, tree.district, tree.commune, tree.commune2, tree.other_district, tree.other_commune]
+    units = [tree.agency, tree.area, tree.commune, tree.commune2, tree.other_district, tree.other_commune]
     for u, unit in enumerate(units):
         for t, task in enumerate(tasks):
             make_assignment(unit, task, **cases[(u + 2 * t) % len(cases)])
-    merged = make_unit(parent=tree.district, code="4013", name="Xã Diễn Tân (đã sáp nhập)", is_active=False)
+    merged = make_unit(parent=tree.area, code="4013", name="Xã Diễn Tân (đã sáp nhập)", is_active=False)
     for task in tasks:
         make_assignment(merged, task, due_date=TODAY - 5 * DAY)
     elsewhere = Tree(code="42", name="Tỉnh Hà Tĩnh")
@@ -75,7 +75,7 @@ def status_by_hand(assignment: Assignment) -> str | None:
 
 def counted_by_hand(province: Unit) -> dict[str, dict]:
     """The breakdown's numbers by reading every assignment of the province in Python."""
-    groups: dict[str, dict] = {"level": {}, "district": {}, "document": {}}
+    groups: dict[str, dict] = {"level": {}, "area": {}, "document": {}}
     total = Counter()
     for assignment in Assignment.objects.filter(unit__province=province).select_related("unit", "task"):
         status = status_by_hand(assignment)
@@ -83,7 +83,7 @@ def counted_by_hand(province: Unit) -> dict[str, dict]:
             continue
         keys = {
             "level": assignment.unit.level,
-            "district": assignment.unit.district_id,
+            "area": assignment.unit.area_id,
             "document": assignment.task.document_id,
         }
         for name, key in keys.items():
@@ -107,7 +107,7 @@ def test_the_breakdown_equals_counting_every_assignment_by_hand(spread):
 
     assert breakdown.province == expected["province"]
     assert {row["level"]: counts(row) for row in breakdown.by_level} == expected["level"]
-    assert {row["district_id"]: counts(row) for row in breakdown.by_district} == expected["district"]
+    assert {row["area_id"]: counts(row) for row in breakdown.by_area} == expected["area"]
     assert {row["document_id"]: counts(row) for row in breakdown.by_document} == expected["document"]
     # The data reach every status, and the rule left work out: 14 counted of the province's 21.
     assert all(breakdown.province[key] for key in KEYS)
@@ -119,17 +119,17 @@ def test_the_merged_commune_and_paused_work_count_nowhere(spread):
     """Diễn Châu holds the district, two communes and the merged one (3 overdue there): the
     district's row counts only the active units' tracked work."""
     breakdown = status_breakdown(province=spread.province, today=TODAY)
-    district = next(row for row in breakdown.by_district if row["district_id"] == spread.district.pk)
-    tracked = Assignment.objects.filter(unit__in=[spread.district, spread.commune, spread.commune2]).exclude(
+    district = next(row for row in breakdown.by_area if row["area_id"] == spread.area.pk)
+    tracked = Assignment.objects.filter(unit__in=[spread.area, spread.commune, spread.commune2]).exclude(
         work_status__in=["paused", "cancelled"]
     )
     assert district["total"] == tracked.count() == 7
-    assert spread.merged.pk not in {row["district_id"] for row in breakdown.by_district}
+    assert spread.merged.pk not in {row["area_id"] for row in breakdown.by_area}
     assert sum(row["total"] for row in breakdown.by_level) == breakdown.province["total"]
     assert sum(row["total"] for row in breakdown.by_document) == breakdown.province["total"]
     # Agencies belong to no district: the districts add up to the province less the agency's work.
     agency = Assignment.objects.filter(unit=spread.agency).exclude(work_status__in=["paused", "cancelled"]).count()
-    assert sum(row["total"] for row in breakdown.by_district) == breakdown.province["total"] - agency
+    assert sum(row["total"] for row in breakdown.by_area) == breakdown.province["total"] - agency
 
 
 # The product's code asks the ORM for its queries; raw SQL, where it is needed, is written whole in

@@ -24,7 +24,7 @@ def test_it_counts_the_provinces_assignments_by_deadline_status(client, tree):
     make_assignment(tree.commune, task, due_date=TODAY - datetime.timedelta(days=1))
     make_assignment(tree.commune2, task, due_date=TODAY)
     make_assignment(tree.agency, make_task(make_document("78/KH-UBND")), due_date=None)
-    make_assignment(tree.district, task, due_date=TODAY, work_status=Assignment.WorkStatus.CANCELLED)
+    make_assignment(tree.area, task, due_date=TODAY, work_status=Assignment.WorkStatus.CANCELLED)
     other = Tree(code="01", name="Thành phố Hà Nội")
     make_assignment(other.commune, task, due_date=TODAY - datetime.timedelta(days=5))
 

@@ -207,7 +207,7 @@ def _at(day: datetime.date) -> datetime.datetime:
 def crowded(queue):
     """60 completions reported ten days ago by communes of Diễn Châu, before the one of the fixture,
     reported today under another document in Diễn Kỷ."""
-    communes = bulk_communes(queue.district, 60)
+    communes = bulk_communes(queue.area, 60)
     bulk_assignments(
         communes,
         make_task(title="Cập nhật dữ liệu"),
@@ -243,9 +243,9 @@ def test_a_report_just_made_is_found_by_paging_search_and_filters(client, crowde
     older = client.get(url, {"age": "older", "kind": "confirmations"})
     assert older.context["confirmation_count"] == 60
     assert crowded.reported.pk not in {a.pk for a in older.context["confirmations"]}
-    elsewhere = client.get(url, {"district": crowded.other_district.code})
+    elsewhere = client.get(url, {"area": crowded.other_district.code})
     assert (elsewhere.context["confirmation_count"], elsewhere.context["extension_count"]) == (0, 0)
-    assert client.get(url, {"district": crowded.district.code}).context["confirmation_count"] == 61
+    assert client.get(url, {"area": crowded.area.code}).context["confirmation_count"] == 61
 
 
 def test_one_kind_is_shown_alone_with_its_own_pager(client, queue):
@@ -319,7 +319,7 @@ def test_leaders_see_no_tick_boxes_and_cannot_confirm_ticked_rows(client, queue)
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"kind": "confirmations", "page": "2"}, {"district": "401", "age": "older", "q": "du lieu"}]
+    "params", [{}, {"kind": "confirmations", "page": "2"}, {"area": "401", "age": "older", "q": "du lieu"}]
 )
 def test_the_filtered_and_paged_queue_costs_the_same_queries_for_60_and_600_items(
     client, queue, django_assert_max_num_queries, params
@@ -329,7 +329,7 @@ def test_the_filtered_and_paged_queue_costs_the_same_queries_for_60_and_600_item
     sizes = []
     for n, prefix in ((60, "A"), (540, "B")):
         bulk_assignments(
-            bulk_communes(queue.district, n, prefix=prefix),
+            bulk_communes(queue.area, n, prefix=prefix),
             task,
             due_date=TODAY,
             work_status=S.REPORTED,

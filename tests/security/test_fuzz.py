@@ -64,7 +64,7 @@ GENERIC_FIELDS = ("version", "year", "value", "as_of", "progress", "unit", "dist
 QUERY_PARAMS = (
     "page",
     "q",
-    "district",
+    "area",
     "document",
     "kind",
     "unit",

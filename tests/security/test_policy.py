@@ -85,7 +85,7 @@ def test_a_district_head_imports_figures_but_not_assignments(tree):
     assert not tree.head_district.has_perm("tasks.import_data", "assignments")
     assert not tree.head_commune.has_perm("tasks.import_data")
     assert tree.secretariat.has_perm("tasks.import_data", "assignments")
-    assert not make_user(tree.district, User.Role.UNIT_STAFF, username="staff2").has_perm("tasks.import_data")
+    assert not make_user(tree.area, User.Role.UNIT_STAFF, username="staff2").has_perm("tasks.import_data")
 
 
 def test_every_move_of_the_secretariat_is_taken_by_a_named_permission():

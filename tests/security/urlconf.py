@@ -180,15 +180,15 @@ ROLES = (
     "superuser",
 )
 # The units a test points at, by name.
-ANCHORS = ("commune", "district", "agency", "other_commune", "foreign_commune")
+ANCHORS = ("commune", "area", "agency", "other_commune", "foreign_commune")
 # Where each role's "own" object, a "child" unit's (a district reads its communes) and an
 # "other" unit's object are. A province viewer's "other" is in another province.
 SCOPES = {
     "anonymous": {"any": "commune"},
     "no_role": {"any": "commune"},
     "head_commune": {"own": "commune", "other": "other_commune"},
-    "staff_district": {"own": "district", "child": "commune", "other": "other_commune"},
-    "head_district": {"own": "district", "child": "commune", "other": "other_commune"},
+    "staff_district": {"own": "area", "child": "commune", "other": "other_commune"},
+    "head_district": {"own": "area", "child": "commune", "other": "other_commune"},
     "head_agency": {"own": "agency", "other": "other_commune"},
     "secretariat": {"own": "commune", "other": "foreign_commune"},
     "leader": {"own": "commune", "other": "foreign_commune"},
@@ -215,7 +215,7 @@ class World:
         self.later_tasks = {pk: make_task(document) for pk, document in self.documents.items()}
         units = {
             "commune": (self.home.commune, self.home.head_commune),
-            "district": (self.home.district, self.home.head_district),
+            "area": (self.home.area, self.home.head_district),
             "agency": (self.home.agency, self.home.head_agency),
             "other_commune": (self.home.other_commune, self.home.head_other_commune),
             "foreign_commune": (self.foreign.commune, self.foreign.head_commune),
@@ -229,7 +229,7 @@ class World:
         }
         uploader = {
             "commune": self.home.head_district,
-            "district": self.home.head_district,
+            "area": self.home.head_district,
             "agency": self.home.secretariat,
             "other_commune": self.home.head_other_district,
             "foreign_commune": self.foreign.head_district,

@@ -255,7 +255,7 @@ def targets(tree):
 
 def test_saving_the_targets_page_unchanged_rewrites_no_targets_period(client, tree, targets):
     client.force_login(tree.secretariat)
-    url = reverse("tasks:targets_edit", args=[targets.pk, tree.district.code])
+    url = reverse("tasks:targets_edit", args=[targets.pk, tree.area.code])
     form = page_form(client, url, action="")
 
     client.post(url, {**form.fields, "action": "save"})
@@ -273,7 +273,7 @@ def test_saving_the_targets_page_unchanged_rewrites_no_targets_period(client, tr
 
 def test_a_new_period_typed_on_the_targets_page_applies_to_every_target(client, tree, targets):
     client.force_login(tree.secretariat)
-    url = reverse("tasks:targets_edit", args=[targets.pk, tree.district.code])
+    url = reverse("tasks:targets_edit", args=[targets.pk, tree.area.code])
     form = page_form(client, url, action="")
 
     client.post(url, {**form.fields, "due_date": "31/12/2023", "action": "save"})

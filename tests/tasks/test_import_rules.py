@@ -206,7 +206,7 @@ def extended(tree):
     task = make_task(make_document("4505/UBND-KSTT", province=tree.province), ref="8")
     (assignment,) = services.assignments_create(
         task=task,
-        units=[tree.district],
+        units=[tree.area],
         user=tree.secretariat,
         province=tree.province,
         role="lead",
@@ -221,7 +221,7 @@ def extended(tree):
 
 
 def test_clearing_the_due_date_of_an_extended_assignment_is_a_row_error_and_apply_is_a_400(client, tree, extended):
-    file = csv_file(ASSIGNMENT_HEADER, f"4505/UBND-KSTT,8,,{tree.district.code},Chủ trì,")
+    file = csv_file(ASSIGNMENT_HEADER, f"4505/UBND-KSTT,8,,{tree.area.code},Chủ trì,")
     record = upload(client, tree.secretariat, file, kind="assignments")
     page = preview_page(client, record)
     (error,) = page.context["preview"].errors
@@ -237,13 +237,13 @@ def test_an_extension_approved_between_preview_and_apply_stops_the_apply(client,
     task = make_task(make_document("4505/UBND-KSTT", province=tree.province), ref="8")
     (assignment,) = services.assignments_create(
         task=task,
-        units=[tree.district],
+        units=[tree.area],
         user=tree.secretariat,
         province=tree.province,
         role="lead",
         due_date=datetime.date(2023, 6, 30),
     )
-    file = csv_file(ASSIGNMENT_HEADER, f"4505/UBND-KSTT,8,,{tree.district.code},Phối hợp,15/07/2023")
+    file = csv_file(ASSIGNMENT_HEADER, f"4505/UBND-KSTT,8,,{tree.area.code},Phối hợp,15/07/2023")
     record = upload(client, tree.secretariat, file, kind="assignments")
     fingerprint = preview_page(client, record).context.get("fingerprint", "")  # "Chủ trì, 30/06 → Phối hợp, 15/07"
     request = services.extension_request(

@@ -28,7 +28,7 @@ def targets(tree):
 
     result = {
         "province": target(tree.province, 3000),
-        "district": target(tree.district, 2000),
+        "area": target(tree.area, 2000),
         "commune": target(tree.commune, 1200),
         "commune2": target(tree.commune2, 800),
         "other_district": target(tree.other_district, 1000),
@@ -52,7 +52,7 @@ def test_a_commune_reports_its_own_latest_figure(tree, targets):
 
 
 def test_a_district_is_the_sum_of_its_communes(tree, targets):
-    (node,) = progress_tree(unit=tree.district, today=TODAY)
+    (node,) = progress_tree(unit=tree.area, today=TODAY)
     assert (node.actual, node.reports_itself) == (1540, False)
     assert node.as_of == datetime.date(2023, 6, 15)
     assert [child.target.unit for child in node.children] == [tree.commune, tree.commune2]

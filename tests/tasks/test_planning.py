@@ -101,7 +101,7 @@ def indicator(secretariat):
     indicator = Indicator.objects.create(code="DDDT", name="Kích hoạt", unit_of_measure="tk")
     Target.objects.create(
         indicator=indicator,
-        unit=secretariat.district,
+        unit=secretariat.area,
         value=900,
         start_date=datetime.date(2023, 1, 1),
         due_date=datetime.date(2023, 6, 30),
@@ -130,7 +130,7 @@ def targets_url(indicator, unit):
 def test_splitting_a_total_fills_the_values_in_proportion_without_saving(client, secretariat, indicator):
     c1, c2 = secretariat.commune, secretariat.commune2
     response = client.post(
-        targets_url(indicator, secretariat.district),
+        targets_url(indicator, secretariat.area),
         {
             "action": "split",
             "start_date": "01/01/2023",
@@ -149,7 +149,7 @@ def test_splitting_a_total_fills_the_values_in_proportion_without_saving(client,
 def test_saving_targets_records_each_change(client, secretariat, indicator):
     c1, c2 = secretariat.commune, secretariat.commune2
     response = client.post(
-        targets_url(indicator, secretariat.district),
+        targets_url(indicator, secretariat.area),
         {
             "action": "save",
             "start_date": "01/01/2023",
@@ -180,7 +180,7 @@ def test_bad_targets_are_refused_and_nothing_is_saved(client, secretariat, indic
     c1 = secretariat.commune
     data = {"action": "save", "start_date": "01/01/2023", "due_date": "30/06/2023", f"unit_{c1.pk}": "500"}
     data[f"unit_{c1.pk}" if field == "value" else field] = value
-    response = client.post(targets_url(indicator, secretariat.district), data)
+    response = client.post(targets_url(indicator, secretariat.area), data)
     assert response.status_code == 400
     assert Target.objects.get(unit=c1).value == 200
 
@@ -191,7 +191,7 @@ def test_a_target_or_a_total_above_the_bound_is_refused_in_vietnamese(client, se
     huge = str(MAX_FIGURE * 10)
     data = {"action": action, "start_date": "01/01/2023", "due_date": "30/06/2023", "total": huge}
     data.update({f"unit_{c1.pk}": huge if action == "save" else "200", f"unit_{c2.pk}": "100"})
-    response = client.post(targets_url(indicator, secretariat.district), data)
+    response = client.post(targets_url(indicator, secretariat.area), data)
     assert response.status_code == 400
     assert "Giá trị quá lớn: tối đa 1.000.000.000.000." in response.content.decode()
     assert Target.objects.get(unit=c1).value == 200
@@ -200,7 +200,7 @@ def test_a_target_or_a_total_above_the_bound_is_refused_in_vietnamese(client, se
 def test_a_target_at_the_bound_is_saved(client, secretariat, indicator):
     c1 = secretariat.commune
     data = {"action": "save", "start_date": "01/01/2023", "due_date": "30/06/2023", f"unit_{c1.pk}": str(MAX_FIGURE)}
-    assert client.post(targets_url(indicator, secretariat.district), data).status_code == 302
+    assert client.post(targets_url(indicator, secretariat.area), data).status_code == 302
     assert Target.objects.get(unit=c1).value == MAX_FIGURE
 
 

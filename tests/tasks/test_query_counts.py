@@ -60,14 +60,14 @@ def test_a_districts_page_costs_the_same_for_2_and_40_communes(client, tree, dja
         IndicatorReport.objects.create(indicator=indicator, unit=unit, as_of=TODAY, value=70)
         add_assignments(unit, 3, document)
 
-    Target.objects.create(indicator=indicator, unit=tree.district, value=4000, start_date=start, due_date=due)
-    add_assignments(tree.district, 5, document)
+    Target.objects.create(indicator=indicator, unit=tree.area, value=4000, start_date=start, due_date=due)
+    add_assignments(tree.area, 5, document)
     for commune in (tree.commune, tree.commune2):
         with_figures(commune)
     client.force_login(tree.head_district)
     small = count_queries(client, reverse("tasks:my_unit"), django_assert_max_num_queries)
     for n in range(38):
-        with_figures(make_unit(parent=tree.district, code=f"C{n:03d}", name=f"Xã Số {n}"))
+        with_figures(make_unit(parent=tree.area, code=f"C{n:03d}", name=f"Xã Số {n}"))
     response = client.get(reverse("tasks:my_unit"))
     assert len(response.context["children"]) == 40
     large = count_queries(client, reverse("tasks:my_unit"), django_assert_max_num_queries)

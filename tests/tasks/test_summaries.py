@@ -34,7 +34,7 @@ def assert_same_as_rebuilt(province) -> None:
 @pytest.fixture
 def indicator(tree):
     indicator = Indicator.objects.create(code="DDDT", name="Kích hoạt", unit_of_measure="tk")
-    for unit in (tree.province, tree.district, tree.commune, tree.commune2, tree.other_commune):
+    for unit in (tree.province, tree.area, tree.commune, tree.commune2, tree.other_commune):
         Target.objects.create(indicator=indicator, unit=unit, value=1000, start_date=START, due_date=DUE)
     return indicator
 

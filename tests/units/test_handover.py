@@ -51,7 +51,7 @@ def url(unit) -> str:
 def promote(client, units, **extra):
     client.force_login(units.secretariat)
     data = {"mode": "staff", "new_head": units.staff_district.pk, "confirm": "on", **extra}
-    return client.post(url(units.district), data)
+    return client.post(url(units.area), data)
 
 
 def create(client, units, **extra):
@@ -64,7 +64,7 @@ def create(client, units, **extra):
         "confirm": "on",
         **extra,
     }
-    return client.post(url(units.district), data)
+    return client.post(url(units.area), data)
 
 
 def logged_in_client(user) -> Client:
@@ -88,13 +88,13 @@ def assert_nothing_changed(units, accounts: int) -> None:
 def test_it_makes_a_staff_member_the_head_and_deactivates_the_former_head(client, units):
     response = promote(client, units, note="Quyết định số 12/QĐ-UBND")
     assert response.status_code == 302
-    assert response.url == reverse("tasks:unit", args=[units.district.code])
+    assert response.url == reverse("tasks:unit", args=[units.area.code])
     old, new = User.objects.get(pk=units.head_district.pk), User.objects.get(pk=units.staff_district.pk)
-    assert not old.is_active and old.role == User.Role.UNIT_HEAD and old.unit == units.district  # kept, not deleted
+    assert not old.is_active and old.role == User.Role.UNIT_HEAD and old.unit == units.area  # kept, not deleted
     assert new.is_active and new.role == User.Role.UNIT_HEAD and not new.must_change_password
     handover = UnitHandover.objects.get()
     assert (handover.unit, handover.old_head, handover.new_head, handover.by) == (
-        units.district,
+        units.area,
         old,
         new,
         units.secretariat,
@@ -119,7 +119,7 @@ def test_the_former_head_is_logged_out_at_once(client, units):
 
 def test_a_new_account_gets_a_temporary_password_shown_once(client, units):
     response = create(client, units)
-    assert response.status_code == 302 and response.url == reverse("unit_handover_done", args=[units.district.code])
+    assert response.status_code == 302 and response.url == reverse("unit_handover_done", args=[units.area.code])
     page = client.get(response.url)
     assert page["Cache-Control"].startswith("max-age=0") and "no-store" in page["Cache-Control"]
     password = page.context["password"]
@@ -131,7 +131,7 @@ def test_a_new_account_gets_a_temporary_password_shown_once(client, units):
         "Lê Văn Mới",
         "lvmoi@example.org",
         User.Role.UNIT_HEAD,
-        units.district,
+        units.area,
     )
     assert head.must_change_password and head.check_password(password)
     assert UnitHandover.objects.get().account_created
@@ -140,7 +140,7 @@ def test_a_new_account_gets_a_temporary_password_shown_once(client, units):
 
 def test_the_new_head_logs_in_chooses_a_password_and_sees_the_units_pages(client, units):
     create(client, units)
-    password = client.get(reverse("unit_handover_done", args=[units.district.code])).context["password"]
+    password = client.get(reverse("unit_handover_done", args=[units.area.code])).context["password"]
     new_head = Client()
     response = new_head.post(reverse("login"), {"username": "head-district-moi", "password": password}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("password_change")
@@ -158,7 +158,7 @@ def test_the_new_head_logs_in_chooses_a_password_and_sees_the_units_pages(client
 
 def test_a_wrong_old_password_changes_nothing(client, units):
     create(client, units)
-    password = client.get(reverse("unit_handover_done", args=[units.district.code])).context["password"]
+    password = client.get(reverse("unit_handover_done", args=[units.area.code])).context["password"]
     head = User.objects.get(username="head-district-moi")
     client.force_login(head)
     response = client.post(
@@ -172,11 +172,11 @@ def test_a_wrong_old_password_changes_nothing(client, units):
 
 
 def test_history_stays_attributed_to_the_former_head(client, units):
-    assignment = make_assignment(units.district, make_task(title="Rà soát dữ liệu dân cư"), due_date=TODAY)
+    assignment = make_assignment(units.area, make_task(title="Rà soát dữ liệu dân cư"), due_date=TODAY)
     Assignment.objects.filter(pk=assignment.pk).update(updated_by=units.head_district, progress=50)
     HistoryEntry.objects.create(
         user=units.head_district,
-        unit=units.district,
+        unit=units.area,
         assignment=assignment,
         action=HistoryEntry.Action.PROGRESS,
         changes={"progress": [0, 50]},
@@ -191,7 +191,7 @@ def test_history_stays_attributed_to_the_former_head(client, units):
 
 
 def test_the_next_reminder_and_digest_go_to_the_new_head_only(client, units):
-    make_assignment(units.district, make_task(title="Kích hoạt định danh"), due_date=TODAY + datetime.timedelta(days=7))
+    make_assignment(units.area, make_task(title="Kích hoạt định danh"), due_date=TODAY + datetime.timedelta(days=7))
     reminders.reminders_decide(today=TODAY)
     before = set(Notification.objects.filter(kind="reminder").values_list("recipient", flat=True))
     assert before == {"head-district40@example.org"}
@@ -203,7 +203,7 @@ def test_the_next_reminder_and_digest_go_to_the_new_head_only(client, units):
     )
     assert list(after.values_list("recipient", "user")) == [("staff-district40@example.org", units.staff_district.pk)]
     digests.digests_decide(today=later)
-    digest_mails = Notification.objects.filter(kind="digest_unit", unit=units.district)
+    digest_mails = Notification.objects.filter(kind="digest_unit", unit=units.area)
     assert list(digest_mails.values_list("recipient", flat=True)) == ["staff-district40@example.org"]
 
 
@@ -226,7 +226,7 @@ def test_the_handover_is_written_to_the_audit_log_when_it_commits(
         "account": "created",
         "sessions_ended": 0,
     }
-    password = client.get(reverse("unit_handover_done", args=[units.district.code])).context["password"]
+    password = client.get(reverse("unit_handover_done", args=[units.area.code])).context["password"]
     assert password not in caplog.text
 
 
@@ -240,8 +240,8 @@ def test_a_unit_without_a_head_can_be_given_one(client, units):
 
 def test_the_page_lists_the_current_head_the_staff_and_previous_handovers(client, units):
     promote(client, units, note="Quyết định số 12/QĐ-UBND")
-    make_user(units.district, User.Role.UNIT_STAFF, username="staff-2", first_name="Phạm Văn Hai")
-    page = client.get(url(units.district)).content.decode()
+    make_user(units.area, User.Role.UNIT_STAFF, username="staff-2", first_name="Phạm Văn Hai")
+    page = client.get(url(units.area)).content.decode()
     assert "Trần Thị Mới" in page  # the head now
     assert "Phạm Văn Hai (staff-2)" in page  # can be chosen
     assert "Quyết định số 12/QĐ-UBND" in page and "Nguyễn Văn Cũ" in page  # the previous handover
@@ -249,15 +249,15 @@ def test_the_page_lists_the_current_head_the_staff_and_previous_handovers(client
 
 def test_the_unit_page_links_to_the_handover_for_the_secretariat_only(client, units):
     client.force_login(units.secretariat)
-    assert url(units.district) in client.get(reverse("tasks:unit", args=[units.district.code])).content.decode()
+    assert url(units.area) in client.get(reverse("tasks:unit", args=[units.area.code])).content.decode()
     client.force_login(units.head_district)
-    assert url(units.district) not in client.get(reverse("tasks:my_unit")).content.decode()
+    assert url(units.area) not in client.get(reverse("tasks:my_unit")).content.decode()
 
 
 def test_a_superuser_may_hand_over_any_unit(client, units):
     admin = User.objects.create_superuser("it", "it@example.org", PASSWORD)
     client.force_login(admin)
-    response = client.post(url(units.district), {"mode": "staff", "new_head": units.staff_district.pk, "confirm": "on"})
+    response = client.post(url(units.area), {"mode": "staff", "new_head": units.staff_district.pk, "confirm": "on"})
     assert response.status_code == 302
     assert UnitHandover.objects.get().by == admin
 
@@ -269,8 +269,8 @@ def test_the_handover_record_is_read_only_in_the_admin(client, units):
     assert client.get(reverse("admin:units_unithandover_changelist")).status_code == 200
     assert client.get(reverse("admin:units_unithandover_change", args=[handover.pk])).status_code == 200
     assert client.get(reverse("admin:units_unithandover_add")).status_code == 403
-    unit_admin = client.get(reverse("admin:units_unit_change", args=[units.district.pk])).content.decode()
-    assert url(units.district) in unit_admin
+    unit_admin = client.get(reverse("admin:units_unit_change", args=[units.area.pk])).content.decode()
+    assert url(units.area) in unit_admin
 
 
 # Who may --------------------------------------------------------------------------------------
@@ -280,14 +280,14 @@ def test_the_handover_record_is_read_only_in_the_admin(client, units):
 def test_other_roles_get_403_and_change_nothing(client, units, who):
     accounts = User.objects.count()
     client.force_login(getattr(units, who))
-    assert client.get(url(units.district)).status_code == 403
+    assert client.get(url(units.area)).status_code == 403
     data = {"mode": "staff", "new_head": units.staff_district.pk, "confirm": "on"}
-    assert client.post(url(units.district), data).status_code == 403
+    assert client.post(url(units.area), data).status_code == 403
     assert_nothing_changed(units, accounts)
 
 
 def test_anonymous_users_are_sent_to_login(client, units):
-    response = client.get(url(units.district))
+    response = client.get(url(units.area))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
@@ -295,10 +295,10 @@ def test_a_unit_of_another_province_answers_404(client, units):
     other = Tree(code="01", name="Thành phố Hà Nội")
     accounts = User.objects.count()
     client.force_login(units.secretariat)
-    assert client.get(url(other.district)).status_code == 404
+    assert client.get(url(other.area)).status_code == 404
     data = {"mode": "staff", "new_head": other.staff_district.pk, "confirm": "on"}
-    assert client.post(url(other.district), data).status_code == 404
-    assert client.get(reverse("unit_handover_done", args=[other.district.code])).status_code == 404
+    assert client.post(url(other.area), data).status_code == 404
+    assert client.get(reverse("unit_handover_done", args=[other.area.code])).status_code == 404
     assert User.objects.get(pk=other.head_district.pk).is_active
     assert User.objects.count() == accounts and not UnitHandover.objects.exists()
 
@@ -306,7 +306,7 @@ def test_a_unit_of_another_province_answers_404(client, units):
 def test_the_service_refuses_anyone_but_the_secretariat(units):
     for who in (units.leader, units.head_district, Tree(code="01").secretariat):
         with pytest.raises(PermissionDenied):
-            services.unit_handover(unit=units.district, by=who, new_head=units.staff_district)
+            services.unit_handover(unit=units.area, by=who, new_head=units.staff_district)
     assert not UnitHandover.objects.exists()
 
 
@@ -357,8 +357,8 @@ def test_messages_are_vietnamese_where_the_catalogue_has_them(client, units):
 
 
 def test_an_inactive_unit_cannot_be_handed_over(client, units):
-    units.district.is_active = False
-    units.district.save()
+    units.area.is_active = False
+    units.area.save()
     accounts = User.objects.count()
     response = promote(client, units)
     assert response.status_code == 400
@@ -369,7 +369,7 @@ def test_an_inactive_unit_cannot_be_handed_over(client, units):
 def test_a_deactivated_staff_member_cannot_become_head(units):
     User.objects.filter(pk=units.staff_district.pk).update(is_active=False)
     with pytest.raises(services.ValidationError) as error:
-        services.unit_handover(unit=units.district, by=units.secretariat, new_head=units.staff_district)
+        services.unit_handover(unit=units.area, by=units.secretariat, new_head=units.staff_district)
     assert error.value.message_dict == {"new_head": [str(services.ACCOUNT_INACTIVE)]}
     assert User.objects.get(pk=units.head_district.pk).is_active
 
@@ -389,17 +389,17 @@ def test_the_page_costs_the_same_for_2_and_20_staff_and_handovers(client, units,
 
     def queries() -> int:
         with django_assert_max_num_queries(10) as captured:
-            assert client.get(url(units.district)).status_code == 200
+            assert client.get(url(units.area)).status_code == 200
         return len(captured.captured_queries)
 
-    make_user(units.district, User.Role.UNIT_STAFF)
+    make_user(units.area, User.Role.UNIT_STAFF)
     UnitHandover.objects.create(
-        unit=units.district, old_head=units.head_district, new_head=units.head_district, by=units.secretariat
+        unit=units.area, old_head=units.head_district, new_head=units.head_district, by=units.secretariat
     )
     few = queries()
     for _i in range(18):
-        make_user(units.district, User.Role.UNIT_STAFF)
+        make_user(units.area, User.Role.UNIT_STAFF)
         UnitHandover.objects.create(
-            unit=units.district, old_head=make_user(None), new_head=make_user(None), by=units.secretariat
+            unit=units.area, old_head=make_user(None), new_head=make_user(None), by=units.secretariat
         )
     assert queries() == few

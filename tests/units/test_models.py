@@ -14,9 +14,9 @@ def test_it_strips_vietnamese_accents_for_search():
 
 def test_it_links_every_unit_to_its_province_and_district(tree):
     assert tree.province.province_id == tree.province.pk
-    assert tree.agency.province_id == tree.province.pk and tree.agency.district_id is None
-    assert tree.district.district_id == tree.district.pk
-    assert tree.commune.district_id == tree.district.pk
+    assert tree.agency.province_id == tree.province.pk and tree.agency.area_id is None
+    assert tree.area.area_id == tree.area.pk
+    assert tree.commune.area_id == tree.area.pk
     assert tree.commune.province_id == tree.province.pk
     assert Unit.objects.get(pk=tree.commune.pk).search_key == "xa dien ky"
 

@@ -22,7 +22,7 @@ def test_the_secretariat_and_leaders_see_their_whole_province_only(tree):
 
 
 def test_a_district_head_reads_its_communes_and_nothing_else(tree):
-    expected = sorted([tree.district.code, tree.commune.code, tree.commune2.code])
+    expected = sorted([tree.area.code, tree.commune.code, tree.commune2.code])
     assert codes(visible_units(tree.head_district)) == expected
     assert codes(visible_units(tree.staff_district)) == expected
 
@@ -65,7 +65,7 @@ def test_only_the_unit_itself_and_the_secretariat_write(tree):
 
 def test_unit_search_ignores_accents_and_case(tree):
     units = Unit.objects.all()
-    assert codes(unit_search(units, "dien chau")) == sorted([tree.district.code, tree.commune2.code])
+    assert codes(unit_search(units, "dien chau")) == sorted([tree.area.code, tree.commune2.code])
     assert codes(unit_search(units, "DIỄN KỶ")) == [tree.commune.code]
     assert codes(unit_search(units, tree.other_commune.code)) == [tree.other_commune.code]
 

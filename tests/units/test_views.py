@@ -68,7 +68,7 @@ def test_unit_heads_cannot_open_the_province_overview(client, tree):
     assert client.get(reverse("reports:overview")).status_code == 403
     client.force_login(tree.head_district)  # a district reads its own district's overview
     response = client.get(reverse("reports:overview"))
-    assert response.status_code == 200 and response.context["province"] == tree.district
+    assert response.status_code == 200 and response.context["province"] == tree.area
 
 
 def test_logout_needs_a_post_and_ends_the_session(client, tree):
