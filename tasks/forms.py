@@ -279,11 +279,15 @@ class AssignForm(BaseForm):
         active = Unit.objects.filter(province=province, is_active=True)
         self.fields["districts"].queryset = active.filter(level=Unit.Level.DISTRICT).order_by("code")
         self.fields["agencies"].queryset = active.filter(level=Unit.Level.AGENCY).order_by("name")
+        if not self.fields["districts"].queryset.exists():
+            # The two-level structure (since 01/07/2025): no district to give a task to.
+            self.fields["target"].choices = [c for c in self.TARGETS if c[0] not in ("districts", "communes_of")]
+            del self.fields["districts"]
 
     def clean(self):
         data = super().clean()
         target = data.get("target")
-        if target == "communes_of" and not data.get("districts"):
+        if target == "communes_of" and "districts" in self.fields and not data.get("districts"):
             self.add_error("districts", _("Choose at least one district."))
         if target == "agencies" and not data.get("agencies"):
             self.add_error("agencies", _("Choose at least one agency."))

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from tasks.models import MAX_FIGURE, Assignment, Document, HistoryEntry, Indicator, Target, Task
-from tests.factories import Tree, make_assignment, make_document, make_task
+from tests.factories import Tree, make_assignment, make_document, make_task, make_unit, make_user
+from units.models import Unit
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +95,18 @@ def test_a_one_off_task_needs_a_due_date_and_a_recurring_one_has_none(client, se
     assert assign(client, recurring, target="districts").status_code == 400
     assert assign(client, recurring, target="districts", due_date="").status_code == 302
     assert not Assignment.objects.filter(due_date__isnull=False).exists()
+
+
+def test_in_the_two_level_structure_a_task_goes_to_the_communes_and_no_district_is_offered(client, tree):
+    province = make_unit(code="48", name="Thành phố Đà Nẵng")
+    commune = make_unit(parent=province, level=Unit.Level.COMMUNE, code="20194", name="Phường Hải Châu")
+    client.force_login(make_user(province, "secretariat"))
+    task = make_task()
+    page = client.get(reverse("tasks:task_assign", args=[task.pk])).content.decode()
+    assert "Tất cả cấp xã" in page and "Tất cả cấp huyện" not in page
+    assert assign(client, task, target="districts").status_code == 400  # not offered, refused
+    assert assign(client, task, target="communes").status_code == 302
+    assert list(Assignment.objects.filter(task=task).values_list("unit", flat=True)) == [commune.pk]
 
 
 @pytest.fixture
