@@ -897,3 +897,39 @@ def _move_accounts(plan, data, transition, successors, by) -> dict:
                 moves.append(unit_services.AccountMove(account.pk, successors[full], role))
     counts = unit_services.accounts_transfer(moves=moves, deactivate=deactivate, by=by, note=_ended_note(transition))
     return {"accounts_moved": counts["moved"], "accounts_deactivated": counts["deactivated"]}
+
+
+def transition_input(
+    *,
+    province_code: str,
+    effective_on: datetime.date,
+    basis: str,
+    units: list[UnitRow],
+    mapping,
+    closures: dict[str, str] | None = None,
+    ended: list[str] | None = None,
+    accounts: str = "follow",
+) -> TransitionInput:
+    """The input from the readers' rows (``units.loaders.MappingRow``s), for the command and the page.
+
+    ``ended`` may hold "districts": every district of the province in force the day before ends
+    (the two-level structure of 01/07/2025)."""
+    ended = list(ended or [])
+    if "districts" in ended:
+        ended.remove("districts")
+        eve = effective_on - datetime.timedelta(days=1)
+        ended += list(
+            Unit.objects.filter(province__code=province_code, level=Unit.Level.DISTRICT)
+            .valid_on(eve)
+            .values_list("code", flat=True)
+        )
+    return TransitionInput(
+        province_code=province_code,
+        effective_on=effective_on,
+        basis=basis,
+        new_units=list(units),
+        links=[Link(row.old_code, row.new_code, row.share, row.fraction_ppm) for row in mapping],
+        ended=ended,
+        closures=dict(closures or {}),
+        accounts=accounts,
+    )
