@@ -335,3 +335,16 @@ def test_the_number_of_queries_does_not_grow_with_the_assignments(db, today):
         assert Assignment.objects.filter(unit__code=f"{code}11", unit__valid_from=EFFECTIVE).count() == per_unit
         counts[per_unit] = len(queries)
     assert counts[2] == counts[30], counts
+
+
+def test_both_histories_are_reachable_from_the_carried_assignment(tree, client, today):
+    task = make_task()
+    first = make_assignment(tree.commune, task)
+    second = make_assignment(tree.commune2, task)
+    transition_apply(merge_input(tree), by=tree.secretariat)
+    carried = Assignment.objects.get(unit=new_unit(), task=task)
+    client.force_login(tree.secretariat)
+    page = client.get(f"/nhiem-vu/{carried.pk}/").content.decode()
+    assert f"/nhiem-vu/{first.pk}/" in page and f"/nhiem-vu/{second.pk}/" in page
+    old_page = client.get(f"/nhiem-vu/{first.pk}/").content.decode()
+    assert f"/nhiem-vu/{carried.pk}/" in old_page and "Kết thúc do sắp xếp đơn vị" in old_page
