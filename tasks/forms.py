@@ -11,7 +11,7 @@ from units.models import Unit
 
 from . import workflow
 from .models import Assignment, Document, ImportRecord, Indicator, Obstacle, Task, validate_figure
-from .uploads import MAX_EVIDENCE_BYTES, check_evidence_file
+from .uploads import MAX_EVIDENCE_BYTES, check_csv_file, check_evidence_file
 
 MAX_FILES_PER_REPORT = 5
 # A version is a PositiveIntegerField: anything above its column's limit is not one we handed out.
@@ -360,4 +360,79 @@ class ImportForm(BaseForm):
         data = super().clean()
         if data.get("kind") == ImportRecord.Kind.FIGURES and not data.get("indicator"):
             self.add_error("indicator", _("Choose the indicator the figures are for."))
+        return data
+
+
+class TransitionForm(BaseForm):
+    """A structure transition's input on the secretariat's page: files or pasted rows."""
+
+    ACCOUNTS = [
+        ("follow", _("Accounts follow their unit to its successor")),
+        ("deactivate", _("Accounts are deactivated (heads are handed over)")),
+    ]
+    MAX_TEXT = 2 * 1024 * 1024
+
+    effective_on = forms.DateField(label=_("Effective date"), help_text=_("dd/mm/yyyy, e.g. 01/07/2025."))
+    basis = forms.CharField(
+        label=_("Legal basis"), max_length=300, help_text=_("The resolution or decision, e.g. 1674/NQ-UBTVQH15.")
+    )
+    accounts = forms.ChoiceField(label=_("Accounts"), choices=ACCOUNTS, initial="follow", widget=forms.RadioSelect)
+    units_file = forms.FileField(
+        label=_("New units (CSV file)"),
+        required=False,
+        help_text=_(
+            "The format of data/vn_admin_units_2025-07-01.csv, or code,name,level,kind,parent_code; at most 2 MB."
+        ),
+    )
+    units_text = forms.CharField(
+        label=_("New units (rows)"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_TEXT
+    )
+    mapping_file = forms.FileField(
+        label=_("Mapping (CSV file)"),
+        required=False,
+        help_text=_(
+            "old_commune_code,new_commune_code,share (as data/vn_admin_reform_2025-07-01.csv) or "
+            "old_code,new_code,share, with an optional fraction column; at most 2 MB."
+        ),
+    )
+    mapping_text = forms.CharField(
+        label=_("Mapping (rows)"), required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_TEXT
+    )
+    extra_mapping = forms.CharField(
+        label=_("Mapping decided on this page"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_TEXT,
+        help_text=_("Rows old_code,new_code,share,fraction."),
+    )
+    closures_text = forms.CharField(
+        label=_("Closures"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_TEXT,
+        help_text=_("Rows code,reason: the open work of these units is closed instead of carried."),
+    )
+    end = forms.CharField(
+        label=_("Units that end without a successor"),
+        required=False,
+        max_length=5000,
+        help_text=_("Codes separated by commas; “districts” ends every district (the two-level structure)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("units_file", "mapping_file"):
+            self.fields[name].widget.attrs["accept"] = ".csv"
+
+    def clean(self):
+        data = super().clean()
+        for name in ("units", "mapping"):
+            upload = data.get(f"{name}_file")
+            if upload:
+                try:
+                    data[f"{name}_text"] = check_csv_file(upload)
+                except ValidationError as error:
+                    self.add_error(f"{name}_file", error)
+        if not self.errors and not (data.get("mapping_text") or "").strip():
+            self.add_error("mapping_file", _("Give the mapping: a file or rows."))
         return data

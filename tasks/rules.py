@@ -68,3 +68,7 @@ def uploaded_by_user(user, record) -> bool:
 
 # An upload is seen by whoever uploaded it and by the secretariat of its province.
 rules.add_perm("tasks.view_import", is_superuser | uploaded_by_user | (secretariat & in_users_province))
+
+# A structure transition (tasks.transitions, the page "Sắp xếp đơn vị"): the secretariat of the
+# province (the object), superusers.
+rules.add_perm("tasks.apply_transition", secretariat_of)

@@ -140,3 +140,29 @@ def _too_large(members: list[zipfile.ZipInfo]) -> bool:
     if sum(member.file_size for member in members) > MAX_ARCHIVE_UNCOMPRESSED_BYTES:
         return True
     return any(member.file_size > MAX_COMPRESSION_RATIO * member.compress_size for member in members)
+
+
+MAX_CSV_BYTES = 2 * 1024 * 1024  # the national mapping of 2025 (10.047 rows) is about 900 KB
+
+
+def check_csv_file(upload: UploadedFile, *, max_bytes: int = MAX_CSV_BYTES) -> str:
+    """The text of an uploaded CSV file (a structure transition's units or mapping), or a
+    ``ValidationError``: named .csv, at most ``max_bytes``, UTF-8 text without NUL bytes."""
+    if PurePath(upload.name or "").suffix.lower() != ".csv":
+        raise ValidationError(_("Upload a .csv file (UTF-8 text, comma-separated)."), code="type")
+    if upload.size > max_bytes:
+        raise ValidationError(
+            _("The file is too large: at most %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)}, code="size"
+        )
+    upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError(
+            _("The file is too large: at most %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)}, code="size"
+        )
+    if b"\x00" in data:
+        raise ValidationError(_("Upload a .csv file (UTF-8 text, comma-separated)."), code="type")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(_("The file is not UTF-8 text; save it as “CSV UTF-8”."), code="encoding") from exc

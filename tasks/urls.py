@@ -2,7 +2,7 @@ from django.urls import path
 
 from projectsite import bounds  # noqa: F401 -- registers <id:...>, the bounded row id
 
-from . import import_views, planning_views, views
+from . import import_views, planning_views, transition_views, views
 
 app_name = "tasks"
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("nhap-lieu/<id:pk>/ap-dung/", import_views.import_apply, name="import_apply"),
     path("nhap-lieu/mau/<str:kind>/", import_views.import_template, name="import_template"),
     path("ke-hoach/", planning_views.plan, name="plan"),
+    path("ke-hoach/sap-xep-don-vi/", transition_views.transition_start, name="transition"),
     path("ke-hoach/van-ban/moi/", planning_views.document_edit, name="document_new"),
     path("ke-hoach/van-ban/<id:pk>/", planning_views.document_edit, name="document_edit"),
     path("ke-hoach/van-ban/<id:document_pk>/nhiem-vu/moi/", planning_views.task_edit, name="task_new"),

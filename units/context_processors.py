@@ -20,4 +20,5 @@ def navigation(request):
         "nav_oversees_district": unit_member and oversees_area(user),
         "nav_is_secretariat": rules.has_perm("tasks.plan", user),
         "nav_imports": rules.has_perm("tasks.import_data", user),
+        "nav_transition": rules.has_perm("tasks.apply_transition", user),
     }
