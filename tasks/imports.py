@@ -43,7 +43,9 @@ from .summaries import indicator_totals_rebuild
 UNIT_COLUMNS = {
     "code": ("mã đơn vị", "mã đv", "mã", "code"),
     "name": ("tên đơn vị", "đơn vị", "tên xã", "xã, phường, thị trấn"),
-    "parent": ("huyện", "cấp huyện", "thuộc huyện", "huyện, thành phố, thị xã"),
+    # The area a unit belongs to: its district (2023), or in the two-level structure the commune
+    # itself; "Huyện" is still what most offices' files say.
+    "parent": ("địa bàn", "thuộc địa bàn", "huyện", "cấp huyện", "thuộc huyện", "huyện, thành phố, thị xã"),
 }
 FIGURE_COLUMNS = {
     **UNIT_COLUMNS,
@@ -618,7 +620,7 @@ def _apply_assignments(*, record: ImportRecord, user: User, preview: Preview) ->
 
 TEMPLATES = {
     ImportRecord.Kind.FIGURES: (
-        ["Mã đơn vị", "Tên đơn vị", "Huyện", "Ngày", "Giá trị lũy kế", "Ghi chú"],
+        ["Mã đơn vị", "Tên đơn vị", "Địa bàn", "Ngày", "Giá trị lũy kế", "Ghi chú"],
         ["16663", "Phường Đông Vĩnh", "Thành phố Vinh", datetime.date(2023, 6, 20), 2790, ""],
     ),
     ImportRecord.Kind.ASSIGNMENTS: (
