@@ -286,7 +286,7 @@ def lagging_rows(details: Iterable[LaggingUnit]) -> list[list]:
         [
             row.unit.name,
             row.unit.get_level_display(),
-            row.unit.area.name if row.unit.area_id else "",
+            row.unit.area.name if row.unit.area_id else "",  # a commune of the two-level structure: itself
             row.overdue,
             row.days_overdue or None,
             attainment_text(row.behind),

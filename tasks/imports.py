@@ -212,7 +212,7 @@ def _unit_of(row_number: int, row: dict, matcher, allowed_ids: set[int], preview
     except spreadsheets.MatchError as error:
         if error.kind == "ambiguous":
             names = "; ".join(f"{u.name} ({u.parent.name if u.parent_id else ''}, {u.code})" for u in error.candidates)
-            reason = _("“%(name)s” matches several units: %(names)s. Give the unit code or the district.") % {
+            reason = _("“%(name)s” matches several units: %(names)s. Give the unit code or its area.") % {
                 "name": name,
                 "names": names,
             }
