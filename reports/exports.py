@@ -243,11 +243,13 @@ def overview_columns() -> list[Column]:
 
 
 def overview_rows(breakdown: StatusBreakdown) -> list[list]:
-    """The dashboard's tables in one sheet: districts (with communes), levels, documents."""
+    """The dashboard's tables in one sheet: areas (districts with their communes, or the communes
+    of the two-level structure, with the district they came from), levels, documents."""
     statuses = [str(status) for status in STATUS_ORDER]
     rows = []
+    areas = [{**row, "label": area_name(row)} for row in breakdown.by_area]
     for group, table, label in [
-        (_("District"), breakdown.by_area, "name"),
+        (_("Area"), areas, "label"),
         (_("Level"), breakdown.by_level, "label"),
         (_("Document"), breakdown.by_document, "number"),
     ]:
@@ -256,11 +258,18 @@ def overview_rows(breakdown: StatusBreakdown) -> list[list]:
     return rows
 
 
+def area_name(row: dict) -> str:
+    """An area's name, with the former district it came from when the data say so."""
+    if row.get("former"):
+        return _("%(name)s — formerly: %(former)s") % {"name": row["name"], "former": row["former"]}
+    return row["name"]
+
+
 def lagging_columns() -> list[Column]:
     return [
         Column(_("Unit"), width=30),
         Column(_("Level"), width=14),
-        Column(_("District"), width=22),
+        Column(_("Area"), width=22),
         Column(_("Overdue assignments"), "int", 12),
         Column(_("Oldest overdue (days)"), "int", 12),
         Column(_("Indicators behind"), width=40),
@@ -277,7 +286,7 @@ def lagging_rows(details: Iterable[LaggingUnit]) -> list[list]:
         [
             row.unit.name,
             row.unit.get_level_display(),
-            row.unit.area.name if row.unit.area_id else "",
+            row.unit.area.name if row.unit.area_id else "",  # a commune of the two-level structure: itself
             row.overdue,
             row.days_overdue or None,
             attainment_text(row.behind),

@@ -1,18 +1,87 @@
 """The filters of the secretariat's lists, shared by the pages and their Excel exports."""
 
 import datetime
+from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from projectsite import clock
 from projectsite.bounds import parse_id
 from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.models import Assignment, Document, Task
 from tasks.selectors import province_documents
 from units.models import Unit
 from units.text import search_key
+
+# "Xem số liệu tại ngày": the oldest date a page may be viewed as at.
+AS_AT_EARLIEST = datetime.date(2000, 1, 1)
+AS_AT_PARAMETER = "as_at"
+
+
+@dataclass(frozen=True)
+class AsAt:
+    """The date a province page shows (``?as_at=20/06/2023`` or ``2023-06-20``; default today).
+
+    ``day`` is the date shown; ``past`` the date the selectors count as at (None for today: the
+    live rule, so that today's numbers have one rule); ``error`` the reason a typed date was
+    refused (the page then shows today and says why; an export answers 400).
+    """
+
+    day: datetime.date
+    past: datetime.date | None = None
+    error: str = ""
+    typed: str = ""
+
+    @property
+    def is_today(self) -> bool:
+        return self.past is None
+
+    @property
+    def param(self) -> str:
+        """``as_at=dd/mm/yyyy`` for a link that keeps the date, or "" for today."""
+        return "" if self.past is None else f"{AS_AT_PARAMETER}={self.past:%d/%m/%Y}"
+
+    def title_suffix(self) -> str:
+        """ " — Số liệu tại ngày dd/mm/yyyy" for an export's title when the date is not today."""
+        return "" if self.past is None else " — " + as_at_label(self.past)
+
+
+def as_at_label(day: datetime.date) -> str:
+    return _("Figures as at %(day)s") % {"day": f"{day:%d/%m/%Y}"}
+
+
+def as_at_from(request) -> AsAt:
+    """The page's date from its query string: one rule for every province page and export."""
+    today = clock.today()
+    raw = (request.GET.get(AS_AT_PARAMETER) or "").strip()
+    if not raw:
+        return AsAt(day=today)
+    shown = raw[:20]
+    try:
+        day = clock.parse_day(raw) if len(raw) <= 10 else None
+    except (ValueError, OverflowError):
+        day = None
+    if day is None:
+        error = _("“%(value)s” is not a date: write it as dd/mm/yyyy, for example 20/06/2023.") % {"value": shown}
+    elif day > today:
+        error = _("%(day)s is after today: figures are known up to today (%(today)s).") % {
+            "day": f"{day:%d/%m/%Y}",
+            "today": f"{today:%d/%m/%Y}",
+        }
+    elif day < AS_AT_EARLIEST:
+        error = _("Figures start on %(day)s: choose a later date.") % {"day": f"{AS_AT_EARLIEST:%d/%m/%Y}"}
+    else:
+        return AsAt(day=day, past=None if day == today else day, typed=raw)
+    return AsAt(day=today, error=str(error), typed=shown)
+
+
+def units_on(queryset: QuerySet[Unit], as_at: datetime.date | None) -> QuerySet[Unit]:
+    """The units of ``queryset`` in force today (``as_at`` None) or valid on the past date ``as_at``."""
+    return queryset.filter(is_active=True) if as_at is None else queryset.valid_on(as_at)
+
 
 ASSIGNMENT_SORTS = {
     "due": ("due_date", "pk"),
@@ -73,7 +142,11 @@ class UnitField(forms.ModelChoiceField):
         match = Q(code=value)
         if (pk := parse_id(value)) is not None:
             match |= Q(pk=pk)
-        found = sorted(self.queryset.filter(match), key=lambda unit: unit.code != value)
+        # The code wins over an id; among units that had the code, the one in force, else the latest.
+        found = sorted(
+            self.queryset.filter(match),
+            key=lambda u: (u.code != value, not u.is_active, -(u.valid_from or datetime.date.min).toordinal()),
+        )
         if found:
             return found[0]
         if Unit.objects.filter(match).exists():
@@ -86,6 +159,12 @@ def area_units(area: Unit) -> QuerySet[Unit]:
     if area.level == Unit.Level.PROVINCE:
         return Unit.objects.filter(province=area)
     return Unit.objects.filter(area=area)
+
+
+def area_choices(area: Unit, as_at: datetime.date | None = None) -> QuerySet[Unit]:
+    """The areas (districts, or communes directly under the province) a filter offers: those
+    in force today, or valid on the past date ``as_at``."""
+    return units_on(area_units(area).filter(area_id=F("pk")), as_at).order_by("code")
 
 
 class AssignmentFilter(FilterForm):
@@ -110,19 +189,22 @@ class AssignmentFilter(FilterForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(key, key) for key in ASSIGNMENT_SORTS])
 
-    def __init__(self, *args, province: Unit, area: Unit | None = None, **kwargs):
+    def __init__(self, *args, province: Unit, area: Unit | None = None, as_at: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.province = province
+        self.as_at = as_at
         units = area_units(area or province)
-        self.fields["area"].queryset = units.filter(area_id=F("pk"))
-        self.fields["unit"].queryset = units
+        self.fields["area"].queryset = area_choices(area or province, as_at)
+        # A unit named by a link (a code): the one valid on the page's date, else any (older links).
+        self.fields["unit"].queryset = units if as_at is None else units.valid_on(as_at)
         self.fields["document"].queryset = province_documents(province)
         self.fields["task"].queryset = Task.objects.filter(document__in=province_documents(province))
 
     def apply(self, queryset: QuerySet[Assignment], today) -> QuerySet[Assignment]:
         data = self.cleaned_data
         if data.get("status"):
-            queryset = queryset.filter(deadline_conditions(today)[DeadlineStatus(data["status"])])
+            conditions = deadline_conditions(today, as_at=self.as_at)
+            queryset = queryset.filter(conditions[DeadlineStatus(data["status"])])
         if data.get("level"):
             queryset = queryset.filter(unit__level=data["level"])
         if data.get("area"):
@@ -170,7 +252,7 @@ class QueueFilter(FilterForm):
 
     def __init__(self, *args, province: Unit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Unit.objects.filter(province=province, area_id=F("pk"))
+        self.fields["area"].queryset = area_choices(province)
         self.fields["document"].queryset = province_documents(province)
 
     def apply(self, kind: str, queryset: QuerySet, today: datetime.date) -> QuerySet:

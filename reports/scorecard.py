@@ -42,6 +42,12 @@ latest snapshot of the year, or for a frozen year with the snapshot taken before
 
 A live scorecard takes a fixed number of queries (10) whatever the number of units; the weeks
 of regular reporting come from a summary (``reports.activity``).
+
+As at a date (docs/DECISIONS.md, "As at a date"): a live scorecard is computed as at the page's
+date D, or as at 31 December of ``Y`` when D is later (``scorecard_day``): the units ranked are
+those valid on that day and every component is counted as it stood then (``tasks.deadlines``
+with ``as_at``, figures dated by then), so the 2023 scorecard ranks the 2023 units and today's
+the current ones. Today itself is the live rule.
 """
 
 import datetime
@@ -105,14 +111,23 @@ def weights_for(province: Unit) -> ScoreWeights:
     return ScoreWeights.objects.filter(province=province).first() or ScoreWeights(province=province)
 
 
-def scored_units(province: Unit) -> QuerySet[Unit]:
-    return Unit.objects.filter(province=province, level__in=SCORED_LEVELS, is_active=True).exclude(
-        kind=Unit.Kind.STANDING_BODY
-    )
+def scored_units(province: Unit, as_at: datetime.date | None = None) -> QuerySet[Unit]:
+    """The units ranked: in force today, or valid on the past date ``as_at``."""
+    units = Unit.objects.filter(province=province, level__in=SCORED_LEVELS).exclude(kind=Unit.Kind.STANDING_BODY)
+    return units.filter(is_active=True) if as_at is None else units.valid_on(as_at)
 
 
-def scorecard(*, province: Unit, year: int, today: datetime.date | None = None) -> Scorecard:
-    """The year's ranking: frozen from its final snapshot if there is one, otherwise computed as of ``today``."""
+def scorecard_day(year: int, day: datetime.date) -> datetime.date:
+    """The day a live scorecard of ``year`` is computed as at, seen on ``day``: that day, or the
+    year's last day when ``day`` is later (a past year ranks the units of that year)."""
+    return min(day, datetime.date(year, 12, 31))
+
+
+def scorecard(
+    *, province: Unit, year: int, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> Scorecard:
+    """The year's ranking: frozen from its final snapshot if there is one, otherwise computed as
+    of ``scorecard_day(year, as_at or today)``: live when that is today, else as at that day."""
     snapshots = list(ScorecardSnapshot.objects.filter(province=province, year=year).order_by("-taken_at", "-pk"))
     final = next((s for s in snapshots if s.is_final), None)
     if final is not None:
@@ -130,13 +145,16 @@ def scorecard(*, province: Unit, year: int, today: datetime.date | None = None) 
         )
     else:
         today = today or clock.today()
+        day = scorecard_day(year, as_at or today)
         weights = weights_for(province).as_dict()
         previous = snapshots[0] if snapshots else None
         card = Scorecard(
             province=province,
             year=year,
-            as_of=today,
-            rows=live_rows(province=province, year=year, today=today, weights=weights),
+            as_of=day,
+            rows=live_rows(
+                province=province, year=year, today=day, weights=weights, as_at=None if day == today else day
+            ),
             frozen=False,
             snapshot=None,
             previous=previous,
@@ -174,11 +192,15 @@ def snapshot_rows(snapshot: ScorecardSnapshot) -> list[ScoreRow]:
     ]
 
 
-def live_rows(*, province: Unit, year: int, today: datetime.date, weights: dict[str, int]) -> list[ScoreRow]:
-    """Every scored unit with its components, score and rank, computed now."""
-    units = list(scored_units(province).only("pk", "code", "name", "level").order_by("level", "code"))
-    deadlines = _deadline_counts(province=province, year=year, today=today)
-    attainments = _attainments(province=province, year=year, today=today)
+def live_rows(
+    *, province: Unit, year: int, today: datetime.date, weights: dict[str, int], as_at: datetime.date | None = None
+) -> list[ScoreRow]:
+    """Every scored unit with its components, score and rank, computed now (``as_at`` None) or as
+    at the past date ``as_at`` (which is then ``today``)."""
+    today = as_at or today
+    units = list(scored_units(province, as_at).only("pk", "code", "name", "level").order_by("level", "code"))
+    deadlines = _deadline_counts(province=province, year=year, today=today, as_at=as_at)
+    attainments = _attainments(province=province, year=year, today=today, as_at=as_at)
     weeks, active_weeks = reporting_weeks(province=province, year=year, today=today)
     rows = []
     for unit in units:
@@ -226,10 +248,12 @@ def _decimal(value: float | None, places: Decimal) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(places, rounding=ROUND_HALF_UP)
 
 
-def _deadline_counts(*, province: Unit, year: int, today: datetime.date) -> dict[int, dict[str, int]]:
+def _deadline_counts(
+    *, province: Unit, year: int, today: datetime.date, as_at: datetime.date | None = None
+) -> dict[int, dict[str, int]]:
     """``{unit id: {done_on_time, done_late, overdue}}`` for the year: one aggregation over the
     province's assignments grouped by unit (cheaper than annotating the units through a join)."""
-    conditions = deadline_conditions(today)
+    conditions = deadline_conditions(today, as_at=as_at)
     counted = Q(due_date__year=year) & (Q(due_date__lte=today) | Q(completed_on__year=year))
     statuses = (DeadlineStatus.DONE_ON_TIME, DeadlineStatus.DONE_LATE, DeadlineStatus.OVERDUE)
     rows = (
@@ -242,10 +266,12 @@ def _deadline_counts(*, province: Unit, year: int, today: datetime.date) -> dict
     return {row.pop("unit_id"): row for row in rows}
 
 
-def _attainments(*, province: Unit, year: int, today: datetime.date) -> dict[int, float]:
+def _attainments(
+    *, province: Unit, year: int, today: datetime.date, as_at: datetime.date | None = None
+) -> dict[int, float]:
     """Mean capped attainment against the expected-to-date share, per unit with a counted target."""
     shares: dict[int, list[float]] = defaultdict(list)
-    for node in progress_nodes(unit=province, today=today, light=True):
+    for node in progress_nodes(unit=province, today=today, light=True, as_at=as_at):
         target = node.target
         in_year = target.start_date.year <= year <= target.due_date.year
         if in_year and node.expected_share > 0:

@@ -11,66 +11,80 @@ from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, O
 from tasks.selectors import status_counts, visible_documents
 from tasks.summaries import province_daily_totals
 from tasks.workflow import REMINDABLE
-from units.models import Unit, User
+from units.models import Unit, UnitSuccession, User
 from units.selectors import scoped, unit_search, visible_units
 from units.text import search_key
 
 from .models import Notification, ReminderMark
 
 
-def province_assignments(province: Unit) -> QuerySet[Assignment]:
-    """The province's assignments that count (``counted_q``): not paused or cancelled, of active units."""
-    return Assignment.objects.filter(counted_q(), unit__province=province)
+def province_assignments(province: Unit, as_at: datetime.date | None = None) -> QuerySet[Assignment]:
+    """The province's assignments that count (``counted_q``): not paused or cancelled, of active
+    units; as at a past date ``as_at``, of units valid then and created by then."""
+    return Assignment.objects.filter(counted_q(as_at=as_at), unit__province=province)
 
 
-def area_assignments(area: Unit) -> QuerySet[Assignment]:
+def area_assignments(area: Unit, as_at: datetime.date | None = None) -> QuerySet[Assignment]:
     """The assignments that count under ``area``: a province's (``province_assignments``), or a
     district's own and its communes'."""
     if area.level == Unit.Level.PROVINCE:
-        return province_assignments(area)
-    return province_assignments(area.province).filter(unit__area=area)
+        return province_assignments(area, as_at)
+    return province_assignments(area.province, as_at).filter(unit__area=area)
 
 
-def unit_status_rows(*, area: Unit, today: datetime.date | None = None) -> list[dict]:
+def unit_status_rows(
+    *, area: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> list[dict]:
     """Counts per deadline status for each unit of ``area`` that has assignments (a district's
     dashboard: the district and its communes), with the unit's name and code; worst first, as the
     lagging list: most overdue, then most due soon, then by code."""
-    rows = area_assignments(area).values("unit_id").annotate(**deadline_counts(today)).order_by()
+    rows = area_assignments(area, as_at).values("unit_id").annotate(**deadline_counts(today, as_at=as_at)).order_by()
     counts = {row.pop("unit_id"): row for row in rows}
     units = Unit.objects.filter(pk__in=list(counts)).values("pk", "name", "code")
     found = [{"unit_id": u["pk"], "name": u["name"], "code": u["code"], **counts[u["pk"]]} for u in units]
     return sorted(found, key=lambda row: (-row["overdue"], -row["due_soon"], row["code"]))
 
 
-def area_indicator_summaries(*, area: Unit, today: datetime.date) -> list["IndicatorSummary"]:
-    """A province's indicators with trend and forecast (``indicator_summaries``); a district's
-    targets with their attainment only: the daily totals behind a trend are kept per province."""
+def area_indicator_summaries(
+    *, area: Unit, today: datetime.date, as_at: datetime.date | None = None
+) -> list["IndicatorSummary"]:
+    """A province's indicators with trend and forecast (``indicator_summaries``: the kept daily
+    totals up to ``today``, which is the page's date); a district's targets with their attainment
+    only: the daily totals behind a trend are kept per province."""
     if area.level == Unit.Level.PROVINCE:
         return indicator_summaries(province=area, today=today)
-    return [IndicatorSummary(node=node, series=[], forecast=None) for node in progress_tree(unit=area, today=today)]
+    nodes = progress_tree(unit=area, today=today, as_at=as_at)
+    return [IndicatorSummary(node=node, series=[], forecast=None) for node in nodes]
 
 
-def province_status_counts(*, province: Unit, today: datetime.date | None = None) -> dict[str, int]:
-    return status_counts(province_assignments(province), today)
+def province_status_counts(
+    *, province: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> dict[str, int]:
+    return status_counts(province_assignments(province, as_at), today, as_at=as_at)
 
 
-def status_breakdown_rows(*, province: Unit, today: datetime.date | None = None) -> QuerySet:
+def status_breakdown_rows(
+    *, province: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> QuerySet:
     """The dashboard's one aggregation, in the ORM on every database: counts per status (and
-    ``total``) for each (level, district, document) of the province's counted assignments
-    (``counted_q``), a few hundred rows for a province; ``status_breakdown`` adds them up."""
+    ``total``) for each (level, area, document) of the province's counted assignments
+    (``counted_q``; as at ``as_at`` when given), a few hundred rows for a province;
+    ``status_breakdown`` adds them up."""
     return (
-        area_assignments(province)
+        area_assignments(province, as_at)
         .values(level=F("unit__level"), area=F("unit__area_id"), document=F("task__document_id"))
-        .annotate(**deadline_counts(today))
+        .annotate(**deadline_counts(today, as_at=as_at))
         .order_by()
     )
 
 
 @dataclass
 class StatusBreakdown:
-    """The province's counts per deadline status: in all, per level, per district, per document.
+    """The province's counts per deadline status: in all, per level, per area, per document.
 
-    Rows are dicts with one count per status and ``total``, plus their label fields.
+    Rows are dicts with one count per status and ``total``, plus their label fields. An area row
+    (a district with its communes, or in the two-level structure a commune) also has ``level``
+    and ``former``: the names of the districts its predecessors belonged to ("" when none).
     """
 
     province: dict[str, int]
@@ -82,15 +96,18 @@ class StatusBreakdown:
 GROUPED = ("level", "area", "document")
 
 
-def status_breakdown(*, province: Unit, today: datetime.date | None = None) -> StatusBreakdown:
-    """The province's counts per status, in all and per level, district and document: the rows of
-    ``status_breakdown_rows`` (one query) summed per grouping in Python, then two small reads for
-    the districts' and documents' names. Every count is a sum of the same rows, so the tables and
-    the total always agree."""
+def status_breakdown(
+    *, province: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> StatusBreakdown:
+    """The province's counts per status, in all and per level, area and document (as at the past
+    date ``as_at`` when given): the rows of ``status_breakdown_rows`` (one query) summed per
+    grouping in Python, then three small reads for the areas' and documents' names and the areas'
+    former districts. Every count is a sum of the same rows, so the tables and the total always
+    agree."""
     keys = [*map(str, DeadlineStatus), "total"]
     totals = dict.fromkeys(keys, 0)
     tables: dict[str, dict] = {name: {} for name in GROUPED}
-    for row in status_breakdown_rows(province=province, today=today):
+    for row in status_breakdown_rows(province=province, today=today, as_at=as_at):
         for name, table in tables.items():
             if row[name] is None:  # agencies are in no district
                 continue
@@ -100,7 +117,10 @@ def status_breakdown(*, province: Unit, today: datetime.date | None = None) -> S
         for key in keys:
             totals[key] += row[key]
     labels = dict(Unit.Level.choices)
-    districts = Unit.objects.filter(pk__in=list(tables["area"])).order_by("code").values("pk", "name", "code")
+    areas = list(
+        Unit.objects.filter(pk__in=list(tables["area"])).order_by("code").values("pk", "name", "code", "level")
+    )
+    former = former_districts([a["pk"] for a in areas if a["level"] == Unit.Level.COMMUNE])
     documents = (
         Document.objects.filter(pk__in=list(tables["document"]))
         .order_by("issued_on", "number")
@@ -112,13 +132,40 @@ def status_breakdown(*, province: Unit, today: datetime.date | None = None) -> S
             {"level": level, "label": labels[level], **counts} for level, counts in sorted(tables["level"].items())
         ],
         by_area=[
-            {"area_id": d["pk"], "name": d["name"], "code": d["code"], **tables["area"][d["pk"]]} for d in districts
+            {
+                "area_id": a["pk"],
+                "name": a["name"],
+                "code": a["code"],
+                "level": a["level"],
+                "former": ", ".join(former.get(a["pk"], [])),
+                **tables["area"][a["pk"]],
+            }
+            for a in areas
         ],
         by_document=[
             {"document_id": d["pk"], "number": d["number"], "issued_on": d["issued_on"], **tables["document"][d["pk"]]}
             for d in documents
         ],
     )
+
+
+def former_districts(unit_ids: list[int]) -> dict[int, list[str]]:
+    """``{unit id: [names]}``: the districts the predecessors of each unit belonged to
+    (``UnitSuccession``), in one query; a commune of the two-level structure is labelled with
+    the district it came from ("Phường Thành Vinh — trước đây: Thành phố Vinh"). Units with no
+    recorded predecessor under a district are left out: the data say nothing, so nothing is shown."""
+    if not unit_ids:
+        return {}
+    rows = (
+        UnitSuccession.objects.filter(successor_id__in=unit_ids, predecessor__area__level=Unit.Level.DISTRICT)
+        .values_list("successor_id", "predecessor__area__name")
+        .order_by("successor_id", "predecessor__area__code")
+    )
+    found: dict[int, list[str]] = {}
+    for unit_id, name in rows:
+        if name not in found.setdefault(unit_id, []):
+            found[unit_id].append(name)
+    return found
 
 
 def confirmations_pending(*, province: Unit) -> QuerySet[Assignment]:
@@ -262,22 +309,25 @@ def lagging_units(
     level: int | None = None,
     area: Unit | None = None,
     document: Document | None = None,
+    as_at: datetime.date | None = None,
 ) -> list[LaggingUnit]:
-    """Units with overdue assignments or indicators behind expected-to-date, worst first.
+    """Units with overdue assignments or indicators behind expected-to-date, worst first; as at
+    the past date ``as_at`` (then also ``today``): the units valid then, overdue then.
 
     Only what the order needs, whatever the number of units (three queries: the units in scope,
     their overdue counts, the indicator tree); ``lagging_details`` reads the rest for the rows
     shown.
     """
-    units = Unit.objects.filter(province=province, is_active=True, level__gt=Unit.Level.PROVINCE).exclude(
-        kind=Unit.Kind.STANDING_BODY
-    )
+    today = as_at or today
+    units = Unit.objects.filter(province=province, level__gt=Unit.Level.PROVINCE).exclude(kind=Unit.Kind.STANDING_BODY)
+    units = units.filter(is_active=True) if as_at is None else units.valid_on(as_at)
     if level:
         units = units.filter(level=level)
     if area is not None:
         units = units.filter(area=area)
     codes = dict(units.values_list("pk", "code"))
-    overdue = Assignment.objects.filter(deadline_conditions(today)[DeadlineStatus.OVERDUE], unit__in=list(codes))
+    overdue_q = deadline_conditions(today, as_at=as_at)[DeadlineStatus.OVERDUE]
+    overdue = Assignment.objects.filter(overdue_q, unit__in=list(codes))
     if document is not None:
         overdue = overdue.filter(task__document=document)
     counts = {
@@ -285,7 +335,7 @@ def lagging_units(
         for row in overdue.values("unit_id").annotate(n=Count("pk"), oldest=Min("due_date")).order_by()
     }
     behind: dict[int, list[TargetProgress]] = {}
-    for item in progress_nodes(unit=province, today=today, light=True):
+    for item in progress_nodes(unit=province, today=today, light=True, as_at=as_at):
         if item.behind and (document is None or item.target.source_document_id == document.pk):
             behind.setdefault(item.target.unit_id, []).append(item)
     rows = [
@@ -325,9 +375,12 @@ def lagging_details(rows: list[LaggingUnit]) -> list[LaggingUnit]:
     return rows
 
 
-def document_tasks(*, document: Document, province: Unit, today: datetime.date) -> QuerySet[Task]:
-    """The document's tasks, each with the province's assignments counted by deadline status."""
-    counts = deadline_counts(today, prefix="assignments__", within=Q(assignments__unit__province=province))
+def document_tasks(
+    *, document: Document, province: Unit, today: datetime.date, as_at: datetime.date | None = None
+) -> QuerySet[Task]:
+    """The document's tasks, each with the province's assignments counted by deadline status
+    (as at the past date ``as_at`` when given)."""
+    counts = deadline_counts(today, prefix="assignments__", within=Q(assignments__unit__province=province), as_at=as_at)
     return Task.objects.filter(document=document).annotate(**counts).order_by("ref")
 
 

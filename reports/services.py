@@ -8,7 +8,7 @@ from projectsite import audit, clock
 from units.models import Unit, User
 
 from .models import ScorecardSnapshot, ScoreEntry, ScoreWeights
-from .scorecard import live_rows, weights_for
+from .scorecard import live_rows, scorecard_day, weights_for
 
 
 @transaction.atomic
@@ -31,23 +31,26 @@ def weights_update(*, province: Unit, user: User, on_time: int, attainment: int,
 
 @transaction.atomic
 def snapshot_take(*, province: Unit, user: User, year: int, final: bool = False, note: str = "") -> ScorecardSnapshot:
-    """Record the year's ranking as of today; a final snapshot freezes the year for good."""
+    """Record the year's ranking as of today (a past year: as at its last day); a final snapshot
+    freezes the year for good."""
     if not user.has_perm("reports.manage_scorecard", province):
         raise PermissionDenied
     frozen = ValidationError(_("The ranking of %(year)s is frozen."), code="frozen", params={"year": year})
     if ScorecardSnapshot.objects.filter(province=province, year=year, is_final=True).exists():
         raise frozen
     today = clock.today()
+    # A past year is recorded as it stood at its end: the units of that year (reports.scorecard).
+    day = scorecard_day(year, today)
     weights = weights_for(province).as_dict()
     try:
         # The unique constraint settles two secretaries freezing the year at the same moment.
         with transaction.atomic():
             snapshot = ScorecardSnapshot.objects.create(
-                province=province, year=year, taken_by=user, as_of=today, weights=weights, is_final=final, note=note
+                province=province, year=year, taken_by=user, as_of=day, weights=weights, is_final=final, note=note
             )
     except IntegrityError:
         raise frozen from None
-    rows = live_rows(province=province, year=year, today=today, weights=weights)
+    rows = live_rows(province=province, year=year, today=day, weights=weights, as_at=None if day == today else day)
     ScoreEntry.objects.bulk_create(
         ScoreEntry(
             snapshot=snapshot,

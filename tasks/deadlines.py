@@ -15,9 +15,17 @@ Rules (docs/DOMAIN.md, "Status of an assignment"):
   "sắp đến hạn"; later is "chưa đến hạn". A reported completion awaiting confirmation is
   still open.
 - an approved extension moves ``due_date``; the original stays in ``original_due_date``.
+
+As at a past date D (``as_at``; docs/DECISIONS.md, "As at a date"), the same statuses as they
+stood at the end of D: an assignment counts when its unit was valid on D, it existed then
+(``created_at`` before the end of D, local time) and it is not paused or cancelled as it stands
+now; it is done only if it was confirmed by the end of D (``confirmed_at``), otherwise it is open
+and overdue or due soon against D. Without ``as_at`` the rule is today's (the unit in force,
+``is_active``); the views ask the live rule for today, so today's numbers have one rule.
 """
 
 import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +33,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from projectsite import clock
+from units.models import valid_on_q
 
 from .models import Assignment
 
@@ -51,13 +60,38 @@ STATUS_COLOURS = {
 UNTRACKED = (Assignment.WorkStatus.PAUSED, Assignment.WorkStatus.CANCELLED)
 
 
-def counted_q(prefix: str = "") -> Q:
+def day_end(day: datetime.date) -> datetime.datetime:
+    """The first moment after ``day`` in local time (Asia/Ho_Chi_Minh): "on or before the end of
+    ``day``" is ``< day_end(day)``."""
+    following = day + datetime.timedelta(days=1)
+    return datetime.datetime.combine(following, datetime.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def counted_q(prefix: str = "", as_at: datetime.date | None = None) -> Q:
     """The one rule of which assignments count, for every count, list, reminder and digest: not
     paused or cancelled, and of a unit that is still active (a deactivated unit counts nowhere).
 
+    As at a past date ``as_at``: of a unit valid on that date (``units.models.valid_on_q``), and
+    created by the end of it; paused and cancelled as they stand now (the work status has no
+    dated history of its own: an approximation, docs/DECISIONS.md "As at a date").
+
     ``prefix`` is the lookup path to the assignment, as in ``deadline_conditions``.
     """
-    return ~Q(**{prefix + "work_status__in": UNTRACKED}) & Q(**{prefix + "unit__is_active": True})
+    tracked = ~Q(**{prefix + "work_status__in": UNTRACKED})
+    if as_at is None:
+        return tracked & Q(**{prefix + "unit__is_active": True})
+    return tracked & valid_on_q(as_at, prefix=prefix + "unit__") & Q(**{prefix + "created_at__lt": day_end(as_at)})
+
+
+def done_q(prefix: str = "", as_at: datetime.date | None = None) -> Q:
+    """Done: confirmed; as at a past date, confirmed by the end of it (``confirmed_at``; a row
+    confirmed without that stamp counts from its completion date)."""
+    confirmed = Q(**{prefix + "work_status": Assignment.WorkStatus.CONFIRMED})
+    if as_at is None:
+        return confirmed
+    stamped = Q(**{prefix + "confirmed_at__lt": day_end(as_at)})
+    unstamped = Q(**{prefix + "confirmed_at__isnull": True, prefix + "completed_on__lte": as_at})
+    return confirmed & (stamped | unstamped)
 
 
 def due_soon_days() -> int:
@@ -65,22 +99,28 @@ def due_soon_days() -> int:
 
 
 def deadline_conditions(
-    today: datetime.date | None = None, *, prefix: str = "", window: int | None = None
+    today: datetime.date | None = None,
+    *,
+    prefix: str = "",
+    window: int | None = None,
+    as_at: datetime.date | None = None,
 ) -> dict[DeadlineStatus, Q]:
     """One mutually exclusive filter per status, for assignments at ``prefix``.
 
     ``prefix`` is the lookup path to the assignment ("assignments__" from a unit or a task).
+    ``as_at``: the statuses as they stood at the end of that past date (it is then the day the
+    deadlines are compared with, whatever ``today`` says); None: today's, live.
     """
-    today = today or clock.today()
+    today = as_at or today or clock.today()
     window = due_soon_days() if window is None else window
     horizon = today + datetime.timedelta(days=window)
 
     def q(**lookups) -> Q:
         return Q(**{prefix + key: value for key, value in lookups.items()})
 
-    tracked = counted_q(prefix)
+    tracked = counted_q(prefix, as_at)
     dated = tracked & q(due_date__isnull=False)
-    done = q(work_status=Assignment.WorkStatus.CONFIRMED)
+    done = done_q(prefix, as_at)
     due = F(prefix + "due_date")
     return {
         DeadlineStatus.OVERDUE: dated & ~done & q(due_date__lt=today),
@@ -92,12 +132,14 @@ def deadline_conditions(
     }
 
 
-def deadline_status_expression(today: datetime.date | None = None, *, window: int | None = None) -> Case:
-    """``CASE`` giving each assignment's status (NULL when paused or cancelled)."""
+def deadline_status_expression(
+    today: datetime.date | None = None, *, window: int | None = None, as_at: datetime.date | None = None
+) -> Case:
+    """``CASE`` giving each assignment's status (NULL when paused or cancelled, or not counted as at ``as_at``)."""
     return Case(
         *[
             When(condition, then=Value(status.value))
-            for status, condition in deadline_conditions(today, window=window).items()
+            for status, condition in deadline_conditions(today, window=window, as_at=as_at).items()
         ],
         default=None,
         output_field=models.CharField(max_length=20),
@@ -105,15 +147,21 @@ def deadline_status_expression(today: datetime.date | None = None, *, window: in
 
 
 def deadline_counts(
-    today: datetime.date | None = None, *, prefix: str = "", window: int | None = None, within: Q | None = None
+    today: datetime.date | None = None,
+    *,
+    prefix: str = "",
+    window: int | None = None,
+    within: Q | None = None,
+    as_at: datetime.date | None = None,
 ) -> dict[str, models.Count]:
     """Aggregates ``{status: Count(filter=...)}``, plus ``total``, for ``aggregate()`` or ``annotate()``.
 
-    ``within`` restricts what is counted (for example the assignments of one province).
+    ``within`` restricts what is counted (for example the assignments of one province); ``as_at``
+    counts as at a past date (``deadline_conditions``).
     """
     counter = prefix + "pk" if prefix else "pk"
-    conditions = deadline_conditions(today, prefix=prefix, window=window)
-    conditions["total"] = counted_q(prefix)
+    conditions = deadline_conditions(today, prefix=prefix, window=window, as_at=as_at)
+    conditions["total"] = counted_q(prefix, as_at)
     if within is not None:
         conditions = {status: condition & within for status, condition in conditions.items()}
     return {str(status): models.Count(counter, filter=condition) for status, condition in conditions.items()}

@@ -43,7 +43,9 @@ from .summaries import indicator_totals_rebuild
 UNIT_COLUMNS = {
     "code": ("mã đơn vị", "mã đv", "mã", "code"),
     "name": ("tên đơn vị", "đơn vị", "tên xã", "xã, phường, thị trấn"),
-    "parent": ("huyện", "cấp huyện", "thuộc huyện", "huyện, thành phố, thị xã"),
+    # The area a unit belongs to: its district (2023), or in the two-level structure the commune
+    # itself; "Huyện" is still what most offices' files say.
+    "parent": ("địa bàn", "thuộc địa bàn", "huyện", "cấp huyện", "thuộc huyện", "huyện, thành phố, thị xã"),
 }
 FIGURE_COLUMNS = {
     **UNIT_COLUMNS,
@@ -210,7 +212,7 @@ def _unit_of(row_number: int, row: dict, matcher, allowed_ids: set[int], preview
     except spreadsheets.MatchError as error:
         if error.kind == "ambiguous":
             names = "; ".join(f"{u.name} ({u.parent.name if u.parent_id else ''}, {u.code})" for u in error.candidates)
-            reason = _("“%(name)s” matches several units: %(names)s. Give the unit code or the district.") % {
+            reason = _("“%(name)s” matches several units: %(names)s. Give the unit code or its area.") % {
                 "name": name,
                 "names": names,
             }
@@ -618,7 +620,7 @@ def _apply_assignments(*, record: ImportRecord, user: User, preview: Preview) ->
 
 TEMPLATES = {
     ImportRecord.Kind.FIGURES: (
-        ["Mã đơn vị", "Tên đơn vị", "Huyện", "Ngày", "Giá trị lũy kế", "Ghi chú"],
+        ["Mã đơn vị", "Tên đơn vị", "Địa bàn", "Ngày", "Giá trị lũy kế", "Ghi chú"],
         ["16663", "Phường Đông Vĩnh", "Thành phố Vinh", datetime.date(2023, 6, 20), 2790, ""],
     ),
     ImportRecord.Kind.ASSIGNMENTS: (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
-from units.models import Unit
+from units.models import Unit, valid_on_q
 
 from .models import Indicator, IndicatorReport, Target
 
@@ -59,9 +59,12 @@ class TargetProgress:
         return round(self.expected_share * 100, 1)
 
 
-def with_latest_figure(targets: QuerySet[Target]) -> QuerySet[Target]:
-    """Targets annotated with their unit's latest figure (value and date), one index probe each."""
+def with_latest_figure(targets: QuerySet[Target], as_at: datetime.date | None = None) -> QuerySet[Target]:
+    """Targets annotated with their unit's latest figure (value and date), one index probe each;
+    ``as_at``: the latest figure dated on or before that past date."""
     latest = IndicatorReport.objects.filter(indicator=OuterRef("indicator"), unit=OuterRef("unit")).order_by("-as_of")
+    if as_at is not None:
+        latest = latest.filter(as_of__lte=as_at)
     return targets.annotate(
         latest_value=Subquery(latest.values("value")[:1]), latest_as_of=Subquery(latest.values("as_of")[:1])
     )
@@ -92,7 +95,9 @@ class TargetFigures:
 LIGHT_FIELDS = [name for name in TargetFigures.__dataclass_fields__ if name != "indicator"]
 
 
-def progress_nodes(*, unit: Unit, today: datetime.date, light: bool = False) -> list[TargetProgress]:
+def progress_nodes(
+    *, unit: Unit, today: datetime.date, light: bool = False, as_at: datetime.date | None = None
+) -> list[TargetProgress]:
     """Every target of ``unit`` and of the units under it, linked to the targets under it and rolled up.
 
     A target whose unit's parent has no target of the same indicator is a root of its own (an
@@ -101,10 +106,12 @@ def progress_nodes(*, unit: Unit, today: datetime.date, light: bool = False) -> 
     ``light``: each node's ``target`` is a ``TargetFigures`` (the figures, the unit's parent and
     the indicator) instead of a ``Target`` with its unit: two queries, but no model instance per
     target, for pages over hundreds of units (the scorecard, the lagging list).
+    ``as_at``: as at that past date, the targets of the units valid then and the figures dated by then.
     """
-    targets = with_latest_figure(Target.objects.filter(subtree_q(unit))).order_by(
-        "indicator__code", "unit__level", "unit__code"
-    )
+    targets = Target.objects.filter(subtree_q(unit))
+    if as_at is not None:
+        targets = targets.filter(valid_on_q(as_at, prefix="unit__"))
+    targets = with_latest_figure(targets, as_at).order_by("indicator__code", "unit__level", "unit__code")
     if light:
         own = [name for name in LIGHT_FIELDS if name != "parent_id"]  # the parent is the unit's
         values = list(targets.values(*own, "latest_value", "latest_as_of", parent_id=F("unit__parent_id")))
@@ -137,9 +144,9 @@ def progress_nodes(*, unit: Unit, today: datetime.date, light: bool = False) -> 
     return list(nodes.values())
 
 
-def progress_tree(*, unit: Unit, today: datetime.date) -> list[TargetProgress]:
+def progress_tree(*, unit: Unit, today: datetime.date, as_at: datetime.date | None = None) -> list[TargetProgress]:
     """Progress of ``unit``'s own targets, each with the progress of the units under it (one query)."""
-    return [node for node in progress_nodes(unit=unit, today=today) if node.target.unit_id == unit.pk]
+    return [node for node in progress_nodes(unit=unit, today=today, as_at=as_at) if node.target.unit_id == unit.pk]
 
 
 def _roll_up(node: TargetProgress) -> None:

@@ -35,9 +35,12 @@ STATUS_ORDER = [
 ]
 
 
-def assignments_with_status(queryset: QuerySet[Assignment], today: datetime.date | None = None) -> QuerySet:
-    """``queryset`` annotated with ``deadline`` (the status) and ``deadline_rank`` (its place in STATUS_ORDER)."""
-    return queryset.annotate(deadline=deadline_status_expression(today)).annotate(
+def assignments_with_status(
+    queryset: QuerySet[Assignment], today: datetime.date | None = None, *, as_at: datetime.date | None = None
+) -> QuerySet:
+    """``queryset`` annotated with ``deadline`` (the status) and ``deadline_rank`` (its place in
+    STATUS_ORDER); ``as_at``: the status as it stood at the end of that past date."""
+    return queryset.annotate(deadline=deadline_status_expression(today, as_at=as_at)).annotate(
         deadline_rank=Case(
             *[When(deadline=status.value, then=Value(rank)) for rank, status in enumerate(STATUS_ORDER)],
             default=Value(len(STATUS_ORDER)),
@@ -54,9 +57,11 @@ def unit_assignments(*, user: User, unit: Unit, today: datetime.date | None = No
     )
 
 
-def status_counts(queryset: QuerySet[Assignment], today: datetime.date | None = None) -> dict[str, int]:
-    """``{status: count, ..., "total": n}`` over ``queryset`` in one query."""
-    return queryset.aggregate(**deadline_counts(today))
+def status_counts(
+    queryset: QuerySet[Assignment], today: datetime.date | None = None, *, as_at: datetime.date | None = None
+) -> dict[str, int]:
+    """``{status: count, ..., "total": n}`` over ``queryset`` in one query (as at ``as_at`` if given)."""
+    return queryset.aggregate(**deadline_counts(today, as_at=as_at))
 
 
 def unit_page_assignments(*, user: User, unit: Unit, today: datetime.date | None = None) -> QuerySet[Assignment]:

@@ -483,7 +483,10 @@ class UnitMatcher:
 
         A prefix written in the name keeps the units of its level ("Thị trấn Diễn Châu" is not "Huyện Diễn
         Châu"). A name shared by units of different districts is "ambiguous" unless ``parent_hint`` (the
-        name or the code of the parent unit) leaves one.
+        name or the code of the parent unit, or of its area: in the two-level structure a commune
+        directly under the province is its own area) leaves one. A code or name that several units
+        had at different times (16681 was Phường Quang Trung, and is Phường Thành Vinh since
+        01/07/2025) means the unit in force when one is.
         """
         if code is not None and str(code).strip():
             found = self.by_code.get(_code_key(code), [])
@@ -500,6 +503,8 @@ class UnitMatcher:
     def _one(self, found: list[Unit], value: str, parent_hint: str | None) -> Unit:
         if not found:
             raise MatchError("unknown", value)
+        if len(found) > 1 and any(unit.is_active for unit in found):
+            found = [unit for unit in found if unit.is_active]
         if len(found) > 1 and parent_hint and str(parent_hint).strip():
             narrowed = [unit for unit in found if self._under(unit, str(parent_hint))]
             if narrowed:
@@ -509,9 +514,13 @@ class UnitMatcher:
         return found[0]
 
     def _under(self, unit: Unit, hint: str) -> bool:
+        """The hint names the unit's parent, or its area (a district, or the commune itself)."""
         parent = self.by_pk.get(unit.parent_id) if unit.parent_id is not None else None
         if parent is None:
             parent = unit.parent  # an unsaved unit's parent, or one not among the units
-        if parent is None:
-            return False
-        return _code_key(hint) == _code_key(parent.code) or unit_key(hint) == unit_key(parent.name)
+        area = unit if unit.area_id is not None and unit.area_id == unit.pk else self.by_pk.get(unit.area_id)
+        return any(
+            _code_key(hint) == _code_key(candidate.code) or unit_key(hint) == unit_key(candidate.name)
+            for candidate in (parent, area)
+            if candidate is not None
+        )

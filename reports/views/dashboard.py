@@ -2,12 +2,10 @@
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from projectsite import clock
 from tasks.deadlines import STATUS_COLOURS
 from tasks.models import Document
 from tasks.selectors import STATUS_ORDER, assignments_with_status, province_documents, visible_documents
@@ -15,8 +13,25 @@ from units.models import Unit
 from units.permissions import area_viewer_required, province_viewer_required
 from units.selectors import user_area_or_404, user_province_or_404
 
-from .. import selectors
-from ..filters import AssignmentFilter, FilterForm, UnitField, area_units
+from .. import exports, selectors
+from ..filters import AsAt, AssignmentFilter, FilterForm, UnitField, area_choices, as_at_from
+
+# The area chart shows at most this many areas (the worst); the table below lists them all.
+CHART_AREAS = 20
+
+
+def as_at_context(request, as_at: AsAt, *, keep: tuple[str, ...] = ()) -> dict:
+    """What the date picker ("Xem số liệu tại ngày") of a province page needs: the date, the
+    refusal if any, and the query parameters it keeps (``keep``; every other one when empty)."""
+    names = keep or [name for name in request.GET if name not in ("as_at", "page")]
+    return {
+        "as_at": as_at,
+        "as_at_keep": [(name, value) for name in names for value in request.GET.getlist(name)][:20],
+    }
+
+
+def worst_first(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: (-row["overdue"], -row["due_soon"], -row["total"], row["code"]))
 
 
 @area_viewer_required
@@ -25,22 +40,33 @@ def overview(request):
     every number links to the list behind it."""
     area = user_area_or_404(request.user)
     is_province = area.level == Unit.Level.PROVINCE
-    today = clock.today()
-    breakdown = selectors.status_breakdown(province=area, today=today)
+    as_at = as_at_from(request)
+    today, past = as_at.day, as_at.past
+    breakdown = selectors.status_breakdown(province=area, today=today, as_at=past)
     counts = breakdown.province
-    # A district's table and chart are by unit (itself and its communes), the province's by district.
-    by_area = breakdown.by_area if is_province else selectors.unit_status_rows(area=area, today=today)
+    # A district's table and chart are by unit (itself and its communes); the province's by area:
+    # its districts (with their communes), or in the two-level structure its communes.
+    by_area = breakdown.by_area if is_province else selectors.unit_status_rows(area=area, today=today, as_at=past)
+    for row in by_area:
+        row["label"] = exports.area_name(row)
+    with_districts = any(row.get("level") == Unit.Level.DISTRICT for row in by_area)
+    charted = by_area if len(by_area) <= CHART_AREAS else worst_first(by_area)[:CHART_AREAS]
     cards = [
         {"status": status, "label": status.label, "colour": STATUS_COLOURS[status], "count": counts[status.value]}
         for status in STATUS_ORDER
     ]
-    indicators = selectors.area_indicator_summaries(area=area, today=today)
+    indicators = selectors.area_indicator_summaries(area=area, today=today, as_at=past)
     return render(
         request,
         "reports/overview.html",
         {
+            **as_at_context(request, as_at),
             "province": area,
             "is_province": is_province,
+            "with_districts": with_districts,
+            "area_count": len(by_area),
+            "chart_limited": len(charted) < len(by_area),
+            "chart_areas": CHART_AREAS,
             "today": today,
             "total": counts["total"],
             "on_time_rate": selectors.on_time_rate(counts),
@@ -48,7 +74,7 @@ def overview(request):
             "statuses": STATUS_ORDER,
             "by_level": table_rows(breakdown.by_level, key="level", label="label"),
             "by_area": table_rows(
-                by_area, key="code", label="name", link=lambda row: reverse("tasks:unit", args=[row["code"]])
+                by_area, key="code", label="label", link=lambda row: reverse("tasks:unit", args=[row["code"]])
             ),
             "by_document": table_rows(
                 breakdown.by_document,
@@ -59,12 +85,12 @@ def overview(request):
             ),
             "indicators": indicators,
             "area_chart": {
-                "labels": [row["name"] for row in by_area],
+                "labels": [row["name"] for row in charted],
                 "datasets": [
                     {
                         "label": str(status.label),
                         "status": status.value,
-                        "data": [row[status.value] for row in by_area],
+                        "data": [row[status.value] for row in charted],
                     }
                     for status in STATUS_ORDER
                 ],
@@ -74,6 +100,7 @@ def overview(request):
                 for summary in indicators
             ],
         },
+        status=400 if as_at.error else 200,
     )
 
 
@@ -101,13 +128,15 @@ def assignment_list(request):
     """The assignments behind a dashboard number (a district's: its own and its communes'):
     filterable, sortable, paginated."""
     area = user_area_or_404(request.user)
-    today = clock.today()
-    form = AssignmentFilter(request.GET or None, province=province_of(area), area=area)
+    as_at = as_at_from(request)
+    today, past = as_at.day, as_at.past
+    form = AssignmentFilter(request.GET or None, province=province_of(area), area=area, as_at=past)
     queryset = assignments_with_status(
-        selectors.area_assignments(area).select_related("task__document", "unit__area", "updated_by"),
+        selectors.area_assignments(area, past).select_related("task__document", "unit__area", "updated_by"),
         today,
+        as_at=past,
     )
-    status = 200
+    status = 400 if as_at.error else 200
     if form.is_bound and not form.is_valid():
         status = 400
         queryset = queryset.none()
@@ -123,6 +152,7 @@ def assignment_list(request):
         request,
         "reports/assignments.html",
         {
+            **as_at_context(request, as_at),
             "form": form,
             "page": page,
             "today": today,
@@ -149,16 +179,16 @@ class LaggingFilter(FilterForm):
     area = UnitField(label=_("Area"), required=False, queryset=Unit.objects.none(), numeric=True)
     document = forms.ModelChoiceField(label=_("Document"), required=False, queryset=Document.objects.all())
 
-    def __init__(self, *args, area, **kwargs):
+    def __init__(self, *args, area, as_at=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = area_units(area).filter(area_id=F("pk"))
+        self.fields["area"].queryset = area_choices(area, as_at)
         self.fields["document"].queryset = province_documents(area.province_id)
 
 
-def lagging_filters(request, area: Unit) -> tuple[LaggingFilter, dict | None]:
+def lagging_filters(request, area: Unit, as_at: AsAt) -> tuple[LaggingFilter, dict | None]:
     """The list's filters from the query string; None when one is refused (the page says why).
     A district's list is always its own."""
-    form = LaggingFilter(request.GET or None, area=area)
+    form = LaggingFilter(request.GET or None, area=area, as_at=as_at.past)
     if form.is_bound and not form.is_valid():
         return form, None
     filters = form.cleaned_data if form.is_bound else {}
@@ -172,9 +202,14 @@ def lagging(request):
     """Units with overdue assignments or indicators behind expected-to-date, worst first: the
     province's, or a district's own and its communes' for the district's head and staff."""
     area = user_area_or_404(request.user)
-    today = clock.today()
-    form, filters = lagging_filters(request, area)
-    rows = [] if filters is None else selectors.lagging_units(province=province_of(area), today=today, **filters)
+    as_at = as_at_from(request)
+    today = as_at.day
+    form, filters = lagging_filters(request, area, as_at)
+    rows = (
+        []
+        if filters is None
+        else selectors.lagging_units(province=province_of(area), today=today, as_at=as_at.past, **filters)
+    )
     page = Paginator(rows, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
     selectors.lagging_details(page.object_list)
     query = request.GET.copy()
@@ -182,8 +217,16 @@ def lagging(request):
     return render(
         request,
         "reports/lagging.html",
-        {"form": form, "page": page, "count": len(rows), "today": today, "query": query.urlencode(), "area": area},
-        status=400 if filters is None else 200,
+        {
+            **as_at_context(request, as_at),
+            "form": form,
+            "page": page,
+            "count": len(rows),
+            "today": today,
+            "query": query.urlencode(),
+            "area": area,
+        },
+        status=400 if filters is None or as_at.error else 200,
     )
 
 
@@ -192,10 +235,17 @@ def document_detail(request, pk: int):
     """A document and its tasks, each with its assignments counted by deadline status."""
     province = user_province_or_404(request.user)
     document = get_object_or_404(visible_documents(request.user).select_related("implements"), pk=pk)
-    today = clock.today()
-    tasks = selectors.document_tasks(document=document, province=province, today=today)
+    as_at = as_at_from(request)
+    tasks = selectors.document_tasks(document=document, province=province, today=as_at.day, as_at=as_at.past)
     return render(
         request,
         "reports/document.html",
-        {"document": document, "tasks": tasks, "statuses": STATUS_ORDER, "today": today},
+        {
+            **as_at_context(request, as_at),
+            "document": document,
+            "tasks": tasks,
+            "statuses": STATUS_ORDER,
+            "today": as_at.day,
+        },
+        status=400 if as_at.error else 200,
     )

@@ -1,6 +1,7 @@
 """The Excel downloads: each view fetches through the selectors, has the columns and rows built by
 ``reports.exports`` and returns the file."""
 
+from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 from projectsite import clock
@@ -11,18 +12,28 @@ from units.permissions import area_viewer_required, province_viewer_required, un
 from units.selectors import user_area_or_404, user_province_or_404, visible_unit
 
 from .. import exports, scorecard, selectors
+from ..filters import as_at_from, as_at_label
 from .dashboard import lagging, lagging_filters, province_of
 from .scorecard import requested_year
 
 
+def refused_date(as_at) -> HttpResponseBadRequest:
+    """An export of a date it cannot show: 400 with the reason, never a file of another date."""
+    return HttpResponseBadRequest(as_at.error, content_type="text/plain; charset=utf-8")
+
+
 @province_viewer_required
 def overview_excel(request):
-    """The dashboard tables in one sheet: districts (with communes), levels, documents."""
+    """The dashboard tables in one sheet: areas (districts with their communes, or communes), levels, documents."""
     province = user_province_or_404(request.user)
-    today = clock.today()
-    breakdown = selectors.status_breakdown(province=province, today=today)
+    as_at = as_at_from(request)
+    if as_at.error:
+        return refused_date(as_at)
+    today = as_at.day
+    breakdown = selectors.status_breakdown(province=province, today=today, as_at=as_at.past)
     content = exports.build_workbook(
-        title=_("Project 06 in %(name)s: assignments by deadline status") % {"name": province.name},
+        title=_("Project 06 in %(name)s: assignments by deadline status") % {"name": province.name}
+        + as_at.title_suffix(),
         report_date=today,
         columns=exports.overview_columns(),
         rows=exports.overview_rows(breakdown),
@@ -33,13 +44,16 @@ def overview_excel(request):
 @area_viewer_required
 def lagging_excel(request):
     area = user_area_or_404(request.user)
-    today = clock.today()
-    _form, filters = lagging_filters(request, area)
+    as_at = as_at_from(request)
+    if as_at.error:
+        return refused_date(as_at)
+    today = as_at.day
+    _form, filters = lagging_filters(request, area, as_at)
     if filters is None:  # a refused filter: the list says why, rather than a file of everything
         return lagging(request)
-    units = selectors.lagging_units(province=province_of(area), today=today, **filters)
+    units = selectors.lagging_units(province=province_of(area), today=today, as_at=as_at.past, **filters)
     content = exports.build_workbook(
-        title=_("Lagging units"),
+        title=_("Lagging units") + as_at.title_suffix(),
         report_date=today,
         subtitle=area.name,
         columns=exports.lagging_columns(),
@@ -51,12 +65,15 @@ def lagging_excel(request):
 @province_viewer_required
 def scorecard_excel(request):
     province = user_province_or_404(request.user)
-    year = requested_year(request)
-    card = scorecard.scorecard(province=province, year=year, today=clock.today())
+    as_at = as_at_from(request)
+    if as_at.error:
+        return refused_date(as_at)
+    year = requested_year(request, as_at)
+    card = scorecard.scorecard(province=province, year=year, today=clock.today(), as_at=as_at.past)
     frozen = _("frozen") if card.frozen else _("live")
     title = _("Scorecard %(year)s") % {"year": year}
     content = exports.build_workbook(
-        title=title,
+        title=title if card.as_of == clock.today() else f"{title} — {as_at_label(card.as_of)}",
         report_date=card.as_of,
         subtitle=f"{province.name} · {frozen}",
         columns=exports.scorecard_columns(),

@@ -16,18 +16,21 @@ from units.selectors import user_province_or_404
 
 from .. import scorecard
 from .. import services as report_services
+from ..filters import AsAt, as_at_from
 from ..forms import SnapshotForm, WeightsForm
 from ..models import ScorecardSnapshot
+from .dashboard import as_at_context
 
 
-def requested_year(request) -> int:
-    """?year=2023, by default the year of today; anything else is a 404, not a crash."""
+def requested_year(request, as_at: AsAt | None = None) -> int:
+    """?year=2023, by default the year of the page's date (today, or ``as_at``); anything else is
+    a 404, not a crash."""
     raw = request.GET.get("year") or request.POST.get("year")
     try:
         year = bounded_int(raw, name="year", minimum=2020, maximum=2100)
     except BadQueryValue:
         raise Http404 from None
-    return clock.today().year if year is None else year
+    return (as_at.day if as_at is not None else clock.today()).year if year is None else year
 
 
 @province_viewer_required
@@ -38,14 +41,18 @@ def scorecard_page(request):
 
 def _scorecard_response(request, *, weights_form=None, snapshot_form=None, status=200):
     province = user_province_or_404(request.user)
-    year = requested_year(request)
-    card = scorecard.scorecard(province=province, year=year, today=clock.today())
+    as_at = as_at_from(request)
+    year = requested_year(request, as_at)
+    card = scorecard.scorecard(province=province, year=year, today=clock.today(), as_at=as_at.past)
     can_manage = request.user.has_perm("reports.manage_scorecard", province)
     levels = scorecard.rows_by_level(card)
+    # The page says the date the ranking is computed as at (a past year: its last day).
+    shown = AsAt(day=card.as_of, past=None if card.as_of == clock.today() else card.as_of, error=as_at.error)
     return render(
         request,
         "reports/scorecard.html",
         {
+            **as_at_context(request, shown, keep=("year",)),
             "card": card,
             "year": year,
             "levels": [(Unit.Level(level).label, level, rows) for level, rows in sorted(levels.items())],
@@ -54,7 +61,7 @@ def _scorecard_response(request, *, weights_form=None, snapshot_form=None, statu
             "snapshot_form": snapshot_form or (SnapshotForm(initial={"year": year}) if can_manage else None),
             "snapshots": ScorecardSnapshot.objects.filter(province=province, year=year).select_related("taken_by"),
         },
-        status=status,
+        status=400 if as_at.error and status == 200 else status,
     )
 
 

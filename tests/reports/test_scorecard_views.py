@@ -135,7 +135,7 @@ def test_the_dashboard_and_lagging_exports_open(client, data):
     client.force_login(data.leader)
     overview = workbook(client.get(reverse("reports:overview_excel")))
     groups = {row[0].value for row in overview.iter_rows(min_row=5)}
-    assert groups == {"Cấp huyện", "Cấp", "Văn bản"}
+    assert groups == {"Địa bàn", "Cấp", "Văn bản"}
     lagging = workbook(client.get(reverse("reports:lagging_excel")))
     units = [row[0].value for row in lagging.iter_rows(min_row=5)]
     assert units == [data.commune.name]

@@ -241,7 +241,7 @@ def test_the_templates_have_vietnamese_headers_and_an_example(client, nghe_an):
     client.force_login(nghe_an["secretariat"])
     response = client.get(reverse("tasks:import_template", args=["figures"]))
     sheet = openpyxl.load_workbook(BytesIO(response.content)).active
-    assert [c.value for c in sheet[1]][:5] == ["Mã đơn vị", "Tên đơn vị", "Huyện", "Ngày", "Giá trị lũy kế"]
+    assert [c.value for c in sheet[1]][:5] == ["Mã đơn vị", "Tên đơn vị", "Địa bàn", "Ngày", "Giá trị lũy kế"]
     assert isinstance(sheet["D2"].value, datetime.datetime)
 
 
