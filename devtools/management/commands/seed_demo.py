@@ -58,7 +58,9 @@ class Command(BaseCommand):
             return
         today = parse_day(options["today"])
         data_dir = Path(options["data_dir"])
-        reference = reference_read(province_code=options["province"], data_dir=data_dir, progress=self.stdout.write)
+        reference = reference_read(
+            province_code=options["province"], data_dir=data_dir, progress=self.stdout.write, on=DEFAULT_TODAY
+        )
         try:
             demo_tasks = read_demo_tasks(
                 data_dir / DEMO_TASKS_FILE,
