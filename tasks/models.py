@@ -168,6 +168,22 @@ class Assignment(models.Model):
         related_name="+",
         verbose_name=_("updated by"),
     )
+    # A structure transition (tasks.transitions) ends the open assignments of a unit that ends:
+    # the row stays on the old unit as it was (its work status untouched, for the views "as at" a
+    # past date), with the transition that ended it; the open work goes on as a new row of the
+    # successor, which names the rows it was carried from (two merged units: two origins).
+    carried_from = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="carried_to", verbose_name=_("carried from")
+    )
+    ended_by = models.ForeignKey(
+        "units.StructureTransition",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_reason = models.TextField(_("end reason"), blank=True)
 
     class Meta:
         verbose_name = _("assignment")
@@ -250,6 +266,19 @@ class Target(models.Model):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), default=clock.now)
+    # Ended and carried by a structure transition like an assignment (see Assignment).
+    carried_from = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="carried_to", verbose_name=_("carried from")
+    )
+    ended_by = models.ForeignKey(
+        "units.StructureTransition",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_reason = models.TextField(_("end reason"), blank=True)
 
     class Meta:
         verbose_name = _("target")
@@ -289,6 +318,9 @@ class IndicatorReport(models.Model):
         related_name="+",
         verbose_name=_("reported by"),
     )
+    # An opening figure of a successor unit: the sum of its predecessors' latest figures on the
+    # transition's date (tasks.transitions), so that attainment does not jump.
+    carried = models.BooleanField(_("carried over"), default=False)
 
     class Meta:
         verbose_name = _("indicator figure")

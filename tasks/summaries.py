@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from units.models import Unit
+from units.models import Unit, UnitSuccession
 
 from .models import IndicatorReport, IndicatorTotalChange, Target
 
@@ -71,23 +71,40 @@ def indicator_totals_rebuild(*, province_id: int, indicator_ids: Iterable[int] |
         indicator_ids = Target.objects.filter(unit_id=province_id).values_list("indicator_id", flat=True)
     written = 0
     figures = connection.ops.quote_name(IndicatorReport._meta.db_table)
+    successions = connection.ops.quote_name(UnitSuccession._meta.db_table)
     for indicator_id in list(indicator_ids):
         IndicatorTotalChange.objects.filter(province_id=province_id, indicator_id=indicator_id).delete()
         leaves = province_leaf_units(province_id=province_id, indicator_id=indicator_id)
         if not leaves:
             continue
         placeholders = ", ".join(["%s"] * len(leaves))
+        # A leaf whose figures were carried to a successor that is a leaf too (a structure
+        # transition, tasks.transitions) counts up to the transition's date and then 0 (a row of
+        # value 0 on that day): the successor's opening figure takes over, so the total neither
+        # doubles nor jumps.
+        ends = f"""
+            SELECT s.predecessor_id AS unit_id, MIN(s.effective_on) AS day FROM {successions} s
+            WHERE s.predecessor_id IN ({placeholders}) AND s.successor_id IN ({placeholders})
+            GROUP BY s.predecessor_id
+        """
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 INSERT INTO {_table()} (province_id, indicator_id, day, delta)
                 SELECT %s, %s, w.as_of, SUM(w.value - COALESCE(w.previous, 0)) FROM (
-                    SELECT r.as_of, r.value,
-                           LAG(r.value) OVER (PARTITION BY r.unit_id ORDER BY r.as_of) AS previous
-                    FROM {figures} r WHERE r.indicator_id = %s AND r.unit_id IN ({placeholders})
+                    SELECT f.as_of, f.value,
+                           LAG(f.value) OVER (PARTITION BY f.unit_id ORDER BY f.as_of) AS previous
+                    FROM (
+                        SELECT r.unit_id, r.as_of, r.value
+                        FROM {figures} r LEFT JOIN ({ends}) e ON e.unit_id = r.unit_id
+                        WHERE r.indicator_id = %s AND r.unit_id IN ({placeholders})
+                          AND (e.day IS NULL OR r.as_of < e.day)
+                        UNION ALL
+                        SELECT e.unit_id, e.day, 0 FROM ({ends}) e
+                    ) f
                 ) w GROUP BY w.as_of
                 """,
-                [province_id, indicator_id, indicator_id, *leaves],
+                [province_id, indicator_id, *leaves, *leaves, indicator_id, *leaves, *leaves, *leaves],
             )
             written += cursor.rowcount
     return written
@@ -126,8 +143,12 @@ def indicator_totals_add_figure(*, target: Target, as_of: datetime.date, value: 
     unit = target.unit
     province_id = unit.province_id or unit.pk
     # Empty when the province has no target of the indicator: nothing on the dashboard sums it.
-    if unit.pk not in province_leaf_units(province_id=province_id, indicator_id=target.indicator_id):
+    leaves = province_leaf_units(province_id=province_id, indicator_id=target.indicator_id)
+    if unit.pk not in leaves:
         return
+    end = carried_end(unit_id=unit.pk, leaves=leaves)
+    if end is not None and as_of >= end:
+        return  # its successor counts from then (indicator_totals_rebuild)
     delta = value - had
     following = (
         IndicatorReport.objects.filter(indicator_id=target.indicator_id, unit_id=unit.pk, as_of__gt=as_of)
@@ -135,10 +156,22 @@ def indicator_totals_add_figure(*, target: Target, as_of: datetime.date, value: 
         .values_list("as_of", flat=True)
         .first()
     )
+    if end is not None and (following is None or following > end):
+        following = end
     with connection.cursor() as cursor:
         _add(cursor, province_id, target.indicator_id, as_of, delta)
         if following is not None and delta:
             _add(cursor, province_id, target.indicator_id, following, -delta)
+
+
+def carried_end(*, unit_id: int, leaves: list[int]) -> datetime.date | None:
+    """The day a leaf's figures stop counting because a successor that is a leaf took them over."""
+    return (
+        UnitSuccession.objects.filter(predecessor_id=unit_id, successor_id__in=leaves)
+        .order_by("effective_on")
+        .values_list("effective_on", flat=True)
+        .first()
+    )
 
 
 def province_daily_totals(

@@ -5,6 +5,8 @@ guessed.
 """
 
 import csv
+import decimal
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -552,3 +554,212 @@ def admin_units_2024(
             )
     with_communes = {row.parent_code for row in rows if row.level == Unit.Level.COMMUNE}
     return [row for row in rows if row.level != Unit.Level.DISTRICT or row.code in with_communes]
+
+
+# A structure transition's files (tasks.transitions; the command apply_transition and the
+# secretariat's page) ------------------------------------------------------------------------
+
+TRANSITION_UNIT_COLUMNS = ["province_code", "commune_code", "commune_name", "commune_kind"]  # vn_admin_units_2025-…
+GENERIC_UNIT_COLUMNS = ["code", "name", "level", "kind", "parent_code"]
+LEVELS = {
+    "agency": Unit.Level.AGENCY,
+    "district": Unit.Level.DISTRICT,
+    "commune": Unit.Level.COMMUNE,
+    "2": Unit.Level.AGENCY,
+    "3": Unit.Level.DISTRICT,
+    "4": Unit.Level.COMMUNE,
+}
+SHARES = ("full", "partial")
+MAX_TRANSITION_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """An old unit goes to a new one, in full or in part (``fraction_ppm``: millionths, or None)."""
+
+    old_code: str
+    new_code: str
+    share: str
+    fraction_ppm: int | None
+    line: int
+
+
+def _text_rows(name: str, text: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [column.strip() for column in (reader.fieldnames or [])]
+    reader.fieldnames = header
+
+    def rows():
+        try:
+            for count, row in enumerate(reader, 1):
+                if count > MAX_TRANSITION_ROWS:
+                    raise DataFileError(
+                        _("%(path)s has more than %(n)s rows.") % {"path": name, "n": MAX_TRANSITION_ROWS}
+                    )
+                if None in row or any(value is None for value in row.values()):
+                    raise DataFileError(
+                        _("%(path)s, line %(line)s: the number of fields does not match the header.")
+                        % {"path": name, "line": reader.line_num}
+                    )
+                yield reader.line_num, {key: value.strip() for key, value in row.items()}
+        except csv.Error as exc:
+            raise DataFileError(_("%(path)s is not valid CSV: %(error)s") % {"path": name, "error": exc}) from exc
+
+    return header, rows()
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise DataFileError(_("File not found: %(path)s") % {"path": path})
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(_("%(path)s is not UTF-8 text.") % {"path": path.name}) from exc
+
+
+def _line_fail(name: str, line: int, reason: str) -> DataFileError:
+    return DataFileError(_("%(path)s, line %(line)s: %(reason)s") % {"path": name, "line": line, "reason": reason})
+
+
+def read_transition_units(path: Path, province_code: str) -> list[UnitRow]:
+    """The new units of a transition, from a file: see ``parse_transition_units``."""
+    return parse_transition_units(path.name, _read_text(path), province_code)
+
+
+def parse_transition_units(name: str, text: str, province_code: str) -> list[UnitRow]:
+    """The new units of a transition in ``province_code``, parents first.
+
+    Two formats: the national list of 01/07/2025 (``province_code, …, commune_code, commune_name,
+    commune_kind``: the province's communes, directly under it), or the generic
+    ``code,name,level,kind,parent_code`` (agencies, or any unit; an empty parent is the province).
+    """
+    header, rows = _text_rows(name, text)
+    result: list[UnitRow] = []
+    seen: set[str] = set()
+    kinds = set(Unit.Kind.values)
+    if all(column in header for column in TRANSITION_UNIT_COLUMNS):
+        for line, row in rows:
+            if row["province_code"] != province_code:
+                continue
+            code = row["commune_code"]
+            if not (code.isdigit() and len(code) == 5):
+                raise _line_fail(name, line, _("code “%(code)s” must have %(n)s digits.") % {"code": code, "n": 5})
+            if row["commune_kind"] not in kinds:
+                raise _line_fail(name, line, _("unknown unit type “%(type)s”.") % {"type": row["commune_kind"]})
+            if not row["commune_name"]:
+                raise _line_fail(name, line, _("the name is empty."))
+            if code in seen:
+                raise _line_fail(name, line, _("code %(code)s appears twice.") % {"code": code})
+            seen.add(code)
+            result.append(UnitRow(code, row["commune_name"], Unit.Level.COMMUNE, row["commune_kind"], province_code))
+        if not result:
+            raise DataFileError(
+                _("%(path)s has no province with code %(code)s.") % {"path": name, "code": province_code}
+            )
+        return result
+    if not all(column in header for column in GENERIC_UNIT_COLUMNS):
+        raise DataFileError(
+            _("%(path)s: missing columns %(columns)s (the first line must name the columns).")
+            % {"path": name, "columns": ", ".join(GENERIC_UNIT_COLUMNS)}
+        )
+    for line, row in rows:
+        code = row["code"]
+        if not re.match(r"^[A-Za-z0-9_-]{1,20}$", code):
+            raise _line_fail(name, line, _("code “%(code)s” must be 1–20 letters or digits.") % {"code": code})
+        if code in seen:
+            raise _line_fail(name, line, _("code %(code)s appears twice.") % {"code": code})
+        if not row["name"]:
+            raise _line_fail(name, line, _("the name is empty."))
+        level = LEVELS.get(row["level"].lower())
+        if level is None:
+            raise _line_fail(
+                name, line, _("unknown level “%(level)s” (agency, district or commune).") % {"level": row["level"]}
+            )
+        if row["kind"] not in kinds:
+            raise _line_fail(name, line, _("unknown unit type “%(type)s”.") % {"type": row["kind"]})
+        seen.add(code)
+        result.append(UnitRow(code, row["name"], level, row["kind"], row["parent_code"] or province_code))
+    if not result:
+        raise DataFileError(_("%(path)s lists no unit.") % {"path": name})
+    return sorted(result, key=lambda row: row.level)
+
+
+def read_transition_mapping(path: Path, province_code: str) -> list[MappingRow]:
+    """Where each old unit goes, from a file: see ``parse_transition_mapping``."""
+    return parse_transition_mapping(path.name, _read_text(path), province_code)
+
+
+def parse_transition_mapping(name: str, text: str, province_code: str) -> list[MappingRow]:
+    """Rows ``old_commune_code,new_commune_code,share`` (or ``old_code,new_code,share``), with an
+    optional ``fraction`` (0,4 or 0.4 or 40%) or ``fraction_ppm`` (400000) column; when the file
+    has ``old_province_code``, only the rows of ``province_code`` are read."""
+    header, rows = _text_rows(name, text)
+    if "old_commune_code" in header:
+        old_column, new_column = "old_commune_code", "new_commune_code"
+    else:
+        old_column, new_column = "old_code", "new_code"
+    missing = [column for column in (old_column, new_column, "share") if column not in header]
+    if missing:
+        raise DataFileError(
+            _("%(path)s: missing columns %(columns)s (the first line must name the columns).")
+            % {"path": name, "columns": ", ".join(missing)}
+        )
+    result: list[MappingRow] = []
+    seen: set[tuple[str, str]] = set()
+    for line, row in rows:
+        if "old_province_code" in row and row["old_province_code"] != province_code:
+            continue
+        old, new, share = row[old_column], row[new_column], row["share"].lower() or "full"
+        if not old or not new:
+            raise _line_fail(name, line, _("the old and the new code are both required."))
+        if share not in SHARES:
+            raise _line_fail(name, line, _("the share is “full” or “partial”, not “%(share)s”.") % {"share": share})
+        fraction = _fraction(row.get("fraction", ""), row.get("fraction_ppm", ""))
+        if fraction == -1:
+            raise _line_fail(name, line, _("the fraction is a number above 0 and at most 1, e.g. 0,4 or 40%."))
+        if (old, new) in seen:
+            raise _line_fail(name, line, _("%(old)s → %(new)s appears twice.") % {"old": old, "new": new})
+        seen.add((old, new))
+        result.append(MappingRow(old, new, share, fraction, line))
+    if not result:
+        raise DataFileError(_("%(path)s maps no unit of province %(code)s.") % {"path": name, "code": province_code})
+    return result
+
+
+def _fraction(text: str, ppm: str) -> int | None:
+    """Millionths from "0,4", "0.4", "40%" or a ``fraction_ppm`` of "400000"; None when empty; -1 when wrong."""
+    text, ppm = text.strip(), ppm.strip()
+    try:
+        if ppm:
+            value = int(ppm)
+        elif text:
+            percent = text.endswith("%")
+            number = decimal.Decimal(text.rstrip("%").strip().replace(",", "."))
+            value = int((number * (10_000 if percent else 1_000_000)).to_integral_value())
+        else:
+            return None
+    except (ValueError, OverflowError, decimal.InvalidOperation):
+        return -1
+    return value if 1 <= value <= 1_000_000 else -1
+
+
+def read_transition_closures(path: Path) -> dict[str, str]:
+    return parse_transition_closures(path.name, _read_text(path))
+
+
+def parse_transition_closures(name: str, text: str) -> dict[str, str]:
+    """Rows ``code,reason``: the units whose open work is closed instead of carried, and why."""
+    header, rows = _text_rows(name, text)
+    if "code" not in header or "reason" not in header:
+        raise DataFileError(
+            _("%(path)s: missing columns %(columns)s (the first line must name the columns).")
+            % {"path": name, "columns": "code, reason"}
+        )
+    result: dict[str, str] = {}
+    for line, row in rows:
+        if not row["code"] or not row["reason"]:
+            raise _line_fail(name, line, _("the code and the reason are both required."))
+        if row["code"] in result:
+            raise _line_fail(name, line, _("code %(code)s appears twice.") % {"code": row["code"]})
+        result[row["code"]] = row["reason"]
+    return result

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from projectsite import audit
 
 from .loaders import UnitRow
-from .models import Unit, UnitHandover, User
+from .models import StructureTransition, Unit, UnitHandover, UnitSuccession, User
 from .text import search_key
 
 
@@ -63,6 +63,110 @@ def unit_tree_load(*, rows: Iterable[UnitRow], valid_from: datetime.date | None 
         existing.update({unit.code: unit for unit in units_created})
         created.extend(units_created)
     return len(created)
+
+
+# Structure transitions (tasks.transitions applies them; units' writes stay here) ------------
+
+
+def units_end(*, units: Iterable[Unit], on: datetime.date) -> int:
+    """End ``units`` on ``on`` (the first day they no longer exist), in one update; return how many."""
+    return Unit.objects.filter(pk__in=[unit.pk for unit in units]).update(valid_to=on, is_active=False)
+
+
+def units_start(
+    *, province: Unit, rows: Iterable[UnitRow], valid_from: datetime.date, parents: dict[str, Unit]
+) -> dict[str, Unit]:
+    """Create every unit of ``rows`` in ``province``, valid from ``valid_from``; return them by code.
+
+    Unlike ``unit_tree_load`` a row's code may be one an ending unit had (the caller ends that
+    unit first: codes are unique among the units in force). A parent is a unit of the same rows
+    or one of ``parents`` (by code: units in force that do not end). One insert per level.
+    """
+    rows = list(rows)
+    known = dict(parents)
+    created: dict[str, Unit] = {}
+    for level in sorted({row.level for row in rows}):
+        units = []
+        for row in rows:
+            if row.level != level:
+                continue
+            parent = created.get(row.parent_code) or known.get(row.parent_code) or province
+            units.append(
+                Unit(
+                    code=row.code,
+                    name=row.name,
+                    level=row.level,
+                    kind=row.kind,
+                    parent=parent,
+                    province_id=province.pk,
+                    search_key=search_key(row.name),
+                    valid_from=valid_from,
+                )
+            )
+        units = Unit.objects.bulk_create(units, batch_size=500)
+        tree_links_fill(units)
+        created.update({unit.code: unit for unit in units})
+    return created
+
+
+def successions_record(
+    *, transition: StructureTransition, links: Iterable[tuple[Unit, Unit, str, int, bool]]
+) -> list[UnitSuccession]:
+    """Record ``(predecessor, successor, share, fraction_ppm, illustrative)`` links of ``transition``."""
+    return UnitSuccession.objects.bulk_create(
+        [
+            UnitSuccession(
+                predecessor=old,
+                successor=new,
+                share=share,
+                fraction_ppm=fraction,
+                effective_on=transition.effective_on,
+                transition=transition,
+                illustrative=illustrative or transition.illustrative,
+            )
+            for old, new, share, fraction, illustrative in links
+        ],
+        batch_size=500,
+    )
+
+
+@dataclass(frozen=True)
+class AccountMove:
+    """An account of an ending unit goes to ``unit`` with ``role``."""
+
+    account_id: int
+    unit: Unit
+    role: str
+
+
+def accounts_transfer(
+    *, moves: Iterable[AccountMove], deactivate: Iterable[int], by: User | None, note: str = ""
+) -> dict[str, int]:
+    """Move accounts of ending units to their successors and deactivate the others, in bulk.
+
+    The caller gives each successor at most one head (the database allows one active head per
+    unit); a head who arrives is recorded as a handover of the successor when ``by`` is known,
+    like ``unit_handover`` does. Deactivated accounts are logged out everywhere.
+    """
+    moves = list(moves)
+    deactivate = list(deactivate)
+    User.objects.bulk_update(
+        [User(pk=move.account_id, unit_id=move.unit.pk, role=move.role) for move in moves],
+        ["unit", "role"],
+        batch_size=500,
+    )
+    if deactivate:
+        User.objects.filter(pk__in=deactivate).update(is_active=False)
+        sessions_end(users=list(User.objects.filter(pk__in=deactivate)))
+    if by is not None:
+        heads = [move for move in moves if move.role == User.Role.UNIT_HEAD]
+        UnitHandover.objects.bulk_create(
+            [
+                UnitHandover(unit=move.unit, old_head=None, new_head_id=move.account_id, by=by, note=note)
+                for move in heads
+            ]
+        )
+    return {"moved": len(moves), "deactivated": len(deactivate)}
 
 
 def tree_links_fill(units: list[Unit]) -> None:
