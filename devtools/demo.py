@@ -36,7 +36,10 @@ EID_DUE = datetime.date(2023, 6, 30)
 # Period of the expected-to-date line: the province's 2023 plan (KH 63/KH-UBND) starts the year.
 EID_START = datetime.date(2023, 1, 1)
 EID_SOURCE = "4505/UBND-KSTT"
-DEFAULT_TODAY = datetime.date(2023, 6, 20)
+# The 2023 programme is seeded as the secretariat saw it on this day (ten days before the e-ID
+# deadline), then carried through the transitions to today's structure; the pages "as at"
+# 20/06/2023 show it.
+HISTORY_DAY = datetime.date(2023, 6, 20)
 
 # Mountain districts of the west lag behind in the demo, as remote areas do.
 SLOW_DISTRICTS = {"415", "416", "417", "418", "422"}
@@ -49,6 +52,8 @@ GROUPS = (ALL_COMMUNES, ALL_DISTRICTS, ALL_AGENCIES)
 # Illustrative tasks: plausible duties under each document, not quotations of them (the file's
 # header says so too).
 DEMO_TASKS_FILE = Path("demo") / "tasks.csv"  # under the data folder
+# Illustrative tasks of the current year, for the units of the 2025 structure (no @districts).
+DEMO_CURRENT_TASKS_FILE = Path("demo") / "tasks_2026.csv"
 DEMO_TASK_COLUMNS = ["document", "ref", "title", "due", "lead", "support"]
 
 
@@ -62,10 +67,13 @@ class DemoTask:
     support: tuple[str, ...] = field(default=())
 
 
-def read_demo_tasks(path: Path, *, documents: set[str], units: set[str]) -> list[DemoTask]:
+def read_demo_tasks(
+    path: Path, *, documents: set[str], units: set[str], groups: tuple[str, ...] = GROUPS
+) -> list[DemoTask]:
     """The demo tasks of ``path`` (``data/demo/tasks.csv``), in file order, checked completely first.
 
-    ``documents`` and ``units``: the document numbers and unit codes the tasks may name. A problem
+    ``documents`` and ``units``: the document numbers and unit codes the tasks may name;
+    ``groups``: the groups they may name (no @districts in the two-level structure). A problem
     is a ``DataFileError`` naming the file and the line.
     """
     tasks: list[DemoTask] = []
@@ -94,7 +102,7 @@ def read_demo_tasks(path: Path, *, documents: set[str], units: set[str]) -> list
         if not lead:
             raise fail(_("no lead unit."))
         for name in (*lead, *support):
-            if name not in GROUPS and name not in units:
+            if name not in groups and name not in units:
                 raise fail(_("unknown unit “%(code)s”.") % {"code": name})
         tasks.append(DemoTask(row["document"], row["ref"], row["title"], due, lead, support))
     if not tasks:
@@ -124,9 +132,21 @@ class DemoBuilder:
     """Builds the demo rows of one province as of ``today``, with the tasks of ``read_demo_tasks``."""
 
     def __init__(
-        self, *, province: Unit, today: datetime.date, secretariat: User, tasks: Sequence[DemoTask], progress=None
+        self,
+        *,
+        province: Unit,
+        today: datetime.date,
+        secretariat: User,
+        tasks: Sequence[DemoTask],
+        progress=None,
+        indicator: bool = True,
+        period_start: datetime.date | None = None,
     ):
+        """``indicator``: also the e-ID indicator of 2023 (targets and figures); ``period_start``:
+        no progress is dated before it (the current year's tasks start with the year)."""
         self.province = province
+        self.indicator = indicator
+        self.period_start = period_start
         self.tasks = tasks
         self.today = today
         self.secretariat = secretariat
@@ -154,7 +174,8 @@ class DemoBuilder:
     @transaction.atomic
     def build(self) -> DemoSummary:
         self.build_tasks()
-        self.build_indicator()
+        if self.indicator:
+            self.build_indicator()
         reporting_weeks_reset(province_id=self.province.pk)  # history was written with past dates
         return self.summary
 
@@ -210,7 +231,8 @@ class DemoBuilder:
         unit = assignment.unit
         rng = _rng(spec.document, spec.ref, unit.code)
         issued = assignment.task.document.issued_on
-        start = max(issued, self.today - datetime.timedelta(days=400))
+        start = max(issued, self.today - datetime.timedelta(days=400), self.period_start or issued)
+        issued = max(issued, self.period_start or issued)
         slow = self.code_of.get(unit.area_id) in SLOW_DISTRICTS
         diligence = rng.random() * (0.75 if slow else 1.0)
         due = assignment.due_date
@@ -400,8 +422,8 @@ class DemoBuilder:
 
 
 def demo_accounts(province: Unit, *, secretariat_unit: Unit) -> list[User]:
-    """Unsaved accounts: ``secretariat``, ``leader``, a head for every unit under the province
-    (``head-<code>``) and a staff member for every district (``staff-<code>``)."""
+    """Unsaved accounts: ``secretariat``, ``leader``, a head for every unit in force under the
+    province (``head-<code>``) and a staff member for every district (``staff-<code>``)."""
     accounts = [
         User(
             username="secretariat",
@@ -421,7 +443,7 @@ def demo_accounts(province: Unit, *, secretariat_unit: Unit) -> list[User]:
             email="leader@demo.invalid",
         ),
     ]
-    units = Unit.objects.filter(Q(province=province) & ~Q(pk=province.pk)).order_by("level", "code")
+    units = Unit.objects.filter(Q(province=province, is_active=True) & ~Q(pk=province.pk)).order_by("level", "code")
     for unit in units:
         title = "Thủ trưởng" if unit.level == Unit.Level.AGENCY else "Chủ tịch UBND"
         accounts.append(
@@ -446,3 +468,43 @@ def demo_accounts(province: Unit, *, secretariat_unit: Unit) -> list[User]:
                 )
             )
     return accounts
+
+
+def missing_heads(province: Unit) -> tuple[list[User], list[str]]:
+    """After the transitions: unsaved ``head-<code>`` accounts for the units in force that have no
+    active head (a transition hands each successor the head of the old unit with its code, so
+    this is rare), and the units whose ``head-<code>`` name is held by an account of another
+    unit, in words (they keep the head the transition gave them)."""
+    headed = set(
+        User.objects.filter(unit__province=province, role=User.Role.UNIT_HEAD, is_active=True).values_list(
+            "unit_id", flat=True
+        )
+    )
+    units = list(
+        Unit.objects.filter(province=province, is_active=True)
+        .exclude(pk=province.pk)
+        .exclude(pk__in=headed)
+        .order_by("level", "code")
+    )
+    taken = {
+        user.username: user
+        for user in User.objects.filter(username__in=[f"head-{unit.code}" for unit in units]).select_related("unit")
+    }
+    accounts, clashes = [], []
+    for unit in units:
+        username = f"head-{unit.code}"
+        if username in taken:
+            clashes.append(f"{username}: {taken[username].unit} ≠ {unit.name}")
+            continue
+        title = "Thủ trưởng" if unit.level == Unit.Level.AGENCY else "Chủ tịch UBND"
+        accounts.append(
+            User(
+                username=username,
+                first_name=f"{title} – {unit.name}",
+                role=User.Role.UNIT_HEAD,
+                unit=unit,
+                job_title=title,
+                email=f"{username.lower()}@demo.invalid",
+            )
+        )
+    return accounts, clashes

@@ -1,8 +1,8 @@
 """The application's one clock: today's date and the current moment.
 
-A demo or a training session can fix the date with APP_TODAY (the demo data are as of
-20/06/2023, ten days before the e-ID deadline); production leaves it unset and follows the
-calendar in Asia/Ho_Chi_Minh.
+A training session can fix the date with APP_TODAY; production and the demo leave it unset and
+follow the calendar in Asia/Ho_Chi_Minh (``seed_demo`` sets it for a moment, with
+``override_settings``, to stamp the 2023 history on 20/06/2023 and each transition on its date).
 
 Everything the application stamps or compares with a date a user reads (deadline statuses,
 reminders, forecasts, completions, history, requests, the mail log) asks ``today()`` or

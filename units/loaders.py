@@ -166,6 +166,396 @@ def read_agencies(path: Path, province_code: str) -> list[UnitRow]:
     return rows
 
 
+# The structures of the 2024–2025 reforms ---------------------------------------------------
+# (issue 14) The 2025 list, the provinces' merges, the 2025 old → new mapping, and Nghệ An's
+# round of 01/12/2024. Each reader checks its whole file before returning; composing the 2024
+# state checks that the files agree with each other and with the 2023 list.
+
+ADMIN_2025_COLUMNS = ["province_code", "province_name", "province_kind", "commune_code", "commune_name", "commune_kind"]
+PROVINCE_KINDS_2025 = {"province": Unit.Kind.PROVINCE, "central_city": Unit.Kind.CENTRAL_CITY}
+COMMUNE_KINDS_2025 = {
+    "commune": Unit.Kind.COMMUNE,
+    "ward": Unit.Kind.WARD,
+    "special_zone": Unit.Kind.SPECIAL_ZONE,
+}
+MERGES_COLUMNS = ["new_province_code", "new_province_name", "old_province_code", "old_province_name"]
+REFORM_COLUMNS = [
+    "old_province_code",
+    "old_commune_code",
+    "old_commune_name",
+    "new_province_code",
+    "new_commune_code",
+    "new_commune_name",
+    "share",
+]
+CHANGES_2024_COLUMNS = [
+    "commune_code",
+    "name_2023",
+    "district_code_2023",
+    "district_name_2023",
+    "name_2025-03",
+    "district_code_2025-03",
+    "district_name_2025-03",
+    "status",
+]
+MERGERS_2024_COLUMNS = [
+    "old_commune_code",
+    "old_commune_name",
+    "old_district_code",
+    "merged_into_code",
+    "merged_into_name",
+    "resolution",
+    "source",
+    "confidence",
+    "notes",
+]
+CHANGE_REMOVED, CHANGE_RENAMED, CHANGE_MOVED = "removed_in_2025-03", "renamed", "district_changed"
+CONFIDENCE_UNRESOLVED = "low/unresolved"
+
+
+def _digits(path: Path, line: int, code: str, length: int) -> str:
+    if not (code.isdigit() and len(code) == length):
+        raise _fail(path, line, _("code “%(code)s” must have %(n)s digits.") % {"code": code, "n": length})
+    return code
+
+
+def _named(path: Path, line: int, name: str) -> str:
+    if not name:
+        raise _fail(path, line, _("the name is empty."))
+    return name
+
+
+def commune_kind_of(name: str) -> str | None:
+    """The kind a commune's name says (“Phường …”, “Xã …”, “Thị trấn …”), None if it says none."""
+    for prefix, kind in COMMUNE_KINDS.items():
+        if name.startswith(prefix + " "):
+            return kind
+    return None
+
+
+def read_admin_units_2023_all(path: Path) -> dict[str, list[UnitRow]]:
+    """Every province of the 2023 list (``read_admin_units``'s rows), by province code, in one pass."""
+    by_province: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for line, row in read_csv(path, ADMIN_COLUMNS):
+        by_province.setdefault(row["province_code"], []).append((line, row))
+    return {code: _admin_rows_2023(path, rows) for code, rows in by_province.items()}
+
+
+def _admin_rows_2023(path: Path, rows: list[tuple[int, dict[str, str]]]) -> list[UnitRow]:
+    province: UnitRow | None = None
+    districts: dict[str, UnitRow] = {}
+    communes: dict[str, UnitRow] = {}
+    for line, row in rows:
+        codes = (row["province_code"], row["district_code"], row["commune_code"])
+        for code, length in zip(codes, (2, 3, 5), strict=True):
+            _digits(path, line, code, length)
+        for column, kinds in (
+            ("province_type", PROVINCE_KINDS),
+            ("district_type", DISTRICT_KINDS),
+            ("commune_type", COMMUNE_KINDS),
+        ):
+            if row[column] not in kinds:
+                raise _fail(path, line, _("unknown unit type “%(type)s”.") % {"type": row[column]})
+        for column in ("province_name", "district_name", "commune_name"):
+            _named(path, line, row[column])
+        if province is None:
+            province = UnitRow(
+                codes[0], row["province_name"], Unit.Level.PROVINCE, PROVINCE_KINDS[row["province_type"]], None
+            )
+        district = UnitRow(
+            codes[1], row["district_name"], Unit.Level.DISTRICT, DISTRICT_KINDS[row["district_type"]], codes[0]
+        )
+        if districts.setdefault(district.code, district) != district:
+            raise _fail(path, line, _("district %(code)s appears with different names.") % {"code": district.code})
+        if codes[2] in communes:
+            raise _fail(path, line, _("commune %(code)s appears twice.") % {"code": codes[2]})
+        communes[codes[2]] = UnitRow(
+            codes[2], row["commune_name"], Unit.Level.COMMUNE, COMMUNE_KINDS[row["commune_type"]], codes[1]
+        )
+    assert province is not None
+    return [province, *districts.values(), *communes.values()]
+
+
+def read_admin_units_2025(path: Path, province_code: str | None = None) -> dict[str, list[UnitRow]]:
+    """The two-level structure of 01/07/2025 by province code: the province (root) first, then its
+    communes directly under it. ``province_code``: only that province (an error if it is not
+    in the file)."""
+    provinces: dict[str, UnitRow] = {}
+    communes: dict[str, list[UnitRow]] = {}
+    seen: set[str] = set()
+    for line, row in read_csv(path, ADMIN_2025_COLUMNS):
+        code = _digits(path, line, row["province_code"], 2)
+        if province_code is not None and code != province_code:
+            continue
+        commune_code = _digits(path, line, row["commune_code"], 5)
+        if row["province_kind"] not in PROVINCE_KINDS_2025:
+            raise _fail(path, line, _("unknown unit type “%(type)s”.") % {"type": row["province_kind"]})
+        if row["commune_kind"] not in COMMUNE_KINDS_2025:
+            raise _fail(path, line, _("unknown unit type “%(type)s”.") % {"type": row["commune_kind"]})
+        province = UnitRow(
+            code,
+            _named(path, line, row["province_name"]),
+            Unit.Level.PROVINCE,
+            PROVINCE_KINDS_2025[row["province_kind"]],
+            None,
+        )
+        if provinces.setdefault(code, province) != province:
+            raise _fail(path, line, _("province %(code)s appears with different names.") % {"code": code})
+        if commune_code in seen:
+            raise _fail(path, line, _("commune %(code)s appears twice.") % {"code": commune_code})
+        seen.add(commune_code)
+        communes.setdefault(code, []).append(
+            UnitRow(
+                commune_code,
+                _named(path, line, row["commune_name"]),
+                Unit.Level.COMMUNE,
+                COMMUNE_KINDS_2025[row["commune_kind"]],
+                code,
+            )
+        )
+    if province_code is not None and province_code not in provinces:
+        raise DataFileError(
+            _("%(path)s has no province with code %(code)s.") % {"path": path.name, "code": province_code}
+        )
+    return {code: [province, *communes[code]] for code, province in provinces.items()}
+
+
+@dataclass(frozen=True)
+class ProvinceMerge:
+    new_code: str
+    new_name: str
+    old_code: str
+    old_name: str
+
+
+def read_province_merges(path: Path) -> list[ProvinceMerge]:
+    """Which 2023 province (``old_code``) makes up which province of 01/07/2025; every old
+    province once."""
+    merges: list[ProvinceMerge] = []
+    seen: set[str] = set()
+    for line, row in read_csv(path, MERGES_COLUMNS):
+        merge = ProvinceMerge(
+            _digits(path, line, row["new_province_code"], 2),
+            _named(path, line, row["new_province_name"]),
+            _digits(path, line, row["old_province_code"], 2),
+            _named(path, line, row["old_province_name"]),
+        )
+        if merge.old_code in seen:
+            raise _fail(path, line, _("province %(code)s appears twice.") % {"code": merge.old_code})
+        seen.add(merge.old_code)
+        merges.append(merge)
+    if not merges:
+        raise DataFileError(_("%(path)s lists no province.") % {"path": path.name})
+    return merges
+
+
+@dataclass(frozen=True)
+class ReformRow:
+    """One line of the 2025 mapping: an old commune (list of 01/03/2025) goes to a new one, in
+    full or, for a commune split between two new ones, in part."""
+
+    line: int
+    old_code: str
+    old_name: str
+    new_code: str
+    new_name: str
+    share: str  # "full" or "partial"
+
+
+def read_reform_2025(path: Path, province_code: str) -> list[ReformRow]:
+    """The old → new commune mapping of 01/07/2025 for the communes of ``province_code`` (old
+    side). An old commune goes to one new commune in full, or to two or more in part."""
+    rows: list[ReformRow] = []
+    shares: dict[str, list[ReformRow]] = {}
+    for line, row in read_csv(path, REFORM_COLUMNS):
+        if _digits(path, line, row["old_province_code"], 2) != province_code:
+            continue
+        _digits(path, line, row["new_province_code"], 2)
+        if row["share"] not in ("full", "partial"):
+            raise _fail(path, line, _("share “%(share)s” must be full or partial.") % {"share": row["share"]})
+        reform = ReformRow(
+            line,
+            _digits(path, line, row["old_commune_code"], 5),
+            _named(path, line, row["old_commune_name"]),
+            _digits(path, line, row["new_commune_code"], 5),
+            _named(path, line, row["new_commune_name"]),
+            row["share"],
+        )
+        earlier = shares.setdefault(reform.old_code, [])
+        if any(other.new_code == reform.new_code for other in earlier):
+            raise _fail(path, line, _("commune %(code)s appears twice.") % {"code": reform.old_code})
+        if earlier and (reform.share == "full" or earlier[0].share == "full"):
+            raise _fail(
+                path,
+                line,
+                _("commune %(code)s goes to several new communes: every share must be partial.")
+                % {"code": reform.old_code},
+            )
+        earlier.append(reform)
+        rows.append(reform)
+    for old_code, links in shares.items():
+        if links[0].share == "partial" and len(links) < 2:
+            raise _fail(
+                path,
+                links[0].line,
+                _("commune %(code)s has a partial share but no other part.") % {"code": old_code},
+            )
+    if not rows:
+        raise DataFileError(
+            _("%(path)s has no province with code %(code)s.") % {"path": path.name, "code": province_code}
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class CommuneChange:
+    """A commune of 10/04/2023 that was removed, renamed or moved to another district by
+    01/03/2025 (Nghệ An's round of 01/12/2024)."""
+
+    line: int
+    code: str
+    name_before: str
+    district_before: str
+    status: str  # CHANGE_REMOVED, CHANGE_RENAMED or CHANGE_MOVED
+    name_after: str = ""
+    district_after: str = ""
+    district_name_after: str = ""
+
+
+def read_commune_changes_2024(path: Path) -> list[CommuneChange]:
+    """``nghe_an_communes_2023_vs_2025-03.csv``: each changed commune once; a removed one has
+    nothing after, a renamed or moved one its name and district after."""
+    changes: list[CommuneChange] = []
+    seen: set[str] = set()
+    for line, row in read_csv(path, CHANGES_2024_COLUMNS):
+        code = _digits(path, line, row["commune_code"], 5)
+        district = _digits(path, line, row["district_code_2023"], 3)
+        name = _named(path, line, row["name_2023"])
+        status = row["status"]
+        if status not in (CHANGE_REMOVED, CHANGE_RENAMED, CHANGE_MOVED):
+            raise _fail(path, line, _("unknown status “%(status)s”.") % {"status": status})
+        if code in seen:
+            raise _fail(path, line, _("commune %(code)s appears twice.") % {"code": code})
+        seen.add(code)
+        if status == CHANGE_REMOVED:
+            changes.append(CommuneChange(line, code, name, district, status))
+            continue
+        name_after = _named(path, line, row["name_2025-03"])
+        if commune_kind_of(name_after) is None:
+            raise _fail(path, line, _("unknown unit type “%(type)s”.") % {"type": name_after.split(" ")[0]})
+        changes.append(
+            CommuneChange(
+                line,
+                code,
+                name,
+                district,
+                status,
+                name_after,
+                _digits(path, line, row["district_code_2025-03"], 3),
+                _named(path, line, row["district_name_2025-03"]),
+            )
+        )
+    return changes
+
+
+@dataclass(frozen=True)
+class CommuneMerger:
+    """Where a commune removed on 01/12/2024 went: ``merged_into`` (a commune code) where the
+    sources support it, None where they do not (``confidence`` "low/unresolved"; ``notes``
+    names candidates)."""
+
+    line: int
+    code: str
+    name: str
+    district: str
+    merged_into: str | None
+    merged_into_name: str
+    confidence: str
+    notes: str
+
+
+def read_commune_mergers_2024(path: Path) -> list[CommuneMerger]:
+    """``nghe_an_communes_2024_mergers.csv``: a successor code with a “medium …” confidence, or
+    none with “low/unresolved”."""
+    mergers: list[CommuneMerger] = []
+    seen: set[str] = set()
+    for line, row in read_csv(path, MERGERS_2024_COLUMNS):
+        code = _digits(path, line, row["old_commune_code"], 5)
+        if code in seen:
+            raise _fail(path, line, _("commune %(code)s appears twice.") % {"code": code})
+        seen.add(code)
+        confidence = row["confidence"]
+        if confidence == CONFIDENCE_UNRESOLVED:
+            if row["merged_into_code"]:
+                raise _fail(path, line, _("an unresolved merger names no successor; this one names one."))
+            merged_into = None
+        elif confidence.startswith("medium"):
+            merged_into = _digits(path, line, row["merged_into_code"], 5)
+        else:
+            raise _fail(path, line, _("unknown confidence “%(value)s”.") % {"value": confidence})
+        mergers.append(
+            CommuneMerger(
+                line,
+                code,
+                _named(path, line, row["old_commune_name"]),
+                _digits(path, line, row["old_district_code"], 3),
+                merged_into,
+                row["merged_into_name"],
+                confidence,
+                row["notes"],
+            )
+        )
+    return mergers
+
+
+def admin_units_2024(
+    rows_2023: list[UnitRow], changes: list[CommuneChange], mergers: list[CommuneMerger], *, path: Path
+) -> list[UnitRow]:
+    """Nghệ An as of 01/12/2024: the 2023 rows with the removed communes gone, the renamed ones
+    under their new names, the moved ones under their new district, and the districts left with
+    no commune gone (Thị xã Cửa Lò). ``path`` (the changes file) names the line of a
+    disagreement between the files."""
+    by_code = {row.code: row for row in rows_2023}
+    districts = {row.code for row in rows_2023 if row.level == Unit.Level.DISTRICT}
+    changed: dict[str, CommuneChange] = {}
+    for change in changes:
+        before = by_code.get(change.code)
+        if before is None or before.level != Unit.Level.COMMUNE or before.parent_code != change.district_before:
+            raise _fail(
+                path,
+                change.line,
+                _("commune %(code)s is not in district %(district)s in the 2023 list.")
+                % {"code": change.code, "district": change.district_before},
+            )
+        if change.status != CHANGE_REMOVED and change.district_after not in districts:
+            raise _fail(path, change.line, _("unknown district %(code)s.") % {"code": change.district_after})
+        changed[change.code] = change
+    removed = {code for code, change in changed.items() if change.status == CHANGE_REMOVED}
+    merged = {merger.code for merger in mergers}
+    if merged != removed:
+        raise DataFileError(
+            _("%(path)s and the mergers file disagree on the removed communes: %(codes)s.")
+            % {"path": path.name, "codes": ", ".join(sorted(merged ^ removed))}
+        )
+    rows: list[UnitRow] = []
+    for row in rows_2023:
+        change = changed.get(row.code) if row.level == Unit.Level.COMMUNE else None
+        if change is None:
+            rows.append(row)
+        elif change.status != CHANGE_REMOVED:
+            kind = commune_kind_of(change.name_after)
+            rows.append(UnitRow(row.code, change.name_after, row.level, kind, change.district_after))
+    kept = {row.code for row in rows}
+    for merger in mergers:
+        if merger.merged_into is not None and merger.merged_into not in kept:
+            raise DataFileError(
+                _("%(code)s: the commune it was merged into (%(into)s) is not in force after the mergers.")
+                % {"code": merger.code, "into": merger.merged_into}
+            )
+    with_communes = {row.parent_code for row in rows if row.level == Unit.Level.COMMUNE}
+    return [row for row in rows if row.level != Unit.Level.DISTRICT or row.code in with_communes]
+
+
 # A structure transition's files (tasks.transitions; the command apply_transition and the
 # secretariat's page) ------------------------------------------------------------------------
 

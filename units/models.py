@@ -78,6 +78,7 @@ class Unit(models.Model):
         WARD = "ward", _("Ward")
         COMMUNE = "commune", _("Commune")
         TOWNSHIP = "township", _("Township")
+        SPECIAL_ZONE = "special_zone", _("Special zone")
 
     code = models.CharField(
         _("code"),

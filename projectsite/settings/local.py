@@ -9,6 +9,7 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="local-development-key-not-for-production-use")
-# The demo data are as of 20/06/2023, ten days before the e-ID deadline of 30/06/2023.
-# APP_TODAY=off follows the calendar.
-APP_TODAY = parse_app_today(env.str("APP_TODAY", default="20/06/2023"))
+# The demo shows today's world (seed_demo: the 2025 structure, the 2023 programme as history "as
+# at" 20/06/2023), so the calendar's date by default; APP_TODAY=dd/mm/yyyy fixes a date for a
+# training session.
+APP_TODAY = parse_app_today(env.str("APP_TODAY", default=""))

@@ -1,5 +1,6 @@
 """seed_reference: the real units and documents, nothing invented, the secretariat, idempotency."""
 
+import datetime
 from io import StringIO
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def seed(*args) -> str:
 def test_it_loads_the_real_units_and_documents_and_makes_the_secretariat():
     thuongtruc = make_user(None, username="thuongtruc", is_superuser=True)
 
-    output = seed("--province", "40", "--secretariat", "thuongtruc")
+    output = seed("--province", "40", "--secretariat", "thuongtruc", "--date", "20/06/2023")
 
     province = Unit.objects.get(code="40")
     assert Unit.objects.filter(province=province).count() == Unit.objects.count() == 514
@@ -120,7 +121,7 @@ def test_a_malformed_file_stops_with_a_clear_message_and_writes_nothing(tmp_path
     value = str(tmp_path) if option == "--data-dir" else str(tmp_path / file)
 
     with pytest.raises(CommandError) as error:
-        seed(option, value, "--secretariat", "thuongtruc")
+        seed(option, value, "--secretariat", "thuongtruc", "--date", "20/06/2023")
 
     assert file in str(error.value) and message in str(error.value)
     assert counts() == {**dict.fromkeys(counts(), 0), "User": 1}
@@ -138,4 +139,101 @@ def test_an_unknown_province_is_refused():
 def test_an_unknown_secretariat_account_is_refused_and_nothing_is_written():
     with pytest.raises(CommandError, match=r"thuongtruc.*createsuperuser"):
         seed("--secretariat", "thuongtruc")
+    assert sum(counts().values()) == 0
+
+
+# The structure in force on a date (issue 14) -------------------------------------------------
+
+
+def in_force(province, level):
+    return Unit.objects.filter(province=province, level=level, is_active=True)
+
+
+@pytest.mark.django_db
+def test_a_date_in_2023_loads_nghe_an_with_its_21_districts_and_460_communes():
+    output = seed("--date", "20/06/2023")
+
+    province = Unit.objects.get(code="40")
+    assert in_force(province, Unit.Level.DISTRICT).count() == 21
+    communes = in_force(province, Unit.Level.COMMUNE)
+    assert communes.count() == 460
+    assert not communes.filter(parent=province).exists()  # every commune under its district
+    assert Unit.objects.get(code="16681").name == "Phường Quang Trung"
+    assert Unit.objects.get(code="16681").parent.code == "412"
+    assert not Unit.objects.exclude(valid_from=None).exists()  # the 2023 list: no known start
+    assert "10/04/2023" in output
+
+
+@pytest.mark.django_db
+def test_today_loads_the_two_level_structure_130_communes_directly_under_the_province(fixed_today, settings):
+    settings.APP_TODAY = None  # the real calendar: after 01/07/2025
+    output = seed()
+
+    province = Unit.objects.get(code="40", is_active=True)
+    communes = in_force(province, Unit.Level.COMMUNE)
+    assert communes.count() == 130
+    assert communes.filter(parent=province).count() == 130
+    assert not in_force(province, Unit.Level.DISTRICT).exists()
+    assert in_force(province, Unit.Level.AGENCY).count() == 32
+    thanh_vinh = Unit.objects.get(code="16681")
+    assert thanh_vinh.name == "Phường Thành Vinh" and thanh_vinh.area == thanh_vinh
+    assert set(Unit.objects.values_list("valid_from", flat=True)) == {datetime.date(2025, 7, 1)}
+    assert "01/07/2025" in output
+    # Run again: nothing new.
+    assert _(NOTHING_NEW) in seed()
+
+
+@pytest.mark.django_db
+def test_between_the_two_reforms_nghe_an_has_its_2024_state_and_the_output_says_the_others_do_not():
+    output = seed("--date", "15/03/2025")
+
+    province = Unit.objects.get(code="40")
+    assert in_force(province, Unit.Level.DISTRICT).count() == 20
+    assert in_force(province, Unit.Level.COMMUNE).count() == 412
+    assert not Unit.objects.filter(code="413").exists()  # Thị xã Cửa Lò joined Thành phố Vinh
+    assert Unit.objects.get(code="16717").parent.code == "412"  # Phường Nghi Thuỷ, moved
+    assert Unit.objects.get(code="17179").name == "Thị trấn Cầu Giát"  # renamed (was Xã Quỳnh Hồng)
+    assert Unit.objects.get(code="17179").kind == Unit.Kind.TOWNSHIP
+    assert not Unit.objects.filter(code="16684").exists()  # Phường Đội Cung, merged
+    assert set(Unit.objects.values_list("valid_from", flat=True)) == {datetime.date(2024, 12, 1)}
+    assert "1243/NQ-UBTVQH15" in output
+
+    assert "Nghệ An" in output  # only its 2024 changes are in the data
+    output = seed("--province", "42", "--date", "15/03/2025")
+    assert in_force(Unit.objects.get(code="42"), Unit.Level.DISTRICT).count() > 0  # the 2023 list
+    assert "10/04/2023" in output
+
+
+@pytest.mark.django_db
+def test_every_province_in_2025_and_a_merged_province_is_loaded_as_its_2025_self():
+    output = seed("--province", "02", "--date", "01/07/2025")
+    assert Unit.objects.get(level=Unit.Level.PROVINCE).code == "08"  # Hà Giang is part of Tuyên Quang
+    assert "Tuyên Quang" in output and not Unit.objects.filter(level=Unit.Level.AGENCY).exists()
+
+    output = seed("--province", "all", "--date", "01/07/2025")
+    assert Unit.objects.filter(level=Unit.Level.PROVINCE).count() == 34
+    assert Unit.objects.filter(level=Unit.Level.COMMUNE).count() == 3321
+    assert Unit.objects.filter(kind=Unit.Kind.SPECIAL_ZONE).count() == 13
+    assert not Unit.objects.filter(level=Unit.Level.DISTRICT).exists()
+    # The agencies and documents are Nghệ An's.
+    assert set(Unit.objects.filter(level=Unit.Level.AGENCY).values_list("province__code", flat=True)) == {"40"}
+    assert "[34/34]" in output and "Công an tỉnh (CAT)" in output
+
+
+@pytest.mark.django_db
+def test_another_structure_than_the_one_in_force_is_refused_and_nothing_is_written():
+    seed("--date", "20/06/2023")
+    before = counts()
+
+    with pytest.raises(CommandError, match="chuyển đổi") as error:
+        seed("--date", "02/07/2025")
+
+    assert "Tỉnh Nghệ An (40)" in str(error.value)
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_a_bad_date_is_refused():
+    with pytest.raises(CommandError, match="31/02/2025"):
+        seed("--date", "31/02/2025")
     assert sum(counts().values()) == 0
