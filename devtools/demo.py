@@ -508,3 +508,105 @@ def missing_heads(province: Unit) -> tuple[list[User], list[str]]:
             )
         )
     return accounts, clashes
+
+
+# After the history day: the 2023 programme winds down ------------------------------------
+
+
+CLOSE_OUT_FIELDS = [
+    "work_status",
+    "progress",
+    "completed_on",
+    "reported_at",
+    "confirmed_at",
+    "updated_at",
+    "updated_by",
+    "version",
+]
+
+
+@dataclass
+class CloseOut:
+    confirmed: int = 0
+    left_open: int = 0
+
+
+def history_close_out(
+    *, province: Unit, after: datetime.date, until: datetime.date, secretariat: User, keep_open: float = 0.08
+) -> CloseOut:
+    """Between the history day and the first transition the province finished most of the 2023
+    programme, as provinces did: every open assignment with a due date is confirmed on a plausible
+    day after ``after`` and before ``until``, except about ``keep_open`` of them, which are still
+    open when the structure changes and are carried to the successors.
+
+    Confirmations are dated after the history day, so the pages as at 20/06/2023 still show what
+    the secretariat saw that day (the "as at" rule reads ``confirmed_at``). Illustrative, like
+    the rest of the demo's progress.
+    """
+    S = Assignment.WorkStatus
+    open_rows = list(
+        Assignment.objects.filter(unit__province=province, due_date__isnull=False)
+        .exclude(work_status__in=[S.CONFIRMED, S.PAUSED, S.CANCELLED])
+        .select_related("unit", "task__document")
+        .order_by("pk")
+    )
+    heads = {user.unit_id: user for user in User.objects.filter(unit__province=province, role=User.Role.UNIT_HEAD)}
+    span = (until - after).days - 5
+    summary = CloseOut()
+    history: list[HistoryEntry] = []
+    changed: list[Assignment] = []
+    for assignment in open_rows:
+        rng = _rng("close-out", assignment.task.document.number, assignment.task.ref, assignment.unit.code)
+        if rng.random() < keep_open:
+            summary.left_open += 1
+            continue
+        # Mostly within weeks of the due date (or of the history day), a few much later.
+        start = max(assignment.due_date, after + datetime.timedelta(days=1))
+        delay = int(rng.expovariate(1 / 45))
+        done = min(start + datetime.timedelta(days=delay), after + datetime.timedelta(days=span))
+        if assignment.work_status == S.REPORTED and assignment.reported_at is not None:
+            done = timezone.localdate(assignment.reported_at)  # reported before the history day
+        else:
+            assignment.reported_at = _at(done, rng.randint(8, 16))
+            history.append(
+                history_entry_build(
+                    obj=assignment,
+                    user=heads.get(assignment.unit_id),
+                    action=HistoryEntry.Action.STATUS_CHANGED,
+                    changes={
+                        "work_status": [assignment.work_status, S.REPORTED],
+                        "progress": [assignment.progress, 100],
+                    },
+                    note="Báo cáo hoàn thành (dữ liệu minh họa).",
+                    at=assignment.reported_at,
+                )
+            )
+        confirmed = max(done, after) + datetime.timedelta(days=rng.randint(1, 4))
+        confirmed = min(confirmed, until - datetime.timedelta(days=1))
+        assignment.work_status = S.CONFIRMED
+        assignment.progress = 100
+        assignment.completed_on = done
+        assignment.confirmed_at = _at(confirmed, 17)
+        assignment.updated_at = assignment.confirmed_at
+        assignment.updated_by = secretariat
+        assignment.version += 1
+        history.append(
+            history_entry_build(
+                obj=assignment,
+                user=secretariat,
+                action=HistoryEntry.Action.STATUS_CHANGED,
+                changes={"work_status": [S.REPORTED, S.CONFIRMED]},
+                note="Xác nhận hoàn thành (dữ liệu minh họa).",
+                at=assignment.confirmed_at,
+            )
+        )
+        changed.append(assignment)
+        summary.confirmed += 1
+    with transaction.atomic():
+        Assignment.objects.bulk_update(
+            changed,
+            CLOSE_OUT_FIELDS,
+            batch_size=500,
+        )
+        HistoryEntry.objects.bulk_create(history, batch_size=500)
+    return summary

@@ -77,6 +77,14 @@ def test_it_loads_todays_nghe_an_with_its_2023_history_and_a_second_run_changes_
     history = Assignment.objects.filter(unit__in=units_2023).exclude(task__ref__startswith="2026.")
     statuses = status_counts(history, HISTORY_DAY)
     assert all(statuses[status.value] > 0 for status in DeadlineStatus)
+    # Most of it was finished between the history day and the first transition; a few open
+    # assignments were still open and carried to the successors.
+    finished_later = history.filter(
+        confirmed_at__date__gt=HISTORY_DAY, confirmed_at__date__lt=datetime.date(2024, 12, 1)
+    )
+    assert finished_later.count() > history.filter(work_status=Assignment.WorkStatus.CONFIRMED).count() / 3
+    carried_2023 = Assignment.objects.filter(unit__in=in_force, carried_from__isnull=False).distinct()
+    assert 0 < carried_2023.count() < history.count() / 10
     assert Target.objects.get(unit=province).value == 1_269_779
     assert sum(Target.objects.filter(unit__level=Unit.Level.DISTRICT).values_list("value", flat=True)) == 1_269_779
     # Current-year illustrative tasks for the units in force, with progress as of today.

@@ -36,6 +36,7 @@ from devtools.demo import (
     DemoBuilder,
     DemoSummary,
     demo_accounts,
+    history_close_out,
     missing_heads,
     read_demo_tasks,
 )
@@ -155,6 +156,24 @@ class Command(BaseCommand):
                         progress=write,
                     ).build()
             secretariat = User.objects.get(username="secretariat")
+
+            if not seeded and transitions:
+                first = transitions[0].data.effective_on
+                with override_settings(APP_TODAY=first - datetime.timedelta(days=1)):
+                    closed = history_close_out(
+                        province=province, after=HISTORY_DAY, until=first, secretariat=secretariat
+                    )
+                write(
+                    _(
+                        "The rest of 2023 and 2024: %(confirmed)s assignments completed after %(day)s, "
+                        "%(open)s still open when the structure changes (illustrative)."
+                    )
+                    % {
+                        "confirmed": number(closed.confirmed),
+                        "open": number(closed.left_open),
+                        "day": HISTORY_DAY.strftime("%d/%m/%Y"),
+                    }
+                )
 
             write(_("2. The structure transitions, through the transition service …"))
             for demo in transitions:
