@@ -35,32 +35,50 @@ def unit_tree_load(*, rows: Iterable[UnitRow], valid_from: datetime.date | None 
     by a reload.
     """
     rows = list(rows)
-    in_force = Unit.objects.filter(is_active=True)
-    existing: dict[str, Unit] = {}
-    for unit in in_force.filter(code__in={row.code for row in rows} | {r.parent_code for r in rows if r.parent_code}):
-        existing.setdefault(unit.code, unit)
+    # Agency codes are a province's own (two provinces may both have "CAT"), administrative
+    # codes national: a row is keyed by (its province's code, its code). A row's province is
+    # found by walking the administrative rows' parents up to a root, or to a unit in force.
+    roots = {row.code for row in rows if row.parent_code is None}
+    admin_parent = {row.code: row.parent_code for row in rows if row.level != Unit.Level.AGENCY}
+    codes = {row.code for row in rows} | {row.parent_code for row in rows if row.parent_code}
+    in_force = Unit.objects.filter(is_active=True, code__in=codes).select_related("province")
+    in_force_province = {unit.code: unit.province.code for unit in in_force if unit.level != Unit.Level.AGENCY}
+
+    def province_of(code: str, parent_code: str | None) -> str:
+        while parent_code is not None and parent_code not in roots:
+            if parent_code in admin_parent:
+                parent_code = admin_parent[parent_code]
+            else:
+                return in_force_province.get(parent_code, parent_code)
+        return code if parent_code is None else parent_code
+
+    existing: dict[tuple[str, str], Unit] = {}
+    for unit in in_force:
+        existing.setdefault((unit.province.code, unit.code), unit)
     created: list[Unit] = []
     # One insert per level, so every parent has its key before its children are built.
     for level in sorted({row.level for row in rows}):
         units = []
         for row in rows:
-            if row.level != level or row.code in existing:
+            province = province_of(row.code, row.parent_code)
+            if row.level != level or (province, row.code) in existing:
                 continue
             unit = Unit(
                 code=row.code,
                 name=row.name,
                 level=row.level,
                 kind=row.kind,
-                parent=existing.get(row.parent_code) if row.parent_code else None,
+                parent=existing.get((province, row.parent_code)) if row.parent_code else None,
                 search_key=search_key(row.name),
                 valid_from=valid_from,
             )
             if row.parent_code and unit.parent is None:
                 raise ValueError(f"unit {row.code}: parent {row.parent_code} is not in force")
+            unit.province_key = province
             units.append(unit)
         units_created = Unit.objects.bulk_create(units, batch_size=500)
         tree_links_fill(units_created)
-        existing.update({unit.code: unit for unit in units_created})
+        existing.update({(unit.province_key, unit.code): unit for unit in units_created})
         created.extend(units_created)
     return len(created)
 

@@ -100,3 +100,18 @@ def test_the_bulk_loader_builds_paths_and_areas_and_starts_units_on_a_date():
     assert (province.province_id, province.path, province.valid_from) == (province.pk, f"/{province.pk}/", REFORM)
     assert (commune.area_id, commune.path) == (commune.pk, f"/{province.pk}/{commune.pk}/")
     assert Unit.objects.get(code="SKHCN").area_id is None
+
+
+def test_two_provinces_may_each_have_an_agency_with_the_same_short_code():
+    rows = [
+        UnitRow("40", "Tỉnh Nghệ An", Unit.Level.PROVINCE, Unit.Kind.PROVINCE, None),
+        UnitRow("CAT", "Công an tỉnh", Unit.Level.AGENCY, Unit.Kind.STANDING_BODY, "40"),
+        UnitRow("42", "Tỉnh Hà Tĩnh", Unit.Level.PROVINCE, Unit.Kind.PROVINCE, None),
+        UnitRow("CAT", "Công an tỉnh", Unit.Level.AGENCY, Unit.Kind.STANDING_BODY, "42"),
+    ]
+    assert unit_tree_load(rows=rows) == 4
+    assert sorted(Unit.objects.filter(code="CAT").values_list("province__code", flat=True)) == ["40", "42"]
+    assert unit_tree_load(rows=rows) == 0  # loaded again: nothing new
+    more = [UnitRow("STTTT", "Sở Thông tin và Truyền thông", Unit.Level.AGENCY, Unit.Kind.DEPARTMENT, "42")]
+    assert unit_tree_load(rows=more) == 1
+    assert Unit.objects.get(code="STTTT").province.code == "42"
