@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Q
+from django.urls import reverse
 
 from devtools.demo import HISTORY_DAY
 from devtools.reform import DISTRICTS_CLOSED
@@ -18,7 +19,7 @@ from tasks.deadlines import DeadlineStatus
 from tasks.indicators import with_latest_figure
 from tasks.models import Assignment, Document, HistoryEntry, IndicatorReport, Target, Task
 from tasks.selectors import status_counts
-from units.models import Unit, User
+from units.models import StructureTransition, Unit, User
 
 DATA = Path(settings.BASE_DIR) / "data"
 
@@ -104,18 +105,59 @@ def test_it_loads_todays_nghe_an_with_its_2023_history_and_a_second_run_changes_
     assert "another-password" not in second
 
 
-@pytest.mark.xfail(
-    reason="The kept daily totals rebuilt by the transitions (tasks.summaries) count 12.592 fewer as at "
-    "20/06/2023 than the 2023 communes' latest figures: for the transition and as-at helpers (issue 14)",
-    strict=False,
-)
 @pytest.mark.django_db
 def test_the_dashboards_kept_totals_as_at_20_06_2023_add_up_the_2023_communes_latest_figures():
     seed("--today", TODAY)
     province = Unit.objects.get(code="40", is_active=True)
     (summary,) = indicator_summaries(province=province, today=HISTORY_DAY)
-    latest = with_latest_figure(Target.objects.filter(unit__level=Unit.Level.COMMUNE))
-    assert summary.node.actual == sum(t.latest_value or 0 for t in latest) > 0
+    communes_2023 = Target.objects.filter(unit__level=Unit.Level.COMMUNE, unit__in=Unit.objects.valid_on(HISTORY_DAY))
+    as_at = with_latest_figure(communes_2023, HISTORY_DAY)
+    assert summary.node.actual == sum(t.latest_value or 0 for t in as_at) == 1_097_165
+    # The figures as at 20/06/2023 are the latest ones ever, except for the two 2023 communes that
+    # absorbed others on 01/12/2024 and stayed in force until 01/07/2025: their opening figure of
+    # 01/12/2024 (carried, its own figure plus the absorbed communes') counts those communes a
+    # second time, so the latest figures without a date are no reference for 20/06/2023.
+    ever = {t.unit.code: t.latest_value for t in with_latest_figure(communes_2023.select_related("unit"))}
+    on_day = {t.unit.code: t.latest_value for t in as_at.select_related("unit")}
+    grown = {code for code in ever if ever[code] != on_day[code]}
+    assert grown == {"16669", "16972"}  # Phường Lê Lợi, Xã Nghĩa Hưng
+    assert IndicatorReport.objects.filter(unit__code__in=grown, carried=True, as_of="2024-12-01").count() == 2
+
+
+def overview_numbers(response) -> dict:
+    """What the overview shows: the status cards, the tables and the indicators with their trend."""
+    assert response.status_code == 200
+    context = response.context
+    return {
+        "cards": {card["status"].value: card["count"] for card in context["cards"]},
+        "total": context["total"],
+        "by_area": [(row["label"], row["counts"], row["total"]) for row in context["by_area"]],
+        "by_level": [(row["label"], row["counts"], row["total"]) for row in context["by_level"]],
+        "by_document": [(row["label"], row["counts"], row["total"]) for row in context["by_document"]],
+        "indicators": [
+            (s.node.target.indicator.code, s.node.target.value, s.node.actual, s.node.as_of, s.series, s.forecast)
+            for s in context["indicators"]
+        ],
+    }
+
+
+@pytest.mark.django_db
+def test_the_overview_as_at_20_06_2023_shows_after_the_transitions_what_it_showed_live_that_day(client, settings):
+    assert "--history-only" in seed("--history-only", "--today", TODAY)
+    assert not StructureTransition.objects.exists()
+    settings.APP_TODAY = HISTORY_DAY
+    client.force_login(User.objects.get(username="secretariat"))
+    live = overview_numbers(client.get(reverse("reports:overview")))
+    assert all(live["cards"][status.value] > 0 for status in DeadlineStatus)
+    assert len(live["by_area"]) == 21 and live["indicators"][0][2] == 1_097_165
+
+    settings.APP_TODAY = datetime.date(2026, 11, 20)
+    seed("--today", TODAY)  # goes on from step 1: the transitions and the current year
+    assert StructureTransition.objects.count() == 3
+    client.force_login(User.objects.get(username="secretariat"))
+    assert overview_numbers(client.get(reverse("reports:overview"), {"as_at": "20/06/2023"})) == live
+    today = overview_numbers(client.get(reverse("reports:overview")))
+    assert len(today["by_area"]) == 130 and today["indicators"][0][2] == 1_097_165
 
 
 @pytest.mark.django_db
