@@ -87,6 +87,8 @@ def test_it_loads_todays_nghe_an_with_its_2023_history_and_a_second_run_changes_
     assert current.filter(unit=thanh_vinh).exists()
     assert not current.filter(unit__is_active=False).exists()
     assert current.exclude(work_status=Assignment.WorkStatus.NOT_STARTED).exists()
+    dated = Task.objects.filter(ref__startswith="2026.", is_recurring=False)
+    assert {task.default_due_date.year for task in dated} == {2026}
     # Accounts: a head for every unit in force, head-16681 for Phường Thành Vinh.
     head = User.objects.get(username="head-16681")
     assert (head.unit, head.role, head.is_active) == (thanh_vinh, User.Role.UNIT_HEAD, True)
@@ -161,6 +163,25 @@ def test_the_overview_as_at_20_06_2023_shows_after_the_transitions_what_it_showe
 
 
 @pytest.mark.django_db
+def test_the_current_years_tasks_follow_the_demos_today():
+    """Loaded in another year, the current year's tasks are that year's: due on the same days of
+    the year, so some are done, some due, some not yet due, not all overdue."""
+    seed("--today", "25/09/2031")
+    tasks = Task.objects.filter(ref__startswith="2031.")
+    assert tasks.count() == 10 and not Task.objects.filter(ref__startswith="2026.").exists()
+    dues = {task.ref: task.default_due_date for task in tasks}
+    assert dues["2031.1"] == datetime.date(2031, 3, 31) and dues["2031.10"] == datetime.date(2031, 12, 31)
+    assert dues["2031.4"] is None  # recurring
+    assert tasks.get(ref="2031.9").title == "Sơ kết thực hiện Đề án 06 năm 2031 của đơn vị"
+    assert all(task.illustrative for task in tasks)
+    current = Assignment.objects.filter(task__in=tasks)
+    statuses = status_counts(current, datetime.date(2031, 9, 25))
+    assert statuses[DeadlineStatus.NOT_DUE.value] > 0 and statuses[DeadlineStatus.DUE_SOON.value] > 0
+    assert statuses[DeadlineStatus.OVERDUE.value] < statuses["total"] / 4
+    assert not current.filter(confirmed_at__date__lt=datetime.date(2031, 1, 1)).exists()
+
+
+@pytest.mark.django_db
 def test_if_empty_leaves_an_existing_database_alone():
     Unit.objects.create(code="40", name="Tỉnh Nghệ An", level=Unit.Level.PROVINCE, kind="province")
     assert "không nạp thêm dữ liệu" in seed("--if-empty")
@@ -195,8 +216,11 @@ def corrupt(path: Path, old: str, new: str) -> None:
         ("demo/tasks.csv", "63/KH-UBND,II.1,", "63/KH-UBNX,II.1,", "63/KH-UBNX"),
         ("demo/tasks.csv", "document,ref,title,due,lead,support", "document,ref,title,due,chu_tri,support", "lead"),
         # The current year's tasks name the units in force: no district, no merged agency.
-        ("demo/tasks_2026.csv", "2026-03-31,@communes,CAT", "2026-03-31,@districts,CAT", "@districts"),
-        ("demo/tasks_2026.csv", "2026-06-30,SKHCN,CAT", "2026-06-30,STTTT,CAT", "STTTT"),
+        ("demo/tasks_current_year.csv", "--03-31,@communes,CAT", "--03-31,@districts,CAT", "@districts"),
+        ("demo/tasks_current_year.csv", "--06-30,SKHCN,CAT", "--06-30,STTTT,CAT", "STTTT"),
+        # Its due dates are days of the year, taken in the demo's year.
+        ("demo/tasks_current_year.csv", "--03-31,@communes", "2026-03-31,@communes", "--MM-DD"),
+        ("demo/tasks_current_year.csv", "--06-30,SKHCN", "--02-29,SKHCN", "--02-29"),
         ("nghe_an_communes_2024_mergers.csv", "low/unresolved", "unknown", "dòng 2"),
         ("vn_admin_reform_2025-07-01.csv", "Phường Thành Vinh,full", "Phường Thành Vinh,most", "most"),
     ],
@@ -212,7 +236,8 @@ def test_a_malformed_file_stops_with_a_clear_message_and_writes_nothing(data_dir
 
 
 @pytest.mark.parametrize(
-    "file", ["nghe_an_provincial_units.csv", "demo/tasks.csv", "demo/tasks_2026.csv", "vn_admin_units_2025-07-01.csv"]
+    "file",
+    ["nghe_an_provincial_units.csv", "demo/tasks.csv", "demo/tasks_current_year.csv", "vn_admin_units_2025-07-01.csv"],
 )
 @pytest.mark.django_db
 def test_a_missing_file_stops_with_a_clear_message_and_writes_nothing(data_dir, file):

@@ -122,6 +122,7 @@ class Command(BaseCommand):
                 documents=documents,
                 units=current_codes,
                 groups=(ALL_COMMUNES, ALL_AGENCIES),
+                year=today.year,
             )
         except DataFileError as exc:
             raise CommandError(_("Nothing was written. %(error)s") % {"error": exc}) from exc
