@@ -5,6 +5,7 @@ from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 from projectsite import clock
+from projectsite.as_at import as_at_from, as_at_label
 from tasks.indicators import progress_tree
 from tasks.selectors import unit_assignments
 from units.models import Unit
@@ -12,7 +13,6 @@ from units.permissions import area_viewer_required, province_viewer_required, un
 from units.selectors import user_area_or_404, user_province_or_404, visible_unit
 
 from .. import exports, scorecard, selectors
-from ..filters import as_at_from, as_at_label
 from .dashboard import lagging, lagging_filters, province_of
 from .scorecard import requested_year
 
