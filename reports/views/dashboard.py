@@ -21,6 +21,12 @@ from ..filters import AssignmentFilter, FilterForm, UnitField, area_choices
 CHART_AREAS = 20
 
 
+def unit_url(code: str, as_at: AsAt) -> str:
+    """A unit's page, as at the page's date (a code names the unit valid then)."""
+    url = reverse("tasks:unit", args=[code])
+    return f"{url}?{as_at.param}" if as_at.param else url
+
+
 def worst_first(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda row: (-row["overdue"], -row["due_soon"], -row["total"], row["code"]))
 
@@ -64,9 +70,7 @@ def overview(request):
             "cards": cards,
             "statuses": STATUS_ORDER,
             "by_level": table_rows(breakdown.by_level, key="level", label="label"),
-            "by_area": table_rows(
-                by_area, key="code", label="label", link=lambda row: reverse("tasks:unit", args=[row["code"]])
-            ),
+            "by_area": table_rows(by_area, key="code", label="label", link=lambda row: unit_url(row["code"], as_at)),
             "by_document": table_rows(
                 breakdown.by_document,
                 key="document_id",
