@@ -10,6 +10,7 @@ second run creates nothing because every row is looked up by its natural key fir
 
 import datetime
 import random
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,10 @@ GROUPS = (ALL_COMMUNES, ALL_DISTRICTS, ALL_AGENCIES)
 # header says so too).
 DEMO_TASKS_FILE = Path("demo") / "tasks.csv"  # under the data folder
 # Illustrative tasks of the current year, for the units of the 2025 structure (no @districts).
-DEMO_CURRENT_TASKS_FILE = Path("demo") / "tasks_2026.csv"
+# Its due dates are days of the year (--MM-DD) in the year of the demo's today, and YYYY in a
+# reference or title is that year: the tasks stay the current year's whenever the demo is loaded.
+DEMO_CURRENT_TASKS_FILE = Path("demo") / "tasks_current_year.csv"
+YEAR_PLACEHOLDER = "YYYY"
 DEMO_TASK_COLUMNS = ["document", "ref", "title", "due", "lead", "support"]
 
 
@@ -68,13 +72,15 @@ class DemoTask:
 
 
 def read_demo_tasks(
-    path: Path, *, documents: set[str], units: set[str], groups: tuple[str, ...] = GROUPS
+    path: Path, *, documents: set[str], units: set[str], groups: tuple[str, ...] = GROUPS, year: int | None = None
 ) -> list[DemoTask]:
     """The demo tasks of ``path`` (``data/demo/tasks.csv``), in file order, checked completely first.
 
     ``documents`` and ``units``: the document numbers and unit codes the tasks may name;
     ``groups``: the groups they may name (no @districts in the two-level structure). A problem
-    is a ``DataFileError`` naming the file and the line.
+    is a ``DataFileError`` naming the file and the line. ``year`` (the current year's file):
+    due dates are days of the year, ``--MM-DD``, taken in that year, and ``YYYY`` in a reference
+    or a title is that year.
     """
     tasks: list[DemoTask] = []
     seen: set[tuple[str, str]] = set()
@@ -89,15 +95,20 @@ def read_demo_tasks(
             raise fail(_("the document number is empty."))
         if row["document"] not in documents:
             raise fail(_("document %(number)s is not in the documents file.") % {"number": row["document"]})
+        if year is not None:
+            row = {**row, **{key: row[key].replace(YEAR_PLACEHOLDER, str(year)) for key in ("ref", "title")}}
         if not row["ref"] or not row["title"]:
             raise fail(_("the task's reference or title is empty."))
         if (row["document"], row["ref"]) in seen:
             raise fail(_("task %(ref)s of %(number)s appears twice.") % {"ref": row["ref"], "number": row["document"]})
         seen.add((row["document"], row["ref"]))
-        try:
-            due = datetime.date.fromisoformat(row["due"]) if row["due"] else None
-        except ValueError:
-            raise fail(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": row["due"]}) from None
+        if year is not None:
+            due = _day_of_year(row["due"], year, fail) if row["due"] else None
+        else:
+            try:
+                due = datetime.date.fromisoformat(row["due"]) if row["due"] else None
+            except ValueError:
+                raise fail(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": row["due"]}) from None
         lead, support = tuple(row["lead"].split()), tuple(row["support"].split())
         if not lead:
             raise fail(_("no lead unit."))
@@ -108,6 +119,17 @@ def read_demo_tasks(
     if not tasks:
         raise DataFileError(_("%(path)s lists no task.") % {"path": path.name})
     return tasks
+
+
+def _day_of_year(value: str, year: int, fail) -> datetime.date:
+    """``--MM-DD`` in ``year``; 29 February is refused, since not every year has it."""
+    match = re.fullmatch(r"--(\d\d)-(\d\d)", value)
+    try:
+        if not match or match.groups() == ("02", "29"):
+            raise ValueError
+        return datetime.date(year, int(match[1]), int(match[2]))
+    except ValueError:
+        raise fail(_("“%(value)s” is not a day of the year (--MM-DD, e.g. --03-31).") % {"value": value}) from None
 
 
 @dataclass

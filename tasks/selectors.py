@@ -7,11 +7,11 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from units.models import Unit, User
+from units.models import Unit, User, valid_on_q
 from units.selectors import scoped, unit_scope_q, user_province, visible_units
 
 from . import signals
-from .deadlines import DeadlineStatus, deadline_counts, deadline_status_expression
+from .deadlines import DeadlineStatus, day_end, deadline_counts, deadline_status_expression
 from .models import (
     Assignment,
     Document,
@@ -49,10 +49,15 @@ def assignments_with_status(
     )
 
 
-def unit_assignments(*, user: User, unit: Unit, today: datetime.date | None = None) -> QuerySet[Assignment]:
-    """The assignments of ``unit`` that ``user`` may read, overdue first, ready for a table."""
+def unit_assignments(
+    *, user: User, unit: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> QuerySet[Assignment]:
+    """The assignments of ``unit`` that ``user`` may read, overdue first, ready for a table;
+    ``as_at``: those that existed at the end of that past date, with their status then."""
     queryset = scoped(Assignment.objects.filter(unit=unit), user).select_related("task__document", "updated_by")
-    return assignments_with_status(queryset, today).order_by(
+    if as_at is not None:
+        queryset = queryset.filter(created_at__lt=day_end(as_at))
+    return assignments_with_status(queryset, today, as_at=as_at).order_by(
         "deadline_rank", "due_date", "task__document__issued_on", "pk"
     )
 
@@ -64,10 +69,12 @@ def status_counts(
     return queryset.aggregate(**deadline_counts(today, as_at=as_at))
 
 
-def unit_page_assignments(*, user: User, unit: Unit, today: datetime.date | None = None) -> QuerySet[Assignment]:
+def unit_page_assignments(
+    *, user: User, unit: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> QuerySet[Assignment]:
     """``unit_assignments`` with a flag for a pending extension request."""
     pending = ExtensionRequest.objects.filter(assignment=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
-    return unit_assignments(user=user, unit=unit, today=today).annotate(extension_pending=Exists(pending))
+    return unit_assignments(user=user, unit=unit, today=today, as_at=as_at).annotate(extension_pending=Exists(pending))
 
 
 def visible_assignment(*, user: User, pk: int, today: datetime.date | None = None) -> Assignment:
@@ -148,17 +155,24 @@ def unit_decisions(*, user: User, unit: Unit, limit: int = 10) -> list[dict]:
     return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]
 
 
-def child_unit_summaries(*, user: User, unit: Unit, today: datetime.date | None = None) -> QuerySet[Unit]:
-    """The units directly under ``unit`` that ``user`` may read, each with its counts per status."""
-    counts = deadline_counts(today, prefix="assignments__")
-    return visible_units(user).filter(parent=unit, is_active=True).annotate(**counts).order_by("code")
+def child_unit_summaries(
+    *, user: User, unit: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> QuerySet[Unit]:
+    """The units directly under ``unit`` that ``user`` may read, each with its counts per status;
+    ``as_at``: the units valid on that past date, counted as they stood then."""
+    counts = deadline_counts(today, prefix="assignments__", as_at=as_at)
+    children = visible_units(user).filter(parent=unit)
+    children = children.filter(is_active=True) if as_at is None else children.filter(valid_on_q(as_at))
+    return children.annotate(**counts).order_by("code")
 
 
-def unit_history(*, user: User, unit: Unit, limit: int = 30) -> list[HistoryEntry]:
-    """The latest changes of a unit's assignments, targets and figures, newest first."""
-    entries = scoped(HistoryEntry.objects.filter(unit=unit), user).select_related(
-        "user", "assignment__task__document", "target__indicator", "report__indicator"
-    )
+def unit_history(*, user: User, unit: Unit, limit: int = 30, as_at: datetime.date | None = None) -> list[HistoryEntry]:
+    """The latest changes of a unit's assignments, targets and figures, newest first (up to the
+    end of the past date ``as_at`` when given)."""
+    entries = scoped(HistoryEntry.objects.filter(unit=unit), user)
+    if as_at is not None:
+        entries = entries.filter(at__lt=day_end(as_at))
+    entries = entries.select_related("user", "assignment__task__document", "target__indicator", "report__indicator")
     return list(entries.order_by("-at", "-pk")[:limit])
 
 

@@ -457,6 +457,12 @@ def transition_apply(
     """Apply ``data`` atomically; applying the same input again changes nothing and returns the
     transition already applied. Refused with a ``ValidationError`` (Vietnamese message) while
     anything is unresolved."""
+    if data.effective_on > clock.today():  # is_active means "not ended": never end a unit ahead of its date
+        raise ValidationError(
+            _("A transition can only be applied from its effective date %(day)s.")
+            % {"day": data.effective_on.strftime("%d/%m/%Y")},
+            code="not_yet",
+        )
     digest = input_digest(data)
     province = Unit.objects.filter(code=data.province_code, level=Unit.Level.PROVINCE).order_by("pk").first()
     if province is not None:

@@ -5,20 +5,23 @@ may not see it); every change goes through a service, which checks who may make 
 """
 
 import contextlib
+import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
+from projectsite.as_at import AS_AT_PARAMETER, AsAt, as_at_context, as_at_from
 from projectsite.bounds import BadQueryValue, bounded_int
 from projectsite.text import datetime_text
 from units.models import Unit
-from units.permissions import unit_member_required, unit_scoped_read, unit_scoped_write
-from units.selectors import visible_unit
+from units.permissions import unit_as_at, unit_member_required, unit_scoped_read, unit_scoped_write
+from units.selectors import unit_successions, visible_unit
 
 from . import selectors, services, workflow
 from .deadlines import STATUS_COLOURS
@@ -28,19 +31,40 @@ from .indicators import progress_tree
 
 @unit_member_required
 def my_unit(request):
-    """The landing page of a unit head or staff member."""
-    return _unit_page(request, request.user.unit)
+    """The landing page of a unit head or staff member (as at a past date: its own unit then)."""
+    return _unit_page(request, request.user.unit, as_at_from(request))
 
 
 @unit_scoped_read(visible_unit)
 def unit_detail(request, unit: Unit):
-    """Any unit the user may read: a district head opens its communes, read-only."""
-    return _unit_page(request, unit)
+    """Any unit the user may read: a district head opens its communes, read-only. As at a past
+    date (``?as_at=``) the code names the unit valid then (16681 on 20/06/2023: Phường Quang Trung)."""
+    as_at = as_at_from(request)
+    return _unit_page(request, unit_as_at(request, unit, as_at.past), as_at)
 
 
-def _unit_page(request, unit: Unit):
-    today = clock.today()
-    assignments = list(selectors.unit_page_assignments(user=request.user, unit=unit, today=today))
+def unit_page_url(unit: Unit) -> str:
+    """A link that opens ``unit``'s own page: an ended unit's code may name another unit today, so
+    the link is as at its last day."""
+    url = reverse("tasks:unit", args=[unit.code])
+    if unit.valid_to is None:
+        return url
+    return f"{url}?{AS_AT_PARAMETER}={unit.valid_to - datetime.timedelta(days=1):%d/%m/%Y}"
+
+
+def _succession_rows(unit: Unit) -> tuple[list[dict], list[dict]]:
+    origins, successors = unit_successions(unit)
+
+    def row(succession, other: Unit) -> dict:
+        return {"unit": other, "url": unit_page_url(other), "succession": succession}
+
+    return [row(s, s.predecessor) for s in origins], [row(s, s.successor) for s in successors]
+
+
+def _unit_page(request, unit: Unit, as_at: AsAt):
+    today, past = as_at.day, as_at.past
+    predecessors, successors = _succession_rows(unit)
+    assignments = list(selectors.unit_page_assignments(user=request.user, unit=unit, today=today, as_at=past))
     counts = dict.fromkeys(selectors.STATUS_ORDER, 0)
     for assignment in assignments:
         if assignment.deadline:
@@ -51,31 +75,37 @@ def _unit_page(request, unit: Unit):
     ]
     groups = [(item, [a for a in assignments if a.deadline == item["status"]]) for item in summary if item["count"]]
     untracked = [a for a in assignments if not a.deadline]
-    progress = progress_tree(unit=unit, today=today)
+    progress = progress_tree(unit=unit, today=today, as_at=past)
     children = []
     if unit.level == Unit.Level.DISTRICT:
         progress_by_unit: dict[int, list] = {}
         for node in progress:
             for child in node.children:
                 progress_by_unit.setdefault(child.target.unit_id, []).append(child)
-        for child in selectors.child_unit_summaries(user=request.user, unit=unit, today=today):
+        for child in selectors.child_unit_summaries(user=request.user, unit=unit, today=today, as_at=past):
             child.progress = progress_by_unit.get(child.pk, [])
             children.append(child)
     return render(
         request,
         "tasks/unit.html",
         {
+            **as_at_context(request, as_at),
             "unit": unit,
             "today": today,
+            "predecessors": predecessors,
+            "successors": successors,
+            "existed": unit.valid_from is None or unit.valid_from <= today,
+            "last_day": unit.valid_to - datetime.timedelta(days=1) if unit.valid_to else None,
             "summary": summary,
             "groups": groups,
             "untracked": untracked,
             "progress": progress,
             "children": children,
-            "can_write": request.user.has_perm("tasks.raise_obstacle", unit),
+            # A page of the past, or of an ended unit, is read only.
+            "can_write": past is None and unit.is_active and request.user.has_perm("tasks.raise_obstacle", unit),
             "obstacles": selectors.unit_obstacles(user=request.user, unit=unit)[:20],
             "decisions": selectors.unit_decisions(user=request.user, unit=unit),
-            "history": selectors.unit_history(user=request.user, unit=unit),
+            "history": selectors.unit_history(user=request.user, unit=unit, as_at=past),
             "last_reminder": selectors.last_reminder(unit),
             "is_own_unit": unit.pk == request.user.unit_id,
         },

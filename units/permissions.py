@@ -17,6 +17,8 @@ import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from .selectors import visible_unit
+
 PUBLIC = "public"
 ANY_ACCOUNT = "any_account"
 ANY_ROLE = "any_role"
@@ -121,6 +123,18 @@ def importer(fetch: Callable | None = None, *, permission: str = "tasks.import_d
     if fetch is None:
         return permission_required(permission, policy=IMPORTER)
     return object_permission_required(permission, fetch=fetch, policy=IMPORTER)
+
+
+def unit_as_at(request, unit, day):
+    """The unit with ``unit``'s code valid on the past date ``day`` (a code names different units at
+    different times), read through the same scope and asked the same permission as
+    ``unit_scoped_read(visible_unit)`` asked of ``unit``; ``unit`` itself when ``day`` is None."""
+    if day is None:
+        return unit
+    dated = visible_unit(user=request.user, code=unit.code, on=day)
+    if not request.user.has_perm("units.read_unit", dated):
+        raise PermissionDenied
+    return dated
 
 
 province_viewer_required = permission_required("units.view_province_pages", policy=PROVINCE_VIEWER)

@@ -18,7 +18,7 @@ from django.http import Http404
 
 from projectsite import clock
 
-from .models import Unit, User, valid_on_q
+from .models import Unit, UnitSuccession, User, valid_on_q
 from .text import search_key
 
 
@@ -71,6 +71,21 @@ def unit_by_code(queryset: QuerySet[Unit], code: str, *, on: datetime.date | Non
     if unit is None:
         raise Http404
     return unit
+
+
+def unit_successions(unit: Unit) -> tuple[list[UnitSuccession], list[UnitSuccession]]:
+    """What ``unit`` came from and what it went to (``UnitSuccession``, with the units and the
+    transition): (predecessors, successors), by code. One query."""
+    rows = UnitSuccession.objects.filter(Q(successor=unit) | Q(predecessor=unit)).select_related(
+        "predecessor", "successor", "transition"
+    )
+    rows = list(rows)
+    origins = [s for s in rows if s.successor_id == unit.pk]
+    successors = [s for s in rows if s.predecessor_id == unit.pk]
+    return (
+        sorted(origins, key=lambda s: (s.predecessor.code, s.pk)),
+        sorted(successors, key=lambda s: (s.successor.code, s.pk)),
+    )
 
 
 def can_write_for_unit(user: User, unit: Unit) -> bool:

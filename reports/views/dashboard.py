@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from projectsite.as_at import AsAt, as_at_context, as_at_from
 from tasks.deadlines import STATUS_COLOURS
 from tasks.models import Document
 from tasks.selectors import STATUS_ORDER, assignments_with_status, province_documents, visible_documents
@@ -14,20 +15,16 @@ from units.permissions import area_viewer_required, province_viewer_required
 from units.selectors import user_area_or_404, user_province_or_404
 
 from .. import exports, selectors
-from ..filters import AsAt, AssignmentFilter, FilterForm, UnitField, area_choices, as_at_from
+from ..filters import AssignmentFilter, FilterForm, UnitField, area_choices
 
 # The area chart shows at most this many areas (the worst); the table below lists them all.
 CHART_AREAS = 20
 
 
-def as_at_context(request, as_at: AsAt, *, keep: tuple[str, ...] = ()) -> dict:
-    """What the date picker ("Xem số liệu tại ngày") of a province page needs: the date, the
-    refusal if any, and the query parameters it keeps (``keep``; every other one when empty)."""
-    names = keep or [name for name in request.GET if name not in ("as_at", "page")]
-    return {
-        "as_at": as_at,
-        "as_at_keep": [(name, value) for name in names for value in request.GET.getlist(name)][:20],
-    }
+def unit_url(code: str, as_at: AsAt) -> str:
+    """A unit's page, as at the page's date (a code names the unit valid then)."""
+    url = reverse("tasks:unit", args=[code])
+    return f"{url}?{as_at.param}" if as_at.param else url
 
 
 def worst_first(rows: list[dict]) -> list[dict]:
@@ -73,9 +70,7 @@ def overview(request):
             "cards": cards,
             "statuses": STATUS_ORDER,
             "by_level": table_rows(breakdown.by_level, key="level", label="label"),
-            "by_area": table_rows(
-                by_area, key="code", label="label", link=lambda row: reverse("tasks:unit", args=[row["code"]])
-            ),
+            "by_area": table_rows(by_area, key="code", label="label", link=lambda row: unit_url(row["code"], as_at)),
             "by_document": table_rows(
                 breakdown.by_document,
                 key="document_id",

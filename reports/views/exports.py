@@ -5,14 +5,14 @@ from django.http import HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 from projectsite import clock
+from projectsite.as_at import as_at_from, as_at_label
 from tasks.indicators import progress_tree
 from tasks.selectors import unit_assignments
 from units.models import Unit
-from units.permissions import area_viewer_required, province_viewer_required, unit_scoped_read
+from units.permissions import area_viewer_required, province_viewer_required, unit_as_at, unit_scoped_read
 from units.selectors import user_area_or_404, user_province_or_404, visible_unit
 
 from .. import exports, scorecard, selectors
-from ..filters import as_at_from, as_at_label
 from .dashboard import lagging, lagging_filters, province_of
 from .scorecard import requested_year
 
@@ -84,13 +84,18 @@ def scorecard_excel(request):
 
 @unit_scoped_read(visible_unit)
 def unit_excel(request, unit: Unit):
-    """A unit's report: every assignment with its status, as anyone who may read the unit sees it."""
-    today = clock.today()
-    rows = exports.unit_rows(unit_assignments(user=request.user, unit=unit, today=today))
+    """A unit's report: every assignment with its status, as anyone who may read the unit sees it
+    (as at a past date: the unit with that code then, as the unit page shows it)."""
+    as_at = as_at_from(request)
+    if as_at.error:
+        return refused_date(as_at)
+    unit = unit_as_at(request, unit, as_at.past)
+    today, past = as_at.day, as_at.past
+    rows = exports.unit_rows(unit_assignments(user=request.user, unit=unit, today=today, as_at=past))
     content = exports.build_workbook(
-        title=_("Report of %(name)s") % {"name": unit.name},
+        title=_("Report of %(name)s") % {"name": unit.name} + as_at.title_suffix(),
         report_date=today,
-        subtitle=exports.attainment_text(progress_tree(unit=unit, today=today)),
+        subtitle=exports.attainment_text(progress_tree(unit=unit, today=today, as_at=past)),
         columns=exports.unit_columns(),
         rows=rows,
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projectsite import clock
+from projectsite.as_at import AsAt, as_at_context, as_at_from
 from projectsite.bounds import BadQueryValue, bounded_int
 from units.models import Unit
 from units.permissions import SECRETARIAT, permission_required, province_viewer_required
@@ -16,10 +17,8 @@ from units.selectors import user_province_or_404
 
 from .. import scorecard
 from .. import services as report_services
-from ..filters import AsAt, as_at_from
 from ..forms import SnapshotForm, WeightsForm
 from ..models import ScorecardSnapshot
-from .dashboard import as_at_context
 
 
 def requested_year(request, as_at: AsAt | None = None) -> int:

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Q
+from django.urls import reverse
 
 from devtools.demo import HISTORY_DAY
 from devtools.reform import DISTRICTS_CLOSED
@@ -18,7 +19,7 @@ from tasks.deadlines import DeadlineStatus
 from tasks.indicators import with_latest_figure
 from tasks.models import Assignment, Document, HistoryEntry, IndicatorReport, Target, Task
 from tasks.selectors import status_counts
-from units.models import Unit, User
+from units.models import StructureTransition, Unit, User
 
 DATA = Path(settings.BASE_DIR) / "data"
 
@@ -94,6 +95,8 @@ def test_it_loads_todays_nghe_an_with_its_2023_history_and_a_second_run_changes_
     assert current.filter(unit=thanh_vinh).exists()
     assert not current.filter(unit__is_active=False).exists()
     assert current.exclude(work_status=Assignment.WorkStatus.NOT_STARTED).exists()
+    dated = Task.objects.filter(ref__startswith="2026.", is_recurring=False)
+    assert {task.default_due_date.year for task in dated} == {2026}
     # Accounts: a head for every unit in force, head-16681 for Phường Thành Vinh.
     head = User.objects.get(username="head-16681")
     assert (head.unit, head.role, head.is_active) == (thanh_vinh, User.Role.UNIT_HEAD, True)
@@ -112,18 +115,78 @@ def test_it_loads_todays_nghe_an_with_its_2023_history_and_a_second_run_changes_
     assert "another-password" not in second
 
 
-@pytest.mark.xfail(
-    reason="The kept daily totals rebuilt by the transitions (tasks.summaries) count 12.592 fewer as at "
-    "20/06/2023 than the 2023 communes' latest figures: for the transition and as-at helpers (issue 14)",
-    strict=False,
-)
 @pytest.mark.django_db
 def test_the_dashboards_kept_totals_as_at_20_06_2023_add_up_the_2023_communes_latest_figures():
     seed("--today", TODAY)
     province = Unit.objects.get(code="40", is_active=True)
     (summary,) = indicator_summaries(province=province, today=HISTORY_DAY)
-    latest = with_latest_figure(Target.objects.filter(unit__level=Unit.Level.COMMUNE))
-    assert summary.node.actual == sum(t.latest_value or 0 for t in latest) > 0
+    communes_2023 = Target.objects.filter(unit__level=Unit.Level.COMMUNE, unit__in=Unit.objects.valid_on(HISTORY_DAY))
+    as_at = with_latest_figure(communes_2023, HISTORY_DAY)
+    assert summary.node.actual == sum(t.latest_value or 0 for t in as_at) == 1_097_165
+    # The figures as at 20/06/2023 are the latest ones ever, except for the two 2023 communes that
+    # absorbed others on 01/12/2024 and stayed in force until 01/07/2025: their opening figure of
+    # 01/12/2024 (carried, its own figure plus the absorbed communes') counts those communes a
+    # second time, so the latest figures without a date are no reference for 20/06/2023.
+    ever = {t.unit.code: t.latest_value for t in with_latest_figure(communes_2023.select_related("unit"))}
+    on_day = {t.unit.code: t.latest_value for t in as_at.select_related("unit")}
+    grown = {code for code in ever if ever[code] != on_day[code]}
+    assert grown == {"16669", "16972"}  # Phường Lê Lợi, Xã Nghĩa Hưng
+    assert IndicatorReport.objects.filter(unit__code__in=grown, carried=True, as_of="2024-12-01").count() == 2
+
+
+def overview_numbers(response) -> dict:
+    """What the overview shows: the status cards, the tables and the indicators with their trend."""
+    assert response.status_code == 200
+    context = response.context
+    return {
+        "cards": {card["status"].value: card["count"] for card in context["cards"]},
+        "total": context["total"],
+        "by_area": [(row["label"], row["counts"], row["total"]) for row in context["by_area"]],
+        "by_level": [(row["label"], row["counts"], row["total"]) for row in context["by_level"]],
+        "by_document": [(row["label"], row["counts"], row["total"]) for row in context["by_document"]],
+        "indicators": [
+            (s.node.target.indicator.code, s.node.target.value, s.node.actual, s.node.as_of, s.series, s.forecast)
+            for s in context["indicators"]
+        ],
+    }
+
+
+@pytest.mark.django_db
+def test_the_overview_as_at_20_06_2023_shows_after_the_transitions_what_it_showed_live_that_day(client, settings):
+    assert "--history-only" in seed("--history-only", "--today", TODAY)
+    assert not StructureTransition.objects.exists()
+    settings.APP_TODAY = HISTORY_DAY
+    client.force_login(User.objects.get(username="secretariat"))
+    live = overview_numbers(client.get(reverse("reports:overview")))
+    assert all(live["cards"][status.value] > 0 for status in DeadlineStatus)
+    assert len(live["by_area"]) == 21 and live["indicators"][0][2] == 1_097_165
+
+    settings.APP_TODAY = datetime.date(2026, 11, 20)
+    seed("--today", TODAY)  # goes on from step 1: the transitions and the current year
+    assert StructureTransition.objects.count() == 3
+    client.force_login(User.objects.get(username="secretariat"))
+    assert overview_numbers(client.get(reverse("reports:overview"), {"as_at": "20/06/2023"})) == live
+    today = overview_numbers(client.get(reverse("reports:overview")))
+    assert len(today["by_area"]) == 130 and today["indicators"][0][2] == 1_097_165
+
+
+@pytest.mark.django_db
+def test_the_current_years_tasks_follow_the_demos_today():
+    """Loaded in another year, the current year's tasks are that year's: due on the same days of
+    the year, so some are done, some due, some not yet due, not all overdue."""
+    seed("--today", "25/09/2031")
+    tasks = Task.objects.filter(ref__startswith="2031.")
+    assert tasks.count() == 10 and not Task.objects.filter(ref__startswith="2026.").exists()
+    dues = {task.ref: task.default_due_date for task in tasks}
+    assert dues["2031.1"] == datetime.date(2031, 3, 31) and dues["2031.10"] == datetime.date(2031, 12, 31)
+    assert dues["2031.4"] is None  # recurring
+    assert tasks.get(ref="2031.9").title == "Sơ kết thực hiện Đề án 06 năm 2031 của đơn vị"
+    assert all(task.illustrative for task in tasks)
+    current = Assignment.objects.filter(task__in=tasks)
+    statuses = status_counts(current, datetime.date(2031, 9, 25))
+    assert statuses[DeadlineStatus.NOT_DUE.value] > 0 and statuses[DeadlineStatus.DUE_SOON.value] > 0
+    assert statuses[DeadlineStatus.OVERDUE.value] < statuses["total"] / 4
+    assert not current.filter(confirmed_at__date__lt=datetime.date(2031, 1, 1)).exists()
 
 
 @pytest.mark.django_db
@@ -161,8 +224,11 @@ def corrupt(path: Path, old: str, new: str) -> None:
         ("demo/tasks.csv", "63/KH-UBND,II.1,", "63/KH-UBNX,II.1,", "63/KH-UBNX"),
         ("demo/tasks.csv", "document,ref,title,due,lead,support", "document,ref,title,due,chu_tri,support", "lead"),
         # The current year's tasks name the units in force: no district, no merged agency.
-        ("demo/tasks_2026.csv", "2026-03-31,@communes,CAT", "2026-03-31,@districts,CAT", "@districts"),
-        ("demo/tasks_2026.csv", "2026-06-30,SKHCN,CAT", "2026-06-30,STTTT,CAT", "STTTT"),
+        ("demo/tasks_current_year.csv", "--03-31,@communes,CAT", "--03-31,@districts,CAT", "@districts"),
+        ("demo/tasks_current_year.csv", "--06-30,SKHCN,CAT", "--06-30,STTTT,CAT", "STTTT"),
+        # Its due dates are days of the year, taken in the demo's year.
+        ("demo/tasks_current_year.csv", "--03-31,@communes", "2026-03-31,@communes", "--MM-DD"),
+        ("demo/tasks_current_year.csv", "--06-30,SKHCN", "--02-29,SKHCN", "--02-29"),
         ("nghe_an_communes_2024_mergers.csv", "low/unresolved", "unknown", "dòng 2"),
         ("vn_admin_reform_2025-07-01.csv", "Phường Thành Vinh,full", "Phường Thành Vinh,most", "most"),
     ],
@@ -178,7 +244,8 @@ def test_a_malformed_file_stops_with_a_clear_message_and_writes_nothing(data_dir
 
 
 @pytest.mark.parametrize(
-    "file", ["nghe_an_provincial_units.csv", "demo/tasks.csv", "demo/tasks_2026.csv", "vn_admin_units_2025-07-01.csv"]
+    "file",
+    ["nghe_an_provincial_units.csv", "demo/tasks.csv", "demo/tasks_current_year.csv", "vn_admin_units_2025-07-01.csv"],
 )
 @pytest.mark.django_db
 def test_a_missing_file_stops_with_a_clear_message_and_writes_nothing(data_dir, file):

@@ -67,6 +67,22 @@ def sheet_rows(response) -> tuple[str, list]:
     return sheet["A1"].value, [[cell.value for cell in row] for row in sheet.iter_rows(min_row=5)]
 
 
+def unit_numbers(response) -> dict:
+    """What a unit's page shows: the unit, its counts per status, its assignments with their
+    status, its communes with theirs."""
+    assert response.status_code == 200
+    context = response.context
+    return {
+        "unit": (context["unit"].code, context["unit"].name),
+        "summary": {item["status"].value: item["count"] for item in context["summary"]},
+        "assignments": sorted((a.task.ref, a.deadline) for _item, rows in context["groups"] for a in rows),
+        "untracked": sorted(a.task.ref for a in context["untracked"]),
+        "children": [
+            (c.code, c.name, [getattr(c, str(status)) for status in DeadlineStatus]) for c in context["children"]
+        ],
+    }
+
+
 def document_numbers(response) -> list:
     assert response.status_code == 200
     keys = [*map(str, DeadlineStatus), "total"]
@@ -118,7 +134,14 @@ def history(settings, tree, client):
         .context["page"]
         .paginator.count,
         "breakdown": selectors.status_breakdown(province=t.province, today=D1),
+        "commune_page": unit_numbers(client.get(reverse("tasks:unit", args=[t.commune.code]))),
+        "district_page": unit_numbers(client.get(reverse("tasks:unit", args=[t.area.code]))),
+        "commune_export": sheet_rows(client.get(reverse("reports:unit_excel", args=[t.commune.code])))[1],
     }
+    client.force_login(t.head_district)
+    live["district_overview"] = overview_numbers(client.get(reverse("reports:overview")))
+    live["own_page"] = unit_numbers(client.get(reverse("tasks:my_unit")))
+    client.force_login(t.secretariat)
     # After D1: work is confirmed, a new assignment is given to an old commune.
     Assignment.objects.filter(pk=rows["other_b"].pk).update(
         work_status="confirmed", confirmed_at=at(datetime.date(2023, 7, 1)), completed_on=datetime.date(2023, 6, 22)
@@ -331,3 +354,62 @@ def test_the_as_at_overview_takes_the_same_queries_whatever_the_number_of_units(
     assert queries() == before
     # ...and the new rows are counted as at D1.
     assert client.get(url, AS_AT_D1).context["total"] == 9 + 40
+
+
+def test_a_unit_page_and_its_export_as_at_d1_show_what_they_showed_live(client, history):
+    """The unit page reads as_at too: the code names the unit valid then (4011 is Xã Diễn Kỷ on D1,
+    Xã Diễn Châu today), with its work and statuses as they stood; the district's communes then."""
+    Assignment.objects.filter(unit=history.area, task__ref="2").update(confirmed_at=at(datetime.date(2023, 6, 21)))
+    client.force_login(history.secretariat)
+    commune = client.get(reverse("tasks:unit", args=[history.commune.code]), AS_AT_D1)
+    assert unit_numbers(commune) == history.live["commune_page"]
+    assert unit_numbers(commune)["unit"] == ("4011", "Xã Diễn Kỷ")
+    assert "Số liệu tại ngày 20/06/2023" in visible_text(commune.content)
+    district = client.get(reverse("tasks:unit", args=[history.area.code]), AS_AT_D1)
+    assert unit_numbers(district) == history.live["district_page"]
+    assert f'href="/don-vi/{history.commune.code}/?as_at=20/06/2023"' in district.content.decode()
+    title, rows = sheet_rows(client.get(reverse("reports:unit_excel", args=[history.commune.code]), AS_AT_D1))
+    assert "Xã Diễn Kỷ" in title and "20/06/2023" in title
+    # Document, task, role, due date and deadline status as then (the work status, progress and
+    # last update are the row's current state: DECISIONS "As at a date", approximations).
+    assert [row[:5] for row in rows] == [row[:5] for row in history.live["commune_export"]]
+    # Today the code is the new commune, which carries the open work.
+    today = unit_numbers(client.get(reverse("tasks:unit", args=[history.commune.code])))
+    assert today["unit"] == ("4011", "Xã Diễn Châu") and today != history.live["commune_page"]
+    # A bad date: the page says why and shows today; the export refuses.
+    refused = client.get(reverse("tasks:unit", args=[history.commune.code]), {"as_at": "31/02/2023"})
+    assert refused.status_code == 200 and "không phải là ngày" in visible_text(refused.content).lower()
+    export = client.get(reverse("reports:unit_excel", args=[history.commune.code]), {"as_at": "01/01/2099"})
+    assert export.status_code == 400
+
+
+def test_a_district_heads_overview_and_own_page_as_at_d1(client, history):
+    Assignment.objects.filter(unit=history.area, task__ref="2").update(confirmed_at=at(datetime.date(2023, 6, 21)))
+    client.force_login(history.head_district)
+    assert overview_numbers(client.get(reverse("reports:overview"), AS_AT_D1)) == history.live["district_overview"]
+    assert unit_numbers(client.get(reverse("tasks:my_unit"), AS_AT_D1)) == history.live["own_page"]
+
+
+def test_an_ended_unit_says_so_and_links_its_successors_and_they_their_predecessors(client, history):
+    client.force_login(history.secretariat)
+    # Xã Mường Xén (4021) ended on 01/07/2025; its code names no unit today, so its own page opens.
+    ended = client.get(reverse("tasks:unit", args=[history.other_commune.code]))
+    text = visible_text(ended.content)
+    assert "Đơn vị này đã kết thúc hoạt động từ ngày 01/07/2025" in text
+    page = ended.content.decode()
+    assert 'href="/don-vi/4099/"' in page  # its successor, in force
+    assert 'href="?as_at=30/06/2025"' in page  # its history, as at its last day
+    # The new commune lists what it was formed from; 4011's link opens Xã Diễn Kỷ, whose code
+    # names Xã Diễn Châu today, as at its last day.
+    new = client.get(reverse("tasks:unit", args=[history.new.code]))
+    text = visible_text(new.content)
+    assert "Thành lập từ ngày 01/07/2025 trên cơ sở" in text and "Xã Diễn Kỷ (4011)" in text
+    assert 'href="/don-vi/4011/?as_at=30/06/2025"' in new.content.decode()
+    old = client.get("/don-vi/4011/", {"as_at": "30/06/2025"})
+    assert old.context["unit"] == history.commune
+    assert "kết thúc hoạt động từ ngày 01/07/2025" in visible_text(old.content)
+    # Links from the lists as at D1 to a unit keep the date.
+    listing = client.get(reverse("reports:assignments"), AS_AT_D1).content.decode()
+    assert f'href="/don-vi/{history.commune.code}/?as_at=20/06/2023"' in listing
+    overview = client.get(reverse("reports:overview"), AS_AT_D1).content.decode()
+    assert f'href="/don-vi/{history.area.code}/?as_at=20/06/2023"' in overview

@@ -98,3 +98,19 @@ def test_the_generic_units_format_reads_agencies():
         "u.csv", "code,name,level,kind,parent_code\nSKHCN40,Sở Khoa học và Công nghệ,agency,department,\n", "40"
     )
     assert rows[0].level == Unit.Level.AGENCY and rows[0].parent_code == "40"
+
+
+def test_a_transition_after_today_is_previewed_but_not_applied(tree, files, settings):
+    settings.APP_TODAY = datetime.date(2025, 6, 30)  # the day before the effective date
+    (files / "closures.csv").write_text("code,reason\n4021,Chuyển về tỉnh khác\n", encoding="utf-8")
+    make_assignment(tree.commune, due_date=datetime.date(2025, 9, 1))
+    units = Unit.objects.count()
+    preview = run(files, f"--closures={files / 'closures.csv'}", "--dry-run")
+    assert "4011 Xã Diễn Kỷ → 40111 Phường Thành Vinh" in preview
+    with pytest.raises(CommandError, match="Chỉ áp dụng được từ ngày hiệu lực 01/07/2025"):
+        run(files, f"--closures={files / 'closures.csv'}")
+    assert Unit.objects.count() == units and not StructureTransition.objects.exists()
+    assert Unit.objects.get(code="4011").is_active
+    settings.APP_TODAY = datetime.date(2025, 7, 1)  # on the day it applies
+    run(files, f"--closures={files / 'closures.csv'}")
+    assert not Unit.objects.get(code="4011", valid_to=datetime.date(2025, 7, 1)).is_active

@@ -107,3 +107,15 @@ def test_the_secretariat_menu_links_the_page(tree, client):
     assert URL in client.get("/ke-hoach/").content.decode()
     client.force_login(tree.head_commune)
     assert URL not in client.get("/don-vi/").content.decode()
+
+
+def test_a_transition_after_today_is_previewed_but_apply_is_refused(tree, work, client, settings):
+    settings.APP_TODAY = datetime.date(2025, 6, 15)
+    client.force_login(tree.secretariat)
+    preview = client.post(URL, form(end="401", resolve_map_4012="40111"))
+    assert preview.status_code == 200 and "Thị trấn Diễn Châu (4012)" in preview.content.decode()
+    refused = client.post(URL, form(end="401", resolve_map_4012="40111", action="apply"))
+    assert refused.status_code == 400
+    assert "Chỉ áp dụng được từ ngày hiệu lực 01/07/2025" in refused.content.decode()
+    assert not StructureTransition.objects.exists() and not Unit.objects.filter(code="40111").exists()
+    assert Unit.objects.get(code="4011").is_active

@@ -79,6 +79,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help=_("Do nothing when the database already has units.")
         )
+        parser.add_argument(
+            "--history-only",
+            action="store_true",
+            help=_(
+                "Only step 1, the 2023 programme as on 20/06/2023; a later run without it goes on from there "
+                "(to compare the pages before and after the transitions)."
+            ),
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -115,6 +123,7 @@ class Command(BaseCommand):
                 documents=documents,
                 units=current_codes,
                 groups=(ALL_COMMUNES, ALL_AGENCIES),
+                year=today.year,
             )
         except DataFileError as exc:
             raise CommandError(_("Nothing was written. %(error)s") % {"error": exc}) from exc
@@ -156,6 +165,9 @@ class Command(BaseCommand):
                         progress=write,
                     ).build()
             secretariat = User.objects.get(username="secretariat")
+            if options["history_only"]:
+                write(_("Stopped after step 1 (--history-only); run seed_demo again to go on."))
+                return
 
             if not seeded and transitions:
                 first = transitions[0].data.effective_on
