@@ -101,47 +101,13 @@ def _fail(path: Path, line: int, reason: str) -> DataFileError:
 
 
 def read_admin_units(path: Path, province_code: str) -> list[UnitRow]:
-    """The province, its districts and communes from the national list (root first)."""
-    province: UnitRow | None = None
-    districts: dict[str, UnitRow] = {}
-    communes: dict[str, UnitRow] = {}
-    for line, row in read_csv(path, ADMIN_COLUMNS):
-        if row["province_code"] != province_code:
-            continue
-        codes = (row["province_code"], row["district_code"], row["commune_code"])
-        lengths = (2, 3, 5)
-        for code, length in zip(codes, lengths, strict=True):
-            if not (code.isdigit() and len(code) == length):
-                raise _fail(path, line, _("code “%(code)s” must have %(n)s digits.") % {"code": code, "n": length})
-        for column, kinds in (
-            ("province_type", PROVINCE_KINDS),
-            ("district_type", DISTRICT_KINDS),
-            ("commune_type", COMMUNE_KINDS),
-        ):
-            if row[column] not in kinds:
-                raise _fail(path, line, _("unknown unit type “%(type)s”.") % {"type": row[column]})
-        for column in ("province_name", "district_name", "commune_name"):
-            if not row[column]:
-                raise _fail(path, line, _("the name is empty."))
-        if province is None:
-            province = UnitRow(
-                codes[0], row["province_name"], Unit.Level.PROVINCE, PROVINCE_KINDS[row["province_type"]], None
-            )
-        district = UnitRow(
-            codes[1], row["district_name"], Unit.Level.DISTRICT, DISTRICT_KINDS[row["district_type"]], codes[0]
-        )
-        if districts.setdefault(district.code, district) != district:
-            raise _fail(path, line, _("district %(code)s appears with different names.") % {"code": district.code})
-        if codes[2] in communes:
-            raise _fail(path, line, _("commune %(code)s appears twice.") % {"code": codes[2]})
-        communes[codes[2]] = UnitRow(
-            codes[2], row["commune_name"], Unit.Level.COMMUNE, COMMUNE_KINDS[row["commune_type"]], codes[1]
-        )
-    if province is None:
+    """The province, its districts and communes from the national list of 2023 (root first)."""
+    rows = [(line, row) for line, row in read_csv(path, ADMIN_COLUMNS) if row["province_code"] == province_code]
+    if not rows:
         raise DataFileError(
             _("%(path)s has no province with code %(code)s.") % {"path": path.name, "code": province_code}
         )
-    return [province, *districts.values(), *communes.values()]
+    return _admin_rows_2023(path, rows)
 
 
 def read_agencies(path: Path, province_code: str) -> list[UnitRow]:
@@ -242,6 +208,7 @@ def read_admin_units_2023_all(path: Path) -> dict[str, list[UnitRow]]:
 
 
 def _admin_rows_2023(path: Path, rows: list[tuple[int, dict[str, str]]]) -> list[UnitRow]:
+    """One province's rows of the 2023 list, each checked: the province, its districts, its communes."""
     province: UnitRow | None = None
     districts: dict[str, UnitRow] = {}
     communes: dict[str, UnitRow] = {}
