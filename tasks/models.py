@@ -125,7 +125,30 @@ class Task(models.Model):
         super().save(*args, **kwargs)
 
 
-class Assignment(models.Model):
+class CarriedAcrossTransitions(models.Model):
+    """What a structure transition (``tasks.transitions``) does to an open assignment or target of a
+    unit that ends: the row stays on the old unit as it was (its status untouched, for the views
+    "as at" a past date), with the transition that ended it; the open work goes on as a new row of
+    the successor, which names the rows it was carried from (two merged units: two origins)."""
+
+    carried_from = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="carried_to", verbose_name=_("carried from")
+    )
+    ended_by = models.ForeignKey(
+        "units.StructureTransition",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_reason = models.TextField(_("end reason"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Assignment(CarriedAcrossTransitions):
     """A task given to one unit, with its own deadline and work status."""
 
     class Role(models.TextChoices):
@@ -168,22 +191,6 @@ class Assignment(models.Model):
         related_name="+",
         verbose_name=_("updated by"),
     )
-    # A structure transition (tasks.transitions) ends the open assignments of a unit that ends:
-    # the row stays on the old unit as it was (its work status untouched, for the views "as at" a
-    # past date), with the transition that ended it; the open work goes on as a new row of the
-    # successor, which names the rows it was carried from (two merged units: two origins).
-    carried_from = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="carried_to", verbose_name=_("carried from")
-    )
-    ended_by = models.ForeignKey(
-        "units.StructureTransition",
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ended by"),
-    )
-    end_reason = models.TextField(_("end reason"), blank=True)
 
     class Meta:
         verbose_name = _("assignment")
@@ -248,7 +255,7 @@ class Indicator(models.Model):
         return self.name
 
 
-class Target(models.Model):
+class Target(CarriedAcrossTransitions):
     """What one unit must reach on an indicator by a date."""
 
     indicator = models.ForeignKey(Indicator, models.PROTECT, related_name="targets", verbose_name=_("indicator"))
@@ -266,19 +273,6 @@ class Target(models.Model):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), default=clock.now)
-    # Ended and carried by a structure transition like an assignment (see Assignment).
-    carried_from = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="carried_to", verbose_name=_("carried from")
-    )
-    ended_by = models.ForeignKey(
-        "units.StructureTransition",
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ended by"),
-    )
-    end_reason = models.TextField(_("end reason"), blank=True)
 
     class Meta:
         verbose_name = _("target")
