@@ -22,24 +22,49 @@ CLOSURES_HEADER = "code,reason"
 
 def _with_resolutions(post, data: dict) -> dict:
     """The rows the secretariat typed for unresolved units (resolve_map_<code>, resolve_close_<code>),
-    added to the page's own mapping and closures."""
-    extra = [line for line in (data.get("extra_mapping") or "").strip().splitlines() if line.strip()]
-    closures = [line for line in (data.get("closures_text") or "").strip().splitlines() if line.strip()]
+    added to the page's own mapping and closures. A unit decided again on the page replaces what the
+    page held for it before: a mistyped code, corrected in its field, does not stay as a second link
+    (which would keep the unit unresolved with two successors, one of them unknown)."""
+    mapped: dict[str, str] = {}
+    closed: dict[str, str] = {}
     for key, value in post.items():
         value = " ".join(value.split())
         if not value:
             continue
         if key.startswith("resolve_map_"):
-            code = key.removeprefix("resolve_map_")
-            if not extra:
-                extra = [MAPPING_HEADER]
-            extra.append(_csv_line([code, value, "full", ""]))
+            mapped[key.removeprefix("resolve_map_")] = value
         elif key.startswith("resolve_close_"):
-            code = key.removeprefix("resolve_close_")
-            if not closures:
-                closures = [CLOSURES_HEADER]
-            closures.append(_csv_line([code, value]))
+            closed[key.removeprefix("resolve_close_")] = value
+    decided = set(mapped) | set(closed)
+    extra = _without_codes(data.get("extra_mapping") or "", decided)
+    closures = _without_codes(data.get("closures_text") or "", decided)
+    for code, value in mapped.items():
+        if not extra:
+            extra = [MAPPING_HEADER]
+        extra.append(_csv_line([code, value, "full", ""]))
+    for code, value in closed.items():
+        if not closures:
+            closures = [CLOSURES_HEADER]
+        closures.append(_csv_line([code, value]))
     return {**data, "extra_mapping": "\n".join(extra), "closures_text": "\n".join(closures)}
+
+
+def _without_codes(text: str, codes: set[str]) -> list[str]:
+    """The lines of a CSV text (header first) without the rows whose first field is one of
+    ``codes``; no lines at all when no row is left."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if not codes or len(lines) < 2:
+        return lines
+    kept = [line for line in lines[1:] if next(csv.reader([line]), [""])[0].strip() not in codes]
+    return [lines[0], *kept] if kept else []
+
+
+def _typed(post, preview) -> list[tuple]:
+    """Each unresolved unit with what was typed for it on the page, shown again in its fields."""
+    return [
+        (item, post.get(f"resolve_map_{item.code}", "").strip(), post.get(f"resolve_close_{item.code}", "").strip())
+        for item in preview.unresolved
+    ]
 
 
 def _csv_line(values: list[str]) -> str:
@@ -90,7 +115,7 @@ def transition_start(request):
     except DataFileError as error:
         return render(request, "tasks/transition.html", {**context, "form": form, "file_error": str(error)}, status=400)
     preview = transition_preview(transition_data)
-    context.update(form=form, preview=preview)
+    context.update(form=form, preview=preview, unresolved_rows=_typed(request.POST, preview))
     if request.POST.get("action") != "apply":
         return render(request, "tasks/transition.html", context)
     if not preview.ok:

@@ -119,3 +119,35 @@ def test_a_transition_after_today_is_previewed_but_apply_is_refused(tree, work, 
     assert "Chỉ áp dụng được từ ngày hiệu lực 01/07/2025" in refused.content.decode()
     assert not StructureTransition.objects.exists() and not Unit.objects.filter(code="40111").exists()
     assert Unit.objects.get(code="4011").is_active
+
+
+def test_a_mistyped_code_corrected_in_its_field_replaces_the_first_one(tree, work, client):
+    """The field keeps what was typed, next to the reason; the corrected code replaces the
+    mistyped one instead of leaving the unit with two successors, one unknown."""
+    client.force_login(tree.secretariat)
+    typo = client.post(URL, form(end="401", resolve_map_4012="4011l"))
+    page = typo.content.decode()
+    assert typo.status_code == 200 and 'value="apply"' not in page
+    assert "Đơn vị kế thừa 4011l không phải đơn vị mới" in page
+    assert 'name="resolve_map_4012" value="4011l"' in page
+    # The next post carries the page's own rows (in the text box) and the corrected field.
+    carried = "old_code,new_code,share,fraction_ppm\n4012,4011l,full,\n"
+    assert "4012,4011l,full," in page
+    fixed = client.post(URL, form(end="401", extra_mapping=carried, resolve_map_4012="40111"))
+    page = fixed.content.decode()
+    assert fixed.status_code == 200 and 'value="apply"' in page, page[:3000]
+    assert "4011l" not in page
+    resolved = "old_code,new_code,share,fraction_ppm\n4012,40111,full,\n"
+    assert resolved.strip() in page.replace("\r\n", "\n")
+    done = client.post(URL, form(end="401", extra_mapping=resolved, action="apply"))
+    assert done.status_code == 200
+    assert Assignment.objects.filter(unit__code="40111").count() == 2
+
+
+def test_a_closure_typed_twice_on_the_page_is_one_closure(tree, work, client):
+    client.force_login(tree.secretariat)
+    closures = "code,reason\n4012,Giải thể\n"
+    response = client.post(URL, form(end="401", closures_text=closures, resolve_close_4012="Giải thể theo NQ"))
+    page = response.content.decode()
+    assert response.status_code == 200 and 'value="apply"' in page
+    assert "4012,Giải thể theo NQ" in page and "4012,Giải thể\n" not in page
