@@ -11,54 +11,16 @@ from django.core.management import CommandError, call_command
 
 from tasks.models import Assignment
 from tasks.national_transition import DISTRICTS_CLOSED, agency_suffix, national_inputs, national_preview
-from tests.factories import Tree, make_assignment, make_task
+from tests.factories import make_assignment, make_task, small_country
 from units.models import StructureTransition, Unit, User
 
 EFFECTIVE = datetime.date(2025, 7, 1)
 
-MERGES = """new_province_code,new_province_name,old_province_code,old_province_name
-08,Tỉnh Tuyên Quang,02,Tỉnh Hà Giang
-08,Tỉnh Tuyên Quang,08,Tỉnh Tuyên Quang
-40,Tỉnh Nghệ An,40,Tỉnh Nghệ An
-"""
-UNITS = """province_code,province_name,province_kind,commune_code,commune_name,commune_kind
-08,Tỉnh Tuyên Quang,province,08001,Phường Minh Xuân,ward
-08,Tỉnh Tuyên Quang,province,08002,Xã Hùng Lợi,commune
-40,Tỉnh Nghệ An,province,40001,Phường Thành Vinh,ward
-"""
-REFORM = (
-    "old_province_code,old_commune_code,old_commune_name,new_province_code,new_commune_code,new_commune_name,share\n"
-    """02,02011,Xã A,08,08001,Phường Minh Xuân,full
-02,02012,Xã B,08,08001,Phường Minh Xuân,full
-02,02021,Xã C,08,08002,Xã Hùng Lợi,full
-08,08011,Xã D,08,08001,Phường Minh Xuân,full
-08,08012,Xã E,08,08001,Phường Minh Xuân,partial
-08,08012,Xã E,08,08002,Xã Hùng Lợi,partial
-08,08021,Xã F,08,08002,Xã Hùng Lợi,full
-40,40011,Xã G,40,40001,Phường Thành Vinh,full
-40,40012,Xã H,40,40001,Phường Thành Vinh,full
-40,40021,Xã I,40,40001,Phường Thành Vinh,full
-"""
-)
-
 
 @pytest.fixture
 def country(db, settings, tmp_path):
-    """Three provinces as generate_load makes them: five-digit commune codes, the agencies of
-    provinces other than 40 prefixed with the province's code."""
     settings.APP_TODAY = datetime.date(2025, 7, 2)
-    trees = {code: Tree(code, name) for code, name in [("08", "Tỉnh Tuyên Quang"), ("02", "Tỉnh Hà Giang")]}
-    trees["40"] = Tree("40")
-    for code, tree in trees.items():
-        for unit in (tree.commune, tree.commune2, tree.other_commune):
-            Unit.objects.filter(pk=unit.pk).update(code=f"{code}0{unit.code[len(code) :]}")
-        if code != "40":
-            Unit.objects.filter(pk=tree.police.pk).update(code=f"{code}-CAT")
-            Unit.objects.filter(pk=tree.agency.pk).update(code=f"{code}-STTTT")
-    (tmp_path / "vn_admin_provinces_2025-07-01_merges.csv").write_text(MERGES, encoding="utf-8")
-    (tmp_path / "vn_admin_units_2025-07-01.csv").write_text(UNITS, encoding="utf-8")
-    (tmp_path / "vn_admin_reform_2025-07-01.csv").write_text(REFORM, encoding="utf-8")
-    return trees, tmp_path
+    return small_country(tmp_path), tmp_path
 
 
 def test_agency_suffix():
@@ -97,7 +59,7 @@ def test_the_national_command_applies_every_province_with_a_progress_bar(country
     call_command("apply_transition", *args, stdout=out, stderr=StringIO())
 
     text = out.getvalue()
-    assert "2/2" in text and "Applied in 2 provinces" in text.replace("Đã áp dụng cho 2 tỉnh", "Applied in 2 provinces")
+    assert "2/2 tỉnh" in text and "Đã áp dụng cho 2 tỉnh" in text
     assert StructureTransition.objects.count() == 2
     assert set(Unit.objects.filter(level=Unit.Level.PROVINCE, is_active=True).values_list("code", flat=True)) == {
         "08",
