@@ -5,6 +5,14 @@ Province: ~120 tasks, ~15.000 assignments, a year of daily e-ID figures for ever
 units), ~1.000.000 assignments, weekly figures. Everything is labelled illustrative and goes in
 with bulk inserts, a task or a province at a time, so memory stays flat.
 
+``structure="2024"`` generates on the structure the 2025 reform's mapping starts from (its old
+side, the list of 01/03/2025), so that the national transition can be measured on it: Nghệ An's
+exact 2024 state (``units.loaders.admin_units_2024``); every other province the 2023 list without
+the communes absent from the mapping's old side (merged away in 2023–2025), plus the few communes
+of the old side that the 2023 list lacks (made by those mergers), placed under the 2023 district
+of a commune merged into the same new commune: **the generator's approximation** (the files do
+not say their district, and the districts all end on 01/07/2025 anyway).
+
 It runs only on an empty database of its own (after ``migrate``): it refuses one that already
 holds its data, and one holding any unit, account, document, task or indicator it did not make,
 before writing anything. Its accounts get a random password, printed once by the command.
@@ -29,7 +37,17 @@ from tasks.loaders import read_documents
 from tasks.models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
 from tasks.services import documents_load, proportional_split
 from tasks.summaries import indicator_totals_rebuild
-from units.loaders import UnitRow, read_admin_units, read_agencies, read_csv
+from units.loaders import (
+    UnitRow,
+    admin_units_2024,
+    commune_kind_of,
+    read_admin_units,
+    read_agencies,
+    read_commune_changes_2024,
+    read_commune_mergers_2024,
+    read_csv,
+    read_reform_2025,
+)
 from units.models import Unit, User
 from units.services import accounts_ensure, secretariat_group_ensure, unit_tree_load
 from units.text import search_key
@@ -83,7 +101,12 @@ def database_refusal() -> str | None:
     return None
 
 
-def generate(*, scale: str, seed: int = 1, progress: Callable[[str], None] = print) -> LoadSummary:
+STRUCTURES = ("2023", "2024")
+
+
+def generate(
+    *, scale: str, seed: int = 1, progress: Callable[[str], None] = print, structure: str = "2023"
+) -> LoadSummary:
     started = time.monotonic()
     refusal = database_refusal()
     if refusal:
@@ -93,7 +116,7 @@ def generate(*, scale: str, seed: int = 1, progress: Callable[[str], None] = pri
     province_codes = ["40"] if scale == "province" else sorted({row["province_code"] for _l, row in _admin_rows()})
     progress(f"Đơn vị của {number(len(province_codes))} tỉnh …")
     for code in province_codes:
-        summary.units += _load_units(code, prefix_agencies=scale == "national" and code != "40")
+        summary.units += _load_units(code, prefix_agencies=scale == "national" and code != "40", structure=structure)
     documents_load(rows=read_documents(DATA / "nghe_an_documents.csv"))
     _accounts(province_codes, password=summary.password)
     documents = list(Document.objects.exclude(number="06/QĐ-TTg").order_by("issued_on"))
@@ -125,8 +148,37 @@ def _admin_rows():
     return read_csv(DATA / "vn_admin_units_2023-04-10.csv", ["province_code"])
 
 
-def _load_units(code: str, *, prefix_agencies: bool) -> int:
+def units_before_reform(code: str) -> list[UnitRow]:
+    """The province's units as the 2025 reform's mapping expects them (the module's docstring)."""
     rows = read_admin_units(DATA / "vn_admin_units_2023-04-10.csv", code)
+    if code == "40":
+        changes = DATA / "nghe_an_communes_2023_vs_2025-03.csv"
+        return admin_units_2024(
+            rows,
+            read_commune_changes_2024(changes),
+            read_commune_mergers_2024(DATA / "nghe_an_communes_2024_mergers.csv"),
+            path=changes,
+        )
+    reform = read_reform_2025(DATA / "vn_admin_reform_2025-07-01.csv", code)
+    old_side = {row.old_code: row for row in reform}
+    district_of = {row.code: row.parent_code for row in rows if row.level == Unit.Level.COMMUNE}
+    kept = [row for row in rows if row.level != Unit.Level.COMMUNE or row.code in old_side]
+    first_district = next(row.code for row in rows if row.level == Unit.Level.DISTRICT)
+    for old_code, row in old_side.items():
+        if old_code in district_of:
+            continue
+        siblings = sorted(r.old_code for r in reform if r.new_code == row.new_code and r.old_code in district_of)
+        district = district_of[siblings[0]] if siblings else first_district
+        kind = commune_kind_of(row.old_name) or Unit.Kind.COMMUNE
+        kept.append(UnitRow(old_code, row.old_name, Unit.Level.COMMUNE, kind, district))
+    return kept
+
+
+def _load_units(code: str, *, prefix_agencies: bool, structure: str = "2023") -> int:
+    if structure == "2024":
+        rows = units_before_reform(code)
+    else:
+        rows = read_admin_units(DATA / "vn_admin_units_2023-04-10.csv", code)
     agencies = read_agencies(DATA / "nghe_an_provincial_units.csv", code)
     if prefix_agencies:  # agency codes are unique in the database: other provinces' are prefixed
         agencies = [UnitRow(f"{code}-{a.code}", a.name, a.level, a.kind, a.parent_code) for a in agencies]

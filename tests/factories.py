@@ -148,3 +148,48 @@ def make_eid_targets(values: dict[Unit, int], **fields) -> Indicator:
             **fields,
         )
     return indicator
+
+
+# A small country for the national transition: 08 absorbs 02, 40 stays; files in data/'s formats.
+MERGES = """new_province_code,new_province_name,old_province_code,old_province_name
+08,Tỉnh Tuyên Quang,02,Tỉnh Hà Giang
+08,Tỉnh Tuyên Quang,08,Tỉnh Tuyên Quang
+40,Tỉnh Nghệ An,40,Tỉnh Nghệ An
+"""
+UNITS = """province_code,province_name,province_kind,commune_code,commune_name,commune_kind
+08,Tỉnh Tuyên Quang,province,08001,Phường Minh Xuân,ward
+08,Tỉnh Tuyên Quang,province,08002,Xã Hùng Lợi,commune
+40,Tỉnh Nghệ An,province,40001,Phường Thành Vinh,ward
+"""
+REFORM = (
+    "old_province_code,old_commune_code,old_commune_name,new_province_code,new_commune_code,new_commune_name,share\n"
+    """02,02011,Xã A,08,08001,Phường Minh Xuân,full
+02,02012,Xã B,08,08001,Phường Minh Xuân,full
+02,02021,Xã C,08,08002,Xã Hùng Lợi,full
+08,08011,Xã D,08,08001,Phường Minh Xuân,full
+08,08012,Xã E,08,08001,Phường Minh Xuân,partial
+08,08012,Xã E,08,08002,Xã Hùng Lợi,partial
+08,08021,Xã F,08,08002,Xã Hùng Lợi,full
+40,40011,Xã G,40,40001,Phường Thành Vinh,full
+40,40012,Xã H,40,40001,Phường Thành Vinh,full
+40,40021,Xã I,40,40001,Phường Thành Vinh,full
+"""
+)
+
+
+def small_country(data_dir) -> dict[str, Tree]:
+    """Three provinces as generate_load makes them (five-digit commune codes, the agencies of
+    provinces other than 40 prefixed with the province's code), and the reform's three files
+    for them written in ``data_dir``."""
+    trees = {code: Tree(code, name) for code, name in [("08", "Tỉnh Tuyên Quang"), ("02", "Tỉnh Hà Giang")]}
+    trees["40"] = Tree("40")
+    for code, tree in trees.items():
+        for unit in (tree.commune, tree.commune2, tree.other_commune):
+            Unit.objects.filter(pk=unit.pk).update(code=f"{code}0{unit.code[len(code) :]}")
+        if code != "40":
+            Unit.objects.filter(pk=tree.police.pk).update(code=f"{code}-CAT")
+            Unit.objects.filter(pk=tree.agency.pk).update(code=f"{code}-STTTT")
+    (data_dir / "vn_admin_provinces_2025-07-01_merges.csv").write_text(MERGES, encoding="utf-8")
+    (data_dir / "vn_admin_units_2025-07-01.csv").write_text(UNITS, encoding="utf-8")
+    (data_dir / "vn_admin_reform_2025-07-01.csv").write_text(REFORM, encoding="utf-8")
+    return trees

@@ -127,6 +127,14 @@ def units_start(
     return created
 
 
+def province_rename(*, province: Unit, name: str) -> None:
+    """The province continues as the same root under a new name from a transition (15 Yên Bái is
+    Lào Cai from 01/07/2025): the name is updated in place; the former one stays in the
+    transition's summary (docs/DECISIONS.md, "Province mergers")."""
+    Unit.objects.filter(pk=province.pk).update(name=name, search_key=search_key(name))
+    province.name = name
+
+
 def successions_record(
     *, transition: StructureTransition, links: Iterable[tuple[Unit, Unit, str, int, bool]]
 ) -> list[UnitSuccession]:

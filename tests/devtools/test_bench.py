@@ -69,3 +69,76 @@ def test_a_budget_is_judged_against_its_scale():
     assert budget_check("province", "dashboard", {**page, "p50_ms": 50.0}, floor=10)[1] is False  # 5x the floor
     assert budget_check("national", "reminder_decision", {**page, "p50_ms": 61_000.0}, floor=10)[1] is False
     assert budget_check("province", "digest_run", {**page, "per_second": 199.0}, floor=10)[1] is False
+
+
+def _tiny_transition():
+    """Diễn Châu (401) of the test tree ends; its two communes merge into a new one."""
+    from devtools.reform import DemoTransition
+    from tasks.transitions import Link, TransitionInput
+    from units.loaders import UnitRow
+
+    return DemoTransition(
+        TransitionInput(
+            province_code="40",
+            effective_on=datetime.date(2025, 7, 1),
+            basis="x",
+            new_units=[UnitRow("40901", "Phường Mới", Unit.Level.COMMUNE, Unit.Kind.WARD, "40")],
+            links=[Link("4011", "40901"), Link("4012", "40901")],
+            ended=["401"],
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_bench_transition_times_a_province_transition_and_rolls_it_back(monkeypatch, settings, tmp_path):
+    from devtools import reform
+    from tasks.models import Document
+    from tests.factories import Tree, make_assignment
+
+    settings.APP_TODAY = datetime.date(2025, 7, 2)
+    tree = Tree()
+    open_work = make_assignment(tree.commune, due_date=datetime.date(2025, 9, 30))
+    monkeypatch.setattr(reform, "demo_transitions", lambda data_dir: [_tiny_transition()])
+    target = tmp_path / "bench.json"
+
+    out = StringIO()
+    call_command("bench", "--transition", "--json", str(target), stdout=out)
+
+    results = json.loads(target.read_text(encoding="utf-8"))
+    apply = results["transition_2025_07_01_apply"]
+    assert apply["p50_ms"] > 0 and apply["budget"] == "<= 10 s" and apply["met"] in (True, False)
+    assert "1 ended, 1 carried" in apply["note"]
+    assert "3 units end, 1 start, 1 open assignments" in results["transition_2025_07_01_preview"]["note"]
+    assert "transition_2025_07_01_apply" in out.getvalue()
+    # Rolled back: the structure and the work are as they were.
+    open_work.refresh_from_db()
+    assert open_work.ended_by is None and Unit.objects.get(code="4011").is_active
+    assert not Unit.objects.filter(code="40901").exists() and Document.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_bench_transition_times_the_national_transition_and_closes_only_what_the_data_leave_open(settings, tmp_path):
+    from devtools.bench import BENCH_CLOSURE, transition_national_run
+    from tests.factories import REFORM, make_assignment, small_country
+    from units.models import StructureTransition
+
+    settings.APP_TODAY = datetime.date(2025, 7, 2)
+    trees = small_country(tmp_path)
+    # As in the real mapping (30622 → a commune of another province): a successor that is not there.
+    (tmp_path / "vn_admin_reform_2025-07-01.csv").write_text(
+        REFORM.replace("02,02021,Xã C,08,08002", "02,02021,Xã C,08,82259"), encoding="utf-8"
+    )
+    work = make_assignment(trees["02"].other_commune, due_date=datetime.date(2025, 9, 30))
+    said = []
+
+    rows = transition_national_run(tmp_path, said.append)
+
+    assert "2 provinces" in rows["national_apply"]["note"] and "peak RSS" in rows["national_apply"]["note"]
+    assert rows["national_whole"]["budget"] == "<= 15 min" and rows["national_whole"]["peak_rss_mb"] > 0
+    assert "closed by the benchmark: 02021" in rows["national_preview"]["note"]
+    assert any("the benchmark's choice" in line and "02021" in line for line in said)
+    assert "benchmark" in BENCH_CLOSURE or "phép đo" in BENCH_CLOSURE
+    # Rolled back.
+    work.refresh_from_db()
+    assert work.ended_by is None and not StructureTransition.objects.exists()
+    assert Unit.objects.get(code="02", level=Unit.Level.PROVINCE).is_active

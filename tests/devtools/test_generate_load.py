@@ -72,3 +72,26 @@ def test_run_by_mistake_against_a_real_database_it_exits_non_zero_and_writes_not
     assert run.returncode != 0
     assert "1 đơn vị, 1 tài khoản" in run.stderr
     assert counts() == before
+
+
+def test_the_2024_structure_is_the_old_side_of_the_2025_mapping():
+    """generate_load --structure 2024 generates exactly the communes the 2025 mapping starts from,
+    so the national transition can be measured on it; Nghệ An's is its exact 2024 state."""
+    from django.conf import settings
+
+    from devtools.loadgen import units_before_reform
+    from units.loaders import read_admin_units, read_reform_2025
+    from units.models import Unit
+
+    reform = settings.BASE_DIR / "data" / "vn_admin_reform_2025-07-01.csv"
+    admin_2023 = "vn_admin_units_2023-04-10.csv"
+    for code in ("40", "01", "14"):
+        rows = units_before_reform(code)
+        communes = {row.code for row in rows if row.level == Unit.Level.COMMUNE}
+        assert communes == {row.old_code for row in read_reform_2025(reform, code)}, code
+        districts = {row.code for row in rows if row.level == Unit.Level.DISTRICT}
+        assert all(row.parent_code in districts for row in rows if row.level == Unit.Level.COMMUNE)
+    assert len([row for row in units_before_reform("40") if row.level == Unit.Level.COMMUNE]) == 412
+    # 03980 Phường Mộc Lỵ (Sơn La) was made by a merger after the 2023 list: it is generated too.
+    assert "03980" in {row.code for row in units_before_reform("14")}
+    assert "03980" not in {row.code for row in read_admin_units(settings.BASE_DIR / "data" / admin_2023, "14")}

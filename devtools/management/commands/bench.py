@@ -1,8 +1,11 @@
-"""python manage.py bench [--json FILE] [--runs N]: pages and jobs timed on the data in the database."""
+"""python manage.py bench [--json FILE] [--runs N] [--transition [--provinces 08,40]]: pages and jobs
+timed on the data in the database; with --transition, the structure transitions instead (rolled back)."""
 
 import json
 import platform
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
@@ -16,14 +19,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--json", dest="json_file", help="Also write the results to this JSON file.")
         parser.add_argument("--runs", type=int, default=20, help="Requests per page (default 20).")
+        parser.add_argument(
+            "--transition",
+            action="store_true",
+            help="Time the structure transitions instead: Nghệ An's on province data, the national one on national "
+            "data (rolled back).",
+        )
+        parser.add_argument("--provinces", default="", help="With --transition on national data: only these.")
 
-    def handle(self, *args, json_file=None, runs=20, **options):
+    def handle(self, *args, json_file=None, runs=20, transition=False, provinces="", **options):
         sizes = bench.data_sizes()
         self.stdout.write(
             f"{connection.vendor}, {platform.processor() or platform.machine()}, today={clock.today():%d/%m/%Y}, "
             + ", ".join(f"{k}={v}" for k, v in sizes.items())
         )
-        results = bench.run(runs=runs, progress=self.stdout.write)
+        if transition:
+            codes = [code.strip() for code in provinces.split(",") if code.strip()] or None
+            results = bench.transition_run(Path(settings.BASE_DIR) / "data", self.stdout.write, codes)
+        else:
+            results = bench.run(runs=runs, progress=self.stdout.write)
         self.stdout.write(f"\n{'name':22} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8}  {'budget':8}  note")
         verdicts = {True: "met", False: "MISSED", None: "-"}
         for name, row in results.items():

@@ -1,4 +1,5 @@
-"""Generate measuring data: python manage.py generate_load --scale province|national [--seed N].
+"""Generate measuring data: python manage.py generate_load --scale province|national [--seed N]
+[--structure 2023|2024].
 
 On an empty database of its own only; prints the generated accounts' password once.
 """
@@ -15,10 +16,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=["province", "national"], default="province")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--structure",
+            choices=["2023", "2024"],
+            default="2023",
+            help="2023: the list of 10/04/2023; 2024: the structure the 2025 reform's mapping starts from.",
+        )
 
-    def handle(self, *args, scale, seed, **options):
+    def handle(self, *args, scale, seed, structure="2023", **options):
         try:
-            summary = generate(scale=scale, seed=seed, progress=self.stdout.write)
+            summary = generate(scale=scale, seed=seed, progress=self.stdout.write, structure=structure)
         except LoadError as error:
             raise CommandError(
                 f"{error} Không ghi gì cả: generate_load chỉ chạy trên một cơ sở dữ liệu trống của riêng nó "
