@@ -99,6 +99,9 @@ def _unit_page(request, unit: Unit, as_at: AsAt):
             "summary": summary,
             "groups": groups,
             "untracked": untracked,
+            # An ended unit's rows count nowhere today: they are its work until it ended, not
+            # paused or cancelled work.
+            "ended": unit.valid_to is not None and unit.valid_to <= today,
             "progress": progress,
             "children": children,
             # A page of the past, or of an ended unit, is read only.

@@ -396,6 +396,8 @@ def test_an_ended_unit_says_so_and_links_its_successors_and_they_their_predecess
     ended = client.get(reverse("tasks:unit", args=[history.other_commune.code]))
     text = visible_text(ended.content)
     assert "Đơn vị này đã kết thúc hoạt động từ ngày 01/07/2025" in text
+    # Its rows count nowhere today: listed as its work when it ended, not as paused or cancelled.
+    assert "Công việc của đơn vị khi kết thúc hoạt động" in text and "Tạm dừng hoặc đã hủy" not in text
     page = ended.content.decode()
     assert 'href="/don-vi/4099/"' in page  # its successor, in force
     assert 'href="?as_at=30/06/2025"' in page  # its history, as at its last day
