@@ -258,6 +258,32 @@ def overview_rows(breakdown: StatusBreakdown) -> list[list]:
     return rows
 
 
+def national_columns() -> list[Column]:
+    return [
+        Column(_("Rank"), "int", 8),
+        Column(_("Code"), width=8),
+        Column(_("Province"), width=28),
+        *status_columns(),
+        Column(_("On-time completion rate"), "percent", 16),
+    ]
+
+
+def national_rows(rows) -> list[list]:
+    """The national table (``reports.national.province_rows``): a province a row, in rank order."""
+    statuses = [str(status) for status in STATUS_ORDER]
+    return [
+        [
+            row.rank,
+            row.province.code,
+            row.province.name,
+            *[row.counts[s] for s in statuses],
+            row.counts["total"],
+            row.rate,
+        ]
+        for row in rows
+    ]
+
+
 def area_name(row: dict) -> str:
     """An area's name, with the former district it came from when the data say so."""
     if row.get("former"):

@@ -7,6 +7,8 @@ from . import views
 app_name = "reports"
 urlpatterns = [
     path("tong-quan/", views.overview, name="overview"),
+    path("quoc-gia/", views.national_dashboard, name="national"),
+    path("xuat/quoc-gia/", views.national_excel, name="national_excel"),
     path("danh-sach/", views.assignment_list, name="assignments"),
     path("cham-tien-do/", views.lagging, name="lagging"),
     path("van-ban/<id:pk>/", views.document_detail, name="document"),

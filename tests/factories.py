@@ -54,7 +54,9 @@ def make_user(
     password: str = "pw-for-tests-1",
     **fields,
 ) -> User:
-    user = User(username=username or f"user{next(_seq)}", role=role if unit else "", unit=unit, **fields)
+    # Without a unit, no role: except the national role, which has no unit (units.models.User).
+    kept = role if unit or role == User.Role.NATIONAL else ""
+    user = User(username=username or f"user{next(_seq)}", role=kept, unit=unit, **fields)
     user.set_password(password)
     user.save()
     return user

@@ -241,6 +241,9 @@ class User(AbstractUser):
         LEADER = "leader", _("Leader")
         UNIT_HEAD = "unit_head", _("Unit head")
         UNIT_STAFF = "unit_staff", _("Unit staff")
+        # The Ministry of Public Security (C06) and the Government's working group: every province,
+        # read only; no unit (docs/DECISIONS.md "The national role").
+        NATIONAL = "national", _("National level (Ministry of Public Security, working group)")
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("unit"))
@@ -268,9 +271,14 @@ class User(AbstractUser):
                 violation_error_message=_("This unit already has an active head."),
             ),
             models.CheckConstraint(
-                condition=Q(role="") | Q(unit__isnull=False),
+                condition=Q(role="") | Q(role="national") | Q(unit__isnull=False),
                 name="user_with_role_has_unit",
                 violation_error_message=_("An account with a role must belong to a unit."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="national") | Q(unit__isnull=True),
+                name="national_account_has_no_unit",
+                violation_error_message=_("A national account belongs to no unit."),
             ),
         ]
 
@@ -290,6 +298,11 @@ class User(AbstractUser):
     @property
     def sees_whole_province(self) -> bool:
         return self.role in (self.Role.SECRETARIAT, self.Role.LEADER)
+
+    @property
+    def is_national(self) -> bool:
+        """The national level: reads every province, writes nothing."""
+        return self.role == self.Role.NATIONAL
 
     @property
     def is_secretariat(self) -> bool:

@@ -29,6 +29,7 @@ UNIT_MEMBER = "unit_member"
 UNIT_SCOPED_READ = "unit_scoped_read"
 UNIT_SCOPED_WRITE = "unit_scoped_write"
 IMPORTER = "importer"
+NATIONAL_VIEWER = "national_viewer"
 POLICIES = (
     PUBLIC,
     ANY_ACCOUNT,
@@ -40,6 +41,7 @@ POLICIES = (
     UNIT_SCOPED_READ,
     UNIT_SCOPED_WRITE,
     IMPORTER,
+    NATIONAL_VIEWER,
 )
 
 
@@ -139,6 +141,8 @@ def unit_as_at(request, unit, day):
 
 province_viewer_required = permission_required("units.view_province_pages", policy=PROVINCE_VIEWER)
 province_viewer_required.__doc__ = "The secretariat, leaders and superusers: the pages about the whole province."
+# The national level and superusers: the national dashboard (every province) and its export.
+national_viewer_required = permission_required("units.view_national_pages", policy=NATIONAL_VIEWER)
 # The province viewers, and a district's head and staff: the overview and the lagging list of the
 # area they oversee (the view scopes them with units.selectors.user_area). A commune or an agency: 403.
 area_viewer_required = permission_required("units.view_area_pages", policy=AREA_VIEWER)

@@ -56,6 +56,11 @@ def is_secretariat(user) -> bool:
 
 
 @rules.predicate
+def is_national_role(user) -> bool:
+    return user.is_national
+
+
+@rules.predicate
 def sees_whole_province(user) -> bool:
     return user.sees_whole_province
 
@@ -97,8 +102,10 @@ def of_users_unit_or_child(user, obj) -> bool:
 secretariat = is_account & has_role & is_secretariat
 province_viewer = is_account & has_role & sees_whole_province
 unit_member = is_account & has_role & is_unit_member
+# The national level (Bộ Công an, Tổ công tác): no unit; reads every province, writes nothing.
+national = is_account & is_national_role
 # The scope (units.selectors.unit_scope_q says the same as a query; tests/units check they agree).
-reads_unit = is_superuser | (province_viewer & in_users_province) | (unit_member & of_users_unit_or_child)
+reads_unit = is_superuser | national | (province_viewer & in_users_province) | (unit_member & of_users_unit_or_child)
 writes_for_unit = is_superuser | (secretariat & in_users_province) | (unit_member & of_users_unit)
 
 
@@ -121,7 +128,11 @@ rules.add_perm("units.hand_over_unit", secretariat_of)
 rules.add_perm("units.manage_unit", secretariat_of)
 # Pages without an object: who opens them.
 rules.add_perm("units.open_own_unit", unit_member)
-rules.add_perm("units.view_province_pages", is_superuser | province_viewer)
+rules.add_perm("units.view_province_pages", is_superuser | national | province_viewer)
+# The national dashboard (every province's counts, ranking, lagging provinces) and its export.
+rules.add_perm("units.view_national_pages", is_superuser | national)
 # The overview and lagging list of an area: a province viewer their province, a district's head
 # and staff their district (units.selectors.user_area says which).
-rules.add_perm("units.view_area_pages", is_superuser | province_viewer | (unit_member & heads_or_staffs_a_district))
+rules.add_perm(
+    "units.view_area_pages", is_superuser | national | province_viewer | (unit_member & heads_or_staffs_a_district)
+)

@@ -1,7 +1,7 @@
 """Reads of units, and the one access rule every unit-scoped query goes through.
 
 The rule:
-- a superuser sees every unit;
+- a superuser and a national account (Bộ Công an, Tổ công tác) see every unit;
 - the secretariat and leaders see every unit of their own province;
 - a unit head or staff member sees their own unit and the units directly under it
   (a district sees its communes), and nothing else;
@@ -31,7 +31,7 @@ def unit_scope_q(user: User, *, field: str = "") -> Q:
     prefix = f"{field}__" if field else ""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    if user.is_superuser:
+    if user.is_superuser or user.is_national:
         return Q()
     if not user.role or user.unit_id is None:
         return Q(pk__in=[])
@@ -94,6 +94,8 @@ def can_write_for_unit(user: User, unit: Unit) -> bool:
         return False
     if user.is_superuser:
         return True
+    if user.is_national:  # reads every province, writes for none
+        return False
     if user.is_secretariat:
         return user.unit is not None and unit.province_id == user.unit.province_id
     return user.is_unit_member and unit.pk == user.unit_id
@@ -107,35 +109,52 @@ def unit_search(queryset: QuerySet[Unit], text: str) -> QuerySet[Unit]:
     return queryset.filter(Q(search_key__contains=search_key(text)) | Q(code__iexact=text))
 
 
-def user_province_or_404(user: User) -> Unit:
-    province = user_province(user)
+def user_province_or_404(user: User, code: str | None = None, *, on: datetime.date | None = None) -> Unit:
+    province = user_province(user, code, on=on)
     if province is None:
         raise Http404
     return province
 
 
-def user_province(user: User) -> Unit | None:
-    """The province a user works in; a superuser without a unit sees the first one."""
+def chooses_province(user: User) -> bool:
+    """Does ``user`` choose the province its pages show (``?province=<code>``)? A superuser and a
+    national account; everyone else works in the province of their unit."""
+    return user.is_authenticated and user.is_active and (user.is_superuser or user.is_national) and not user.unit_id
+
+
+def user_province(user: User, code: str | None = None, *, on: datetime.date | None = None) -> Unit | None:
+    """The province a user works in. A superuser without a unit and a national account choose one
+    by ``code`` (``?province=``: the province with that code valid on ``on``, default today; 404
+    for a code that names no province), else see the first one by code."""
     if user.unit_id:
         return Unit.objects.get(pk=user.unit.province_id)
-    if user.is_superuser:
-        return Unit.objects.filter(level=Unit.Level.PROVINCE).order_by("code").first()
+    if chooses_province(user):
+        provinces = Unit.objects.filter(level=Unit.Level.PROVINCE)
+        if code:
+            if len(code) > 20:
+                raise Http404
+            return unit_by_code(provinces, code, on=on)
+        return (
+            provinces.filter(valid_on_q(on or clock.today())).order_by("code").first()
+            or provinces.order_by("code").first()
+        )
     return None
 
 
-def user_area(user: User) -> Unit | None:
+def user_area(user: User, code: str | None = None, *, on: datetime.date | None = None) -> Unit | None:
     """The part of the tree whose overview pages ``user`` reads (units.permissions.oversees_area):
-    the province for the secretariat, leaders and superusers, the district for its head and staff
-    (the district and its communes); None for everyone else."""
-    if user.is_superuser or user.sees_whole_province:
-        return user_province(user)
+    the province for the secretariat, leaders, superusers and national accounts (who choose it by
+    ``code``, see ``user_province``), the district for its head and staff (the district and its
+    communes); None for everyone else."""
+    if user.is_superuser or user.sees_whole_province or user.is_national:
+        return user_province(user, code, on=on)
     if user.is_unit_member and user.unit_id and user.unit.level == Unit.Level.DISTRICT:
         return user.unit
     return None
 
 
-def user_area_or_404(user: User) -> Unit:
-    area = user_area(user)
+def user_area_or_404(user: User, code: str | None = None, *, on: datetime.date | None = None) -> Unit:
+    area = user_area(user, code, on=on)
     if area is None:
         raise Http404
     return area

@@ -4,12 +4,14 @@
 - ``queue``: the work queue and its decisions (confirm, in bulk too; send back; extension; obstacle);
 - ``scorecard``: the ranking, its weights and snapshots;
 - ``exports``: the Excel downloads (their rows are built in ``reports.exports``);
+- ``national``: the national dashboard (every province) and its export;
 - ``search``; ``mail_log``: the mail log and sending a failed mail again.
 """
 
 from .dashboard import assignment_list, document_detail, lagging, overview
 from .exports import lagging_excel, overview_excel, scorecard_excel, unit_excel
 from .mail_log import notification_log, notification_requeue
+from .national import national_dashboard, national_excel
 from .queue import queue_confirm, queue_confirm_selected, queue_extension, queue_obstacle, queue_send_back, work_queue
 from .scorecard import scorecard_page, scorecard_snapshot, scorecard_weights
 from .search import search
@@ -19,6 +21,8 @@ __all__ = [
     "document_detail",
     "lagging",
     "lagging_excel",
+    "national_dashboard",
+    "national_excel",
     "notification_log",
     "notification_requeue",
     "overview",

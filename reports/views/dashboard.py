@@ -1,5 +1,7 @@
 """The dashboard and the lists behind its numbers: overview, assignments, lagging units, a document."""
 
+from urllib.parse import quote
+
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -12,9 +14,9 @@ from tasks.models import Document
 from tasks.selectors import STATUS_ORDER, assignments_with_status, province_documents, visible_documents
 from units.models import Unit
 from units.permissions import area_viewer_required, province_viewer_required
-from units.selectors import user_area_or_404, user_province_or_404
+from units.selectors import chooses_province, user_area_or_404, user_province_or_404
 
-from .. import exports, selectors
+from .. import exports, national, selectors
 from ..filters import AssignmentFilter, FilterForm, UnitField, area_choices
 
 # The area chart shows at most this many areas (the worst); the table below lists them all.
@@ -27,6 +29,11 @@ def unit_url(code: str, as_at: AsAt) -> str:
     return f"{url}?{as_at.param}" if as_at.param else url
 
 
+def province_choices(day):
+    """The provinces in force on ``day``, for the picker of those who choose one."""
+    return Unit.objects.valid_on(day).filter(level=Unit.Level.PROVINCE).order_by("code").only("code", "name")
+
+
 def worst_first(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda row: (-row["overdue"], -row["due_soon"], -row["total"], row["code"]))
 
@@ -35,10 +42,15 @@ def worst_first(rows: list[dict]) -> list[dict]:
 def overview(request):
     """The province dashboard, or a district's (its communes) for the district's head and staff:
     every number links to the list behind it."""
-    area = user_area_or_404(request.user)
-    is_province = area.level == Unit.Level.PROVINCE
     as_at = as_at_from(request)
     today, past = as_at.day, as_at.past
+    area = user_area_or_404(request.user, request.GET.get("province"), on=past)
+    is_province = area.level == Unit.Level.PROVINCE
+    chooser = chooses_province(request.user)
+    # The links of the page keep the chosen province (a superuser's, a national account's) and date.
+    link_param = "&".join(filter(None, [f"province={quote(area.code)}" if chooser else "", as_at.param]))
+    # A province's secretariat and leaders see their own rank among the provinces, no one else's.
+    rank = national.province_rank(area, today=today, as_at=past) if request.user.sees_whole_province else None
     breakdown = selectors.status_breakdown(province=area, today=today, as_at=past)
     counts = breakdown.province
     # A district's table and chart are by unit (itself and its communes); the province's by area:
@@ -60,6 +72,9 @@ def overview(request):
             **as_at_context(request, as_at),
             "province": area,
             "is_province": is_province,
+            "link_param": link_param,
+            "rank": rank,
+            "province_choices": province_choices(past or today) if chooser else None,
             "with_districts": with_districts,
             "area_count": len(by_area),
             "chart_limited": len(charted) < len(by_area),
@@ -122,7 +137,7 @@ ASSIGNMENTS_PER_PAGE = 50
 def assignment_list(request):
     """The assignments behind a dashboard number (a district's: its own and its communes'):
     filterable, sortable, paginated."""
-    area = user_area_or_404(request.user)
+    area = user_area_or_404(request.user, request.GET.get("province"))
     as_at = as_at_from(request)
     today, past = as_at.day, as_at.past
     form = AssignmentFilter(request.GET or None, province=province_of(area), area=area, as_at=past)
@@ -196,7 +211,7 @@ def lagging_filters(request, area: Unit, as_at: AsAt) -> tuple[LaggingFilter, di
 def lagging(request):
     """Units with overdue assignments or indicators behind expected-to-date, worst first: the
     province's, or a district's own and its communes' for the district's head and staff."""
-    area = user_area_or_404(request.user)
+    area = user_area_or_404(request.user, request.GET.get("province"))
     as_at = as_at_from(request)
     today = as_at.day
     form, filters = lagging_filters(request, area, as_at)
@@ -228,7 +243,7 @@ def lagging(request):
 @province_viewer_required
 def document_detail(request, pk: int):
     """A document and its tasks, each with its assignments counted by deadline status."""
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     document = get_object_or_404(visible_documents(request.user).select_related("implements"), pk=pk)
     as_at = as_at_from(request)
     tasks = selectors.document_tasks(document=document, province=province, today=as_at.day, as_at=as_at.past)

@@ -25,7 +25,7 @@ def refused_date(as_at) -> HttpResponseBadRequest:
 @province_viewer_required
 def overview_excel(request):
     """The dashboard tables in one sheet: areas (districts with their communes, or communes), levels, documents."""
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     as_at = as_at_from(request)
     if as_at.error:
         return refused_date(as_at)
@@ -43,7 +43,7 @@ def overview_excel(request):
 
 @area_viewer_required
 def lagging_excel(request):
-    area = user_area_or_404(request.user)
+    area = user_area_or_404(request.user, request.GET.get("province"))
     as_at = as_at_from(request)
     if as_at.error:
         return refused_date(as_at)
@@ -64,7 +64,7 @@ def lagging_excel(request):
 
 @province_viewer_required
 def scorecard_excel(request):
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     as_at = as_at_from(request)
     if as_at.error:
         return refused_date(as_at)

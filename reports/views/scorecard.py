@@ -39,7 +39,7 @@ def scorecard_page(request):
 
 
 def _scorecard_response(request, *, weights_form=None, snapshot_form=None, status=200):
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     as_at = as_at_from(request)
     year = requested_year(request, as_at)
     card = scorecard.scorecard(province=province, year=year, today=clock.today(), as_at=as_at.past)
@@ -67,7 +67,7 @@ def _scorecard_response(request, *, weights_form=None, snapshot_form=None, statu
 @require_POST
 @permission_required("reports.manage_scorecard", policy=SECRETARIAT)
 def scorecard_weights(request):
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     form = WeightsForm(request.POST)
     if form.is_valid():
         try:
@@ -83,7 +83,7 @@ def scorecard_weights(request):
 @require_POST
 @permission_required("reports.manage_scorecard", policy=SECRETARIAT)
 def scorecard_snapshot(request):
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     form = SnapshotForm(request.POST)
     if form.is_valid():
         try:

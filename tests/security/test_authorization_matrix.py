@@ -87,7 +87,7 @@ def reads(user: User, owner) -> bool:
         )
     if isinstance(owner, ProvinceBound):
         return user_province(user) == owner.province
-    if user.is_superuser:
+    if user.is_superuser or user.is_national:  # the national level reads every province
         return True
     if not (user.role and user.unit_id):
         return False
@@ -118,9 +118,10 @@ def role_allowed(policy: str, user: User, owners: list) -> bool:
     return {
         p.ANY_ACCOUNT: True,
         p.ANY_ROLE: user.is_superuser or bool(user.role),
-        p.PROVINCE_VIEWER: user.is_superuser or user.sees_whole_province,
+        p.PROVINCE_VIEWER: user.is_superuser or user.is_national or user.sees_whole_province,
         # The province viewers, and a district's head and staff (their district's overview pages).
         p.AREA_VIEWER: user.is_superuser
+        or user.is_national
         or user.sees_whole_province
         or (user.is_unit_member and user.unit.level == Unit.Level.DISTRICT),
         p.SECRETARIAT: user.is_superuser or user.is_secretariat,
@@ -128,6 +129,8 @@ def role_allowed(policy: str, user: User, owners: list) -> bool:
         p.UNIT_SCOPED_READ: True,
         p.UNIT_SCOPED_WRITE: True,
         # An import is opened by its visibility (404), the pages without one by the right to import.
+        # The national dashboard: the national level and superusers.
+        p.NATIONAL_VIEWER: user.is_superuser or user.is_national,
         p.IMPORTER: any(isinstance(owner, Upload) for owner in owners) or may_import(user),
     }[policy]
 

@@ -178,6 +178,7 @@ ROLES = (
     "secretariat",
     "leader",
     "superuser",
+    "national",
 )
 # The units a test points at, by name.
 ANCHORS = ("commune", "area", "agency", "other_commune", "foreign_commune")
@@ -193,6 +194,7 @@ SCOPES = {
     "secretariat": {"own": "commune", "other": "foreign_commune"},
     "leader": {"own": "commune", "other": "foreign_commune"},
     "superuser": {"own": "commune", "other": "foreign_commune"},
+    "national": {"own": "commune", "other": "foreign_commune"},
 }
 assert {anchor for scopes in SCOPES.values() for anchor in scopes.values()} <= set(ANCHORS)
 
@@ -209,6 +211,7 @@ class World:
         self.foreign = Tree("41")
         self.superuser = make_user(None, username="root", is_superuser=True, is_staff=True)
         self.no_role = make_user(None, username="no-role")
+        self.national = make_user(None, User.Role.NATIONAL, username="c06")
         # Each province plans in its own documents (tasks.models.Document.province).
         self.documents = {tree.province.pk: make_document(province=tree.province) for tree in (self.home, self.foreign)}
         self.tasks = {pk: make_task(document) for pk, document in self.documents.items()}
@@ -315,7 +318,7 @@ class World:
     def account(self, role: str) -> User | None:
         if role == "anonymous":
             return None
-        if role in ("superuser", "no_role"):
+        if role in ("superuser", "no_role", "national"):
             return getattr(self, role)
         return getattr(self.home, role)
 
