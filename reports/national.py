@@ -7,18 +7,45 @@ counts are the sum of the provinces' dashboards.
 """
 
 import datetime
+import math
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, Max, Sum
 
 from projectsite import clock
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_counts
-from tasks.models import Assignment
+from tasks.indicators import expected_fraction
+from tasks.models import Assignment, IndicatorTotalChange, Target
 from units.models import Unit, valid_on_q
 
 from .selectors import on_time_rate
 
 KEYS = [*map(str, DeadlineStatus), "total"]
+
+
+# The forecast's pace: the change of the last days (tasks.indicators.forecast's window).
+PACE_DAYS = 14
+
+
+@dataclass
+class Attainment:
+    """A province's (or the country's) indicator against its target on a day."""
+
+    code: str
+    name: str
+    target: int
+    actual: int | None  # None: nothing reported yet
+    expected: int
+    pace_per_day: float | None = None
+    reached_on: datetime.date | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.actual is None or not self.target else self.actual / self.target
+
+    @property
+    def behind(self) -> bool:
+        return (self.actual or 0) < self.expected
 
 
 @dataclass
@@ -64,6 +91,75 @@ def national_totals(rows: list[ProvinceRow]) -> dict[str, int]:
         for key in KEYS:
             totals[key] += row.counts[key]
     return totals
+
+
+def indicator_attainment(rows: list[ProvinceRow], *, day: datetime.date) -> dict[str, dict]:
+    """Each indicator with a target set for a province itself: per province (code) its attainment
+    on ``day`` and the forecast at the pace of the last ``PACE_DAYS`` days, and the country's
+    (the provinces' totals and targets added up). Three queries for any number of provinces: the
+    provinces' targets, and the kept daily totals (``tasks.summaries``) summed up to ``day`` and
+    up to ``PACE_DAYS`` earlier.
+
+    ``{indicator code: {"name", "provinces": {province code: Attainment}, "nation": Attainment}}``.
+    """
+    by_pk = {row.province.pk: row.province for row in rows}
+    targets = (
+        Target.objects.filter(unit_id__in=list(by_pk), start_date__lte=day)
+        .select_related("indicator")
+        .order_by("indicator__code", "unit__code", "-due_date")
+    )
+    then = day - datetime.timedelta(days=PACE_DAYS)
+    sums = IndicatorTotalChange.objects.filter(province_id__in=list(by_pk)).values("province_id", "indicator_id")
+    now_totals = {
+        (r["province_id"], r["indicator_id"]): r["total"]
+        for r in sums.filter(day__lte=day).annotate(total=Sum("delta"), last=Max("day")).order_by()
+    }
+    then_totals = {
+        (r["province_id"], r["indicator_id"]): r["total"]
+        for r in sums.filter(day__lte=then).annotate(total=Sum("delta")).order_by()
+    }
+    found: dict[str, dict] = {}
+    for target in targets:
+        indicator = target.indicator
+        entry = found.setdefault(indicator.code, {"name": indicator.name, "provinces": {}})
+        province = by_pk[target.unit_id]
+        if province.code in entry["provinces"]:  # a later target of the same indicator counts once
+            continue
+        key = (target.unit_id, target.indicator_id)
+        actual = now_totals.get(key)
+        pace = None if actual is None else (actual - then_totals.get(key, 0)) / PACE_DAYS
+        entry["provinces"][province.code] = Attainment(
+            code=indicator.code,
+            name=indicator.name,
+            target=target.value,
+            actual=actual,
+            expected=round(target.value * expected_fraction(target.start_date, target.due_date, day)),
+            pace_per_day=pace,
+            reached_on=_reached_on(actual, target.value, pace, day),
+        )
+    for code, entry in found.items():
+        parts = list(entry["provinces"].values())
+        reported = [part.actual for part in parts if part.actual is not None]
+        actual = sum(reported) if reported else None
+        pace = sum(part.pace_per_day or 0 for part in parts) if reported else None
+        target = sum(part.target for part in parts)
+        entry["nation"] = Attainment(
+            code=code,
+            name=entry["name"],
+            target=target,
+            actual=actual,
+            expected=sum(part.expected for part in parts),
+            pace_per_day=pace,
+            reached_on=_reached_on(actual, target, pace, day),
+        )
+    return found
+
+
+def _reached_on(actual, target: int, pace, day: datetime.date) -> datetime.date | None:
+    """When ``target`` is reached at ``pace`` a day (None: reached already, or not at this pace)."""
+    if actual is None or pace is None or pace <= 0 or actual >= target:
+        return None
+    return day + datetime.timedelta(days=math.ceil((target - actual) / pace))
 
 
 def lagging_provinces(rows: list[ProvinceRow]) -> list[ProvinceRow]:

@@ -33,6 +33,9 @@ def national_dashboard(request):
         row.link = province_url(row.province.code, as_at)
         row.cells = [row.counts[str(status)] for status in STATUS_ORDER]
     totals = national.national_totals(rows)
+    indicators = national.indicator_attainment(rows, day=as_at.day)
+    for entry in indicators.values():
+        entry["rows"] = [(row, entry["provinces"].get(row.province.code)) for row in rows]
     cards = [
         {"status": status, "label": status.label, "colour": STATUS_COLOURS[status], "count": totals[status.value]}
         for status in STATUS_ORDER
@@ -44,6 +47,7 @@ def national_dashboard(request):
             **as_at_context(request, as_at),
             "rows": rows,
             "lagging": national.lagging_provinces(rows),
+            "indicators": indicators,
             "totals": totals,
             "on_time_rate": on_time_rate(totals),
             "cards": cards,

@@ -12,9 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import national
-from reports.selectors import status_breakdown
+from reports.selectors import indicator_summaries, status_breakdown
+from tasks.models import IndicatorReport
+from tasks.summaries import indicator_totals_rebuild
 from tests.conftest import TODAY
-from tests.factories import Tree, make_assignment, make_document, make_task, make_user
+from tests.factories import Tree, make_assignment, make_document, make_eid_targets, make_task, make_user
 from units.models import Unit, User
 from units.selectors import can_write_for_unit, unit_scope_q
 
@@ -27,7 +29,9 @@ def _today(fixed_today):
     """Every test here runs on TODAY."""
 
 
-def _province(code: str, name: str, overdue: int, on_time: int, late: int = 0) -> Tree:
+def _province(code: str, name: str, overdue: int, on_time: int, late: int = 0, figures: int = 0) -> Tree:
+    """A province with assignments in each deadline status; with ``figures`` (a commune's daily
+    pace), e-ID targets and 15 days of figures."""
     tree = Tree(code=code, name=name)
     document = make_document(province=tree.province)
 
@@ -46,14 +50,23 @@ def _province(code: str, name: str, overdue: int, on_time: int, late: int = 0) -
         )
     make_assignment(tree.other_commune, task(), due_date=TODAY + 30 * DAY)  # not yet due
     make_assignment(tree.other_commune, task(), due_date=TODAY - 9 * DAY, work_status="cancelled")  # not counted
+    if figures:
+        indicator = make_eid_targets({tree.province: 2000, tree.area: 1000, tree.commune: 500, tree.commune2: 500})
+        for day in range(15):  # the communes report daily for the last 15 days
+            for unit, base, pace in [(tree.commune, 200, figures), (tree.commune2, 450, 3)]:
+                value = base + pace * day
+                IndicatorReport.objects.create(
+                    indicator=indicator, unit=unit, as_of=TODAY - (14 - day) * DAY, value=value
+                )
+        indicator_totals_rebuild(province_id=tree.province.pk)
     return tree
 
 
 @pytest.fixture
 def provinces():
     return [
-        _province("40", "Tỉnh Nghệ An", overdue=3, on_time=1),
-        _province("42", "Tỉnh Hà Tĩnh", overdue=1, on_time=3),
+        _province("40", "Tỉnh Nghệ An", overdue=3, on_time=1, figures=10),
+        _province("42", "Tỉnh Hà Tĩnh", overdue=1, on_time=3, figures=20),
         _province("44", "Tỉnh Quảng Bình", overdue=0, on_time=2, late=2),
     ]
 
@@ -94,6 +107,22 @@ def test_the_national_counts_equal_the_sum_of_the_provinces_dashboards(provinces
     assert totals == summed
     assert totals["total"] == 3 * 1 + (3 + 1) + (1 + 3) + (2 + 2)  # one "not yet due" each, cancelled ones out
     assert totals["overdue"] == 4
+
+
+def test_the_indicator_attainment_and_forecast_are_each_provinces_and_their_sum(client, provinces, minister):
+    client.force_login(minister)
+    response = client.get(reverse("reports:national"))
+    entry = response.context["indicators"]["DDDT"]
+    assert set(entry["provinces"]) == {"40", "42"}  # Quảng Bình has no e-ID target: not guessed
+    for tree in provinces[:2]:
+        (own,) = indicator_summaries(province=tree.province, today=TODAY)
+        part = entry["provinces"][tree.province.code]
+        assert (part.actual, part.target) == (own.node.actual, own.node.target.value)
+        assert part.reached_on == own.forecast.reached_on
+    assert entry["provinces"]["40"].actual == 200 + 140 + 450 + 42
+    assert entry["nation"].actual == (200 + 140 + 450 + 42) + (200 + 280 + 450 + 42)
+    assert entry["nation"].target == 4000
+    assert 'data-indicator="DDDT"' in response.content.decode()
 
 
 def test_the_national_page_ranks_by_on_time_rate_then_overdue_and_lists_the_lagging(client, provinces, minister):
@@ -177,7 +206,7 @@ def test_the_national_export_is_the_table(client, provinces, minister):
 
 def _count_queries(client, codes) -> int:
     for i in codes:
-        _province(f"{50 + i}", f"Tỉnh {i}", overdue=1, on_time=1)
+        _province(f"{50 + i}", f"Tỉnh {i}", overdue=1, on_time=1, figures=5)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("reports:national")).status_code == 200
     return len(queries)
@@ -188,3 +217,22 @@ def test_the_national_page_takes_as_many_queries_for_10_provinces_as_for_3(clien
     three = _count_queries(client, range(3))
     ten = _count_queries(client, range(3, 10))
     assert three == ten
+
+
+def test_the_national_user_drills_into_a_provinces_lists_and_scorecard(client, provinces, minister):
+    client.force_login(minister)
+    ha_tinh = provinces[1]
+    listed = client.get(reverse("reports:assignments"), {"province": "42", "status": "overdue"})
+    assert listed.status_code == 200
+    units = {assignment.unit for assignment in listed.context["page"].object_list}
+    assert units == {ha_tinh.commune}
+    lagging = client.get(reverse("reports:lagging"), {"province": "42"})
+    assert lagging.status_code == 200
+    assert lagging.context["area"] == ha_tinh.province
+    scorecard = client.get(reverse("reports:scorecard"), {"province": "42"})
+    assert scorecard.status_code == 200
+    # The overview's links keep the chosen province.
+    html = client.get(reverse("reports:overview"), {"province": "42"}).content.decode()
+    assert f'{reverse("reports:lagging")}?province=42' in html
+    assert "?status=overdue&amp;province=42" in html
+    assert client.get(reverse("reports:overview_excel"), {"province": "42"}).status_code == 200
