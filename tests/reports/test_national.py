@@ -233,6 +233,6 @@ def test_the_national_user_drills_into_a_provinces_lists_and_scorecard(client, p
     assert scorecard.status_code == 200
     # The overview's links keep the chosen province.
     html = client.get(reverse("reports:overview"), {"province": "42"}).content.decode()
-    assert f'{reverse("reports:lagging")}?province=42' in html
+    assert f"{reverse('reports:lagging')}?province=42" in html
     assert "?status=overdue&amp;province=42" in html
     assert client.get(reverse("reports:overview_excel"), {"province": "42"}).status_code == 200
