@@ -236,3 +236,30 @@ def test_the_national_user_drills_into_a_provinces_lists_and_scorecard(client, p
     assert f"{reverse('reports:lagging')}?province=42" in html
     assert "?status=overdue&amp;province=42" in html
     assert client.get(reverse("reports:overview_excel"), {"province": "42"}).status_code == 200
+
+
+def test_the_national_export_is_formula_injection_safe(client, minister):
+    Tree(code="48", name='=HYPERLINK("http://evil","x")')
+    client.force_login(minister)
+    sheet = openpyxl.load_workbook(BytesIO(client.get(reverse("reports:national_excel")).content)).active
+    names = [row[2] for row in sheet.iter_rows(values_only=True) if row and row[1] == "48"]
+    assert len(names) == 1
+    assert not str(names[0]).startswith("=")
+    assert "HYPERLINK" in names[0]
+
+
+def test_only_a_superuser_makes_a_national_account_and_it_cannot_keep_a_unit(provinces):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from units.services import account_save
+
+    secretariat = provinces[0].secretariat
+    account = User(username="c06-by-province", role=User.Role.NATIONAL)
+    with pytest.raises(PermissionDenied):
+        account_save(account=account, user=secretariat)
+    assert not User.objects.filter(username="c06-by-province").exists()
+    with pytest.raises(ValidationError) as refused:
+        User(username="c06-unit", role=User.Role.NATIONAL, unit=provinces[0].province).full_clean(exclude=["password"])
+    assert refused.value.message_dict == {"__all__": ["Tài khoản cấp quốc gia không thuộc đơn vị nào."]}
+    root = make_user(None, username="root", is_superuser=True, is_staff=True)
+    assert account_save(account=account, user=root).is_national
