@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from projectsite.text import number
 from reports.activity import reporting_weeks_reset
-from tasks.models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from tasks.models import Assignment, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from tasks.selectors import documents_by_number
 from tasks.services import history_entry_build, proportional_split, targets_ensure
 from tasks.summaries import indicator_totals_rebuild
 from units.loaders import DataFileError, read_csv
@@ -203,8 +204,11 @@ class DemoBuilder:
 
     # Tasks and assignments -------------------------------------------------------------
     def build_tasks(self) -> None:
-        documents = {doc.number: doc for doc in Document.objects.all()}
-        existing_tasks = {(t.document.number, t.ref): t for t in Task.objects.select_related("document")}
+        documents = documents_by_number(self.province)  # the province's own, then the national ones
+        existing_tasks = {
+            (t.document.number, t.ref): t
+            for t in Task.objects.filter(document__in=list(documents.values())).select_related("document")
+        }
         new_tasks = []
         for spec in self.tasks:
             if (spec.document, spec.ref) not in existing_tasks:
@@ -339,9 +343,10 @@ class DemoBuilder:
 
     # The e-ID indicator ----------------------------------------------------------------
     def build_indicator(self) -> None:
-        source = Document.objects.get(number=EID_SOURCE)
+        source = documents_by_number(self.province)[EID_SOURCE]
         indicator, _created = Indicator.objects.get_or_create(
             code=EID_CODE,
+            province=source.province,  # the indicator of the province's letter: its own
             defaults={
                 "name": EID_NAME,
                 "unit_of_measure": "tài khoản",

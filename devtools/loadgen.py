@@ -117,17 +117,19 @@ def generate(
     progress(f"Đơn vị của {number(len(province_codes))} tỉnh …")
     for code in province_codes:
         summary.units += _load_units(code, prefix_agencies=scale == "national" and code != "40", structure=structure)
-    documents_load(rows=read_documents(DATA / "nghe_an_documents.csv"))
     _accounts(province_codes, password=summary.password)
-    documents = list(Document.objects.exclude(number="06/QĐ-TTg").order_by("issued_on"))
+    document_rows = read_documents(DATA / "nghe_an_documents.csv")
     task_count = 120 if scale == "province" else 130
-    tasks = _tasks(documents, task_count, rng)
-    summary.tasks = len(tasks)
-    progress(f"  {number(len(tasks))} nhiệm vụ")
     indicator = _indicator()
     for index, code in enumerate(province_codes, 1):
         province = Unit.objects.get(code=code)
         with transaction.atomic():
+            # Every province its own documents, with the same numbers (its own 78/KH-UBND), under the
+            # one national decision; and its own tasks in them.
+            documents_load(rows=document_rows, province=province)
+            documents = list(Document.objects.filter(province=province).order_by("issued_on", "pk"))
+            tasks = _tasks(documents, task_count, rng)
+            summary.tasks += len(tasks)
             assignments, history = _assignments(province, tasks, rng, scale)
             figures = _figures(province, indicator, rng, daily=scale == "province")
             indicator_totals_rebuild(province_id=province.pk, indicator_ids=[indicator.pk])
@@ -137,7 +139,8 @@ def generate(
         summary.figures += figures
         if index % 5 == 0 or index == len(province_codes):
             progress(
-                f"  {index}/{len(province_codes)} tỉnh: {number(summary.assignments)} giao nhiệm vụ, "
+                f"  {index}/{len(province_codes)} tỉnh: {number(summary.tasks)} nhiệm vụ, "
+                f"{number(summary.assignments)} giao nhiệm vụ, "
                 f"{number(summary.figures)} số liệu, {number(summary.history)} lịch sử"
             )
     summary.seconds = time.monotonic() - started
@@ -306,7 +309,9 @@ def _play(assignment: Assignment, rng: random.Random, head_id: int | None) -> No
 
 def _indicator() -> Indicator:
     indicator, _created = Indicator.objects.get_or_create(
-        code=EID, defaults={"name": "Kích hoạt tài khoản định danh điện tử", "unit_of_measure": "tài khoản"}
+        code=EID,
+        province=None,
+        defaults={"name": "Kích hoạt tài khoản định danh điện tử", "unit_of_measure": "tài khoản"},
     )
     return indicator
 

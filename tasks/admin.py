@@ -19,7 +19,8 @@ from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorRepo
 @admin.register(Document)
 class DocumentAdmin(ProductPageAdmin):
     product_note = _("Documents are added and changed on the plan page.")
-    list_display = ["number", "kind", "issued_on", "issuer", "implements"]
+    list_display = ["number", "province", "kind", "issued_on", "issuer", "implements"]
+    list_select_related = ["province", "implements"]
     list_filter = ["kind", "issuer"]
     search_fields = ["number", "title"]
     date_hierarchy = "issued_on"
@@ -67,7 +68,8 @@ class AssignmentAdmin(ProductPageAdmin):
 class IndicatorAdmin(admin.ModelAdmin):
     """The catalogue of indicators (code, name, unit of measure): configuration, no service."""
 
-    list_display = ["code", "name", "unit_of_measure", "direction", "document"]
+    list_display = ["code", "province", "name", "unit_of_measure", "direction", "document"]
+    list_select_related = ["province", "document"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["document"]
 

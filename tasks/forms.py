@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projectsite import clock
@@ -214,9 +215,12 @@ class DocumentForm(forms.ModelForm):
         fields = ["number", "kind", "issued_on", "issuer", "title", "implements"]
         widgets = {"title": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, documents=None, **kwargs):
-        """``documents``: those the user may see, the choices of "implements"."""
+    def __init__(self, *args, documents=None, province: Unit | None = None, **kwargs):
+        """``documents``: those the user may see, the choices of "implements". ``province``: the scope a
+        new document goes to (None: national); an existing document keeps its own."""
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.instance.province = province
         self.helper = FormHelper()
         self.helper.form_tag = False
         choices = Document.objects.all() if documents is None else documents
@@ -226,6 +230,17 @@ class DocumentForm(forms.ModelForm):
         # Empty prompts in words, not Django's "---------".
         self.fields["implements"].empty_label = _("— none —")
         self.fields["kind"].choices = [("", _("— choose the kind —")), *Document.Kind.choices]
+
+    def clean_number(self):
+        """Numbers are unique within the document's scope (its province, or the nation): the model's
+        constraints name the province, which is not a field here, so the form checks it itself with
+        the message Django gives for a taken number."""
+        number = self.cleaned_data["number"]
+        # province=None matches the national documents (IS NULL).
+        taken = Document.objects.filter(number=number, province=self.instance.province_id)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise ValidationError(self.instance.unique_error_message(Document, ["number"]), code="unique")
+        return number
 
 
 class TaskForm(forms.ModelForm):
@@ -350,8 +365,10 @@ class ImportForm(BaseForm):
         label=_("File"), help_text=_(".xlsx or .csv, at most 10 MB and 20.000 rows. Formulas are not calculated.")
     )
 
-    def __init__(self, *args, kinds: list[str], **kwargs):
+    def __init__(self, *args, kinds: list[str], province: Unit | None = None, **kwargs):
+        """``province``: the indicators offered are its own and the national ones."""
         super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = Indicator.objects.filter(Q(province=province) | Q(province__isnull=True))
         self.fields["kind"].choices = [(k, label) for k, label in ImportRecord.Kind.choices if k in kinds]
         self.fields["kind"].initial = kinds[0]
         self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"

@@ -31,17 +31,18 @@ def _import_kind(*, user, kind: str) -> str:
 @importer()
 def import_start(request):
     kinds = _kinds(request.user)
-    form = ImportForm(kinds=kinds)
+    province = user_province(request.user)
+    form = ImportForm(kinds=kinds, province=province)
     status = 200
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES, kinds=kinds)
+        form = ImportForm(request.POST, request.FILES, kinds=kinds, province=province)
         if form.is_valid():
             try:
                 record = imports.import_upload(
                     uploaded=form.cleaned_data["file"],
                     kind=form.cleaned_data["kind"],
                     user=request.user,
-                    province=user_province(request.user),
+                    province=province,
                     indicator=form.cleaned_data["indicator"],
                 )
             except ValidationError as error:

@@ -36,7 +36,7 @@ from .models import (
     Target,
     Task,
 )
-from .selectors import province_documents
+from .selectors import documents_by_number, province_documents
 from .services import assignment_terms_errors, figure_errors, history_changes, history_entry_build
 from .summaries import indicator_totals_rebuild
 
@@ -202,15 +202,27 @@ def import_preview(record: ImportRecord, *, user: User) -> Preview:
 
 
 def _unit_of(row_number: int, row: dict, matcher, allowed_ids: set[int], preview: Preview) -> Unit | None:
-    code = str(row.get("code") or "").strip() or None
+    code = row.get("code")  # as read: an .xlsx cell may hold a number (see UnitMatcher)
+    if isinstance(code, str) or code is None:
+        code = (code or "").strip() or None
     name = str(row.get("name") or "").strip() or None
-    if not code and not name:
+    if code is None and not name:
         preview.errors.append(RowError(row_number, _("Unit"), _("The unit code or name is empty.")))
         return None
     try:
-        unit = matcher.match(code=code, name=name, parent_hint=str(row.get("parent") or "").strip() or None)
+        parent = row.get("parent")
+        if isinstance(parent, str) or parent is None:
+            parent = (parent or "").strip() or None
+        unit = matcher.match(code=code, name=name, parent_hint=parent)
     except spreadsheets.MatchError as error:
-        if error.kind == "ambiguous":
+        if error.kind == "ambiguous_number":
+            reason = _(
+                "The number %(value)s in the code column could be several codes (%(codes)s). "
+                "Write the code as text, with its leading zeros."
+            ) % {"value": error.value, "codes": ", ".join(sorted({u.code for u in error.candidates}))}
+        elif error.kind == "not_a_code":
+            reason = _("“%(value)s” in the code column is not a unit code.") % {"value": error.value}
+        elif error.kind == "ambiguous":
             names = "; ".join(f"{u.name} ({u.parent.name if u.parent_id else ''}, {u.code})" for u in error.candidates)
             reason = _("“%(name)s” matches several units: %(names)s. Give the unit code or its area.") % {
                 "name": name,
@@ -364,7 +376,7 @@ def assignments_preview(*, record: ImportRecord, user: User) -> Preview:
     matcher = spreadsheets.UnitMatcher(Unit.objects.filter(province=record.province).select_related("parent"))
     allowed = {u.pk for u in units if u.level != Unit.Level.PROVINCE}
     readable = province_documents(record.province)
-    documents = {d.number.lower(): d for d in readable}
+    documents = documents_by_number(record.province, lower=True)  # its own 78/KH-UBND, not another's
     tasks = {(t.document_id, t.ref.lower()): t for t in Task.objects.filter(document__in=readable)}
     existing = {(a.task_id, a.unit_id): a for a in Assignment.objects.filter(unit__province=record.province)}
     new_tasks: dict[tuple[int, str], dict] = {}

@@ -45,7 +45,8 @@ class Document(models.Model):
         DIRECTIVE = "directive", _("Directive")
         OTHER = "other", _("Other")
 
-    number = models.CharField(_("number"), max_length=50, unique=True, help_text=_("For example 78/KH-UBND."))
+    # Unique within its scope (the province, or the nation): every province has its own 78/KH-UBND.
+    number = models.CharField(_("number"), max_length=50, help_text=_("For example 78/KH-UBND."))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     issued_on = models.DateField(_("issued on"))
     issuer = models.CharField(_("issuer"), max_length=200)
@@ -76,6 +77,12 @@ class Document(models.Model):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["issued_on", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "number"], name="document_number_unique_in_province"),
+            models.UniqueConstraint(
+                fields=["number"], condition=Q(province__isnull=True), name="document_number_unique_in_nation"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -237,7 +244,8 @@ class Indicator(models.Model):
         INCREASE = "increase", _("Higher is better")
         DECREASE = "decrease", _("Lower is better")
 
-    code = models.CharField(_("code"), max_length=30, unique=True)
+    # Unique within its scope (the province, or the nation), like a document's number.
+    code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=300)
     unit_of_measure = models.CharField(_("unit of measure"), max_length=50)
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INCREASE)
@@ -245,11 +253,27 @@ class Indicator(models.Model):
     document = models.ForeignKey(
         Document, models.PROTECT, null=True, blank=True, related_name="indicators", verbose_name=_("document")
     )
+    # The province whose indicator it is; empty for a national one (every province follows it).
+    province = models.ForeignKey(
+        "units.Unit",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": 1},
+        verbose_name=_("province"),
+    )
 
     class Meta:
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
         ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "code"], name="indicator_code_unique_in_province"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(province__isnull=True), name="indicator_code_unique_in_nation"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -18,7 +18,7 @@ from units.selectors import user_province_or_404, visible_unit
 from . import selectors, services
 from .forms import AssignForm, DocumentForm, TargetsForm, TaskForm
 from .indicators import with_latest_figure
-from .models import Indicator, Target, Task
+from .models import Target, Task
 
 
 @province_viewer_required
@@ -27,12 +27,9 @@ def plan(request):
     documents = (
         selectors.visible_documents(request.user).annotate(task_count=Count("tasks")).select_related("implements")
     )
-    indicators = Indicator.objects.select_related("document")
-    return render(
-        request,
-        "tasks/plan.html",
-        {"documents": documents, "indicators": indicators, "province": user_province_or_404(request.user)},
-    )
+    province = user_province_or_404(request.user)
+    indicators = selectors.province_indicators(province).select_related("document")
+    return render(request, "tasks/plan.html", {"documents": documents, "indicators": indicators, "province": province})
 
 
 @permission_required("tasks.plan", policy=SECRETARIAT)
@@ -42,10 +39,9 @@ def document_edit(request, pk: int | None = None):
         request.POST if request.method == "POST" else None,
         instance=document,
         documents=selectors.visible_documents(request.user),
+        province=user_province_or_404(request.user),  # a new document is the province's own
     )
     if request.method == "POST" and form.is_valid():
-        if document is None:  # a new document is the province's own
-            form.instance.province = user_province_or_404(request.user)
         document = form.save()
         messages.success(request, _("Document saved: %(number)s.") % {"number": document.number})
         return redirect("reports:document", pk=document.pk)
@@ -113,9 +109,9 @@ def task_assign(request, pk: int):
 @permission_required("tasks.plan", policy=SECRETARIAT)
 def targets_edit(request, indicator_pk: int, code: str):
     """The targets of the units under one unit (the province's districts and agencies, a district's communes)."""
-    indicator = get_object_or_404(Indicator, pk=indicator_pk)
-    parent = visible_unit(user=request.user, code=code)
     province = user_province_or_404(request.user)
+    indicator = get_object_or_404(selectors.province_indicators(province), pk=indicator_pk)
+    parent = visible_unit(user=request.user, code=code)
     units = list(Unit.objects.filter(parent=parent, is_active=True).order_by("level", "code"))
     current = {t.unit_id: t for t in with_latest_figure(Target.objects.filter(indicator=indicator, unit__in=units))}
     parent_target = Target.objects.filter(indicator=indicator, unit=parent).first()

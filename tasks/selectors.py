@@ -19,6 +19,7 @@ from .models import (
     ExtensionRequest,
     HistoryEntry,
     ImportRecord,
+    Indicator,
     IndicatorReport,
     Obstacle,
     Target,
@@ -185,6 +186,29 @@ def last_reminder(unit: Unit) -> datetime.datetime | None:
 def province_documents(province: Unit | None) -> QuerySet[Document]:
     """The documents of ``province`` and the national ones (no province)."""
     return Document.objects.filter(Q(province=province) | Q(province__isnull=True))
+
+
+def documents_by_number(province: Unit | None, *, lower: bool = False) -> dict[str, Document]:
+    """The documents ``province`` reads, by number: its own, then the national ones (a number the
+    province gave its own document too means its own). ``lower``: keys in lower case."""
+    found: dict[str, Document] = {}
+    # National first (province NULL sorts apart on each engine, so order in Python), then the own override.
+    for document in sorted(province_documents(province), key=lambda d: d.province_id is not None):
+        found[document.number.lower() if lower else document.number] = document
+    return found
+
+
+def province_indicators(province: Unit | None) -> QuerySet[Indicator]:
+    """The indicators of ``province`` and the national ones (no province)."""
+    return Indicator.objects.filter(Q(province=province) | Q(province__isnull=True))
+
+
+def indicators_by_code(province: Unit | None) -> dict[str, Indicator]:
+    """The indicators ``province`` follows, by code: its own, then the national ones."""
+    found: dict[str, Indicator] = {}
+    for indicator in sorted(province_indicators(province), key=lambda i: i.province_id is not None):
+        found[indicator.code] = indicator
+    return found
 
 
 def visible_documents(user: User) -> QuerySet[Document]:

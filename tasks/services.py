@@ -78,23 +78,31 @@ def history_entry_build(
 
 @transaction.atomic
 def documents_load(*, rows: Sequence[DocumentRow], province: Unit | None = None) -> int:
-    """Create the documents not there yet (by number); return how many.
+    """Create the documents not there yet (by number, within their scope); return how many.
 
     A document that implements another is ``province``'s own; one that implements nothing (the
-    Prime Minister's decision) is national.
+    Prime Minister's decision) is national. A number is looked up where the document belongs: the
+    province's own documents, and the national ones; another province's 78/KH-UBND is not this one's.
     """
-    existing = {doc.number: doc for doc in Document.objects.filter(number__in=[row.number for row in rows])}
+    numbers = [row.number for row in rows]
+    national = {doc.number: doc for doc in Document.objects.filter(province__isnull=True, number__in=numbers)}
+    own = (
+        {doc.number: doc for doc in Document.objects.filter(province=province, number__in=numbers)}
+        if province is not None
+        else national
+    )
     created = 0
     for row in rows:  # file order: a document comes after the one it implements
-        if row.number in existing:
+        scope = own if row.implements else national
+        if row.number in scope:
             continue
-        existing[row.number] = Document.objects.create(
+        scope[row.number] = Document.objects.create(
             number=row.number,
             kind=row.kind,
             issued_on=row.issued_on,
             issuer=row.issuer,
             title=row.title,
-            implements=existing.get(row.implements) if row.implements else None,
+            implements=(own.get(row.implements) or national.get(row.implements)) if row.implements else None,
             province=province if row.implements else None,
         )
         created += 1

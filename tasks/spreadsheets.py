@@ -453,16 +453,39 @@ class MatchError(Exception):
     """No unit, or several, for what a row says."""
 
     def __init__(self, kind: str, value: str = "", candidates: Iterable[Unit] = ()):
-        self.kind = kind  # "unknown" | "ambiguous"
+        self.kind = kind  # "unknown" | "ambiguous" | "ambiguous_number" | "not_a_code"
         self.value = value
         self.candidates = list(candidates)
         super().__init__(f"{kind}: {value!r}")
 
 
+# The official width of a numeric unit code per level (the General Statistics Office's list): Hà Nội is
+# 01, its district Ba Đình 001, its ward Phúc Xá 00001. Agencies have no official numeric code.
+CODE_WIDTHS = {Unit.Level.PROVINCE: 2, Unit.Level.DISTRICT: 3, Unit.Level.COMMUNE: 5}
+
+
 def _code_key(code: object) -> str:
-    """Codes compared without case, and without the leading zeros Excel drops from numbers."""
-    text = str(code).strip().lower()
-    return (text.lstrip("0") or "0") if text.isdigit() else text
+    """Codes are the official strings: compared as written (spaces around and case aside), so "01",
+    "001" and "00001" stay three codes and "016663" is not 16663."""
+    return str(code).strip().lower()
+
+
+def _cell_number(value: object) -> int | None:
+    """The whole number an .xlsx cell holds (Excel keeps 00001 as the number 1), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    return None
+
+
+def _padded(number: int, level: int) -> str | None:
+    """``number`` written as a code of ``level`` with its official zeros, or None if it cannot be one."""
+    width = CODE_WIDTHS.get(level)
+    text = str(number)
+    return text.zfill(width) if width is not None and number >= 0 and len(text) <= width else None
 
 
 class UnitMatcher:
@@ -488,6 +511,8 @@ class UnitMatcher:
         had at different times (16681 was Phường Quang Trung, and is Phường Thành Vinh since
         01/07/2025) means the unit in force when one is.
         """
+        if isinstance(code, (int, float)) and not isinstance(code, bool):
+            return self._by_number(code, parent_hint)
         if code is not None and str(code).strip():
             found = self.by_code.get(_code_key(code), [])
             return self._one(found, str(code).strip(), parent_hint)
@@ -500,27 +525,48 @@ class UnitMatcher:
             found += [unit for unit in self.by_name.get(parsed.unstripped, []) if unit not in found]
         return self._one(found, str(name).strip(), parent_hint)
 
-    def _one(self, found: list[Unit], value: str, parent_hint: str | None) -> Unit:
+    def _by_number(self, value: float, parent_hint: object) -> Unit:
+        """A code cell holding a number: accepted only when, written with the official zeros of a level
+        (2 digits province, 3 district, 5 commune), it is the code of exactly one unit here; Hà Nội's
+        1 could be 01, 001 or 00001 and is refused ("ambiguous_number"), never guessed."""
+        number = _cell_number(value)
+        if number is None or number < 0:
+            raise MatchError("not_a_code", str(value))
+        found = [
+            unit
+            for level in CODE_WIDTHS
+            if (code := _padded(number, level)) is not None
+            for unit in self.by_code.get(code, [])
+            if unit.level == level
+        ]
+        if len({unit.code for unit in found}) > 1:
+            raise MatchError("ambiguous_number", str(number), found)
+        return self._one(found, str(number), parent_hint)
+
+    def _one(self, found: list[Unit], value: str, parent_hint: object) -> Unit:
         if not found:
             raise MatchError("unknown", value)
         if len(found) > 1 and any(unit.is_active for unit in found):
             found = [unit for unit in found if unit.is_active]
-        if len(found) > 1 and parent_hint and str(parent_hint).strip():
-            narrowed = [unit for unit in found if self._under(unit, str(parent_hint))]
+        if len(found) > 1 and parent_hint is not None and str(parent_hint).strip():
+            narrowed = [unit for unit in found if self._under(unit, parent_hint)]
             if narrowed:
                 found = narrowed
         if len(found) > 1:
             raise MatchError("ambiguous", value, found)
         return found[0]
 
-    def _under(self, unit: Unit, hint: str) -> bool:
+    def _under(self, unit: Unit, hint: object) -> bool:
         """The hint names the unit's parent, or its area (a district, or the commune itself)."""
         parent = self.by_pk.get(unit.parent_id) if unit.parent_id is not None else None
         if parent is None:
             parent = unit.parent  # an unsaved unit's parent, or one not among the units
         area = unit if unit.area_id is not None and unit.area_id == unit.pk else self.by_pk.get(unit.area_id)
+        number = _cell_number(hint) if not isinstance(hint, str) else None
         return any(
-            _code_key(hint) == _code_key(candidate.code) or unit_key(hint) == unit_key(candidate.name)
+            (candidate.code == _padded(number, candidate.level))
+            if number is not None
+            else (_code_key(hint) == _code_key(candidate.code) or unit_key(str(hint)) == unit_key(candidate.name))
             for candidate in (parent, area)
             if candidate is not None
         )

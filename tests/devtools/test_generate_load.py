@@ -95,3 +95,25 @@ def test_the_2024_structure_is_the_old_side_of_the_2025_mapping():
     # 03980 Phường Mộc Lỵ (Sơn La) was made by a merger after the 2023 list: it is generated too.
     assert "03980" in {row.code for row in units_before_reform("14")}
     assert "03980" not in {row.code for row in read_admin_units(settings.BASE_DIR / "data" / admin_2023, "14")}
+
+
+@pytest.mark.django_db
+def test_the_national_scale_gives_each_province_its_own_plan_under_one_national_decision(monkeypatch):
+    from devtools import loadgen
+
+    rows = list(loadgen._admin_rows())
+    monkeypatch.setattr(loadgen, "_admin_rows", lambda: [r for r in rows if r[1]["province_code"] in {"48", "95"}])
+
+    summary = loadgen.generate(scale="national", progress=lambda _line: None)
+
+    assert Document.objects.filter(number="06/QĐ-TTg").get().province is None
+    plans = Document.objects.filter(number="78/KH-UBND").select_related("province")
+    assert sorted(plan.province.code for plan in plans) == ["48", "95"]
+    assert all(plan.implements.number == "06/QĐ-TTg" for plan in plans)
+    assert summary.tasks == Task.objects.count() == 2 * 130
+    for code in ("48", "95"):
+        # A province's assignments are all in its own documents' tasks.
+        foreign = loadgen.Assignment.objects.filter(unit__province__code=code).exclude(
+            task__document__province__code=code
+        )
+        assert loadgen.Assignment.objects.filter(unit__province__code=code).exists() and not foreign.exists()

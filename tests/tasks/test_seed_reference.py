@@ -237,3 +237,20 @@ def test_a_bad_date_is_refused():
     with pytest.raises(CommandError, match="31/02/2025"):
         seed("--date", "31/02/2025")
     assert sum(counts().values()) == 0
+
+
+@pytest.mark.django_db
+def test_a_second_province_loaded_with_the_same_numbers_gets_its_own_documents(tmp_path):
+    """Issue 15: loading Hà Tĩnh after Nghệ An from the same list no longer reuses Nghệ An's plans."""
+    agencies = tmp_path / "agencies.csv"
+    agencies.write_text(AGENCIES + "CAHT,Công an tỉnh Hà Tĩnh,standing_body,\n", encoding="utf-8")
+    seed("--province", "40")
+
+    output = seed("--province", "42", "--agencies", str(agencies), "--documents", str(DATA / "nghe_an_documents.csv"))
+
+    assert _(NOTHING_NEW) not in output
+    assert Document.objects.filter(number="06/QĐ-TTg").get().province is None
+    plans = Document.objects.filter(number="78/KH-UBND").select_related("province", "implements")
+    assert sorted(plan.province.code for plan in plans) == ["40", "42"]
+    assert {plan.implements.number for plan in plans} == {"06/QĐ-TTg"}
+    assert Document.objects.count() == 1 + 2 * 6

@@ -366,7 +366,7 @@ def test_it_finds_a_commune_however_its_name_is_written(name):
     assert UnitMatcher(units.values()).match(code=None, name=name) is units["dien_ky"]
 
 
-@pytest.mark.parametrize("code", ["16663", " 16663 ", "016663"])
+@pytest.mark.parametrize("code", ["16663", " 16663 ", 16663, 16663.0])
 def test_it_finds_a_unit_by_its_code_before_its_name(code):
     units = units_of_nghe_an()
 
@@ -535,3 +535,57 @@ def test_it_refuses_too_many_rows_in_a_workbook():
 
     assert refusal(read_table, xlsx_file([HEADER, *rows]), columns=COLUMNS, max_rows=5).code == "too_many_rows"
     assert len(read_table(xlsx_file([HEADER, *rows[:5]]), columns=COLUMNS, max_rows=5).rows) == 5
+
+
+def units_of_ha_noi() -> dict[str, Unit]:
+    """Hà Nội's codes: the province 01, the district 001 (Ba Đình), the ward 00001 (Phúc Xá), and the
+    ward 00004 (Ba Đình) whose number no other unit of the city has at another width."""
+    province = Unit(code="01", name="Thành phố Hà Nội", level=Unit.Level.PROVINCE)
+    ba_dinh = Unit(code="001", name="Quận Ba Đình", level=Unit.Level.DISTRICT, parent=province)
+    return {
+        "province": province,
+        "ba_dinh": ba_dinh,
+        "phuc_xa": Unit(code="00001", name="Phường Phúc Xá", level=Unit.Level.COMMUNE, parent=ba_dinh),
+        "truc_bach": Unit(code="00004", name="Phường Trúc Bạch", level=Unit.Level.COMMUNE, parent=ba_dinh),
+    }
+
+
+@pytest.mark.parametrize("code, unit", [("01", "province"), ("001", "ba_dinh"), ("00001", "phuc_xa")])
+def test_codes_written_as_text_are_the_official_strings(code, unit):
+    units = units_of_ha_noi()
+
+    assert UnitMatcher(units.values()).match(code=code, name=None) is units[unit]
+
+
+@pytest.mark.parametrize("code", ["1", "0001", "000001", "4"])
+def test_a_text_code_with_other_zeros_is_no_code(code):
+    with pytest.raises(MatchError) as caught:
+        UnitMatcher(units_of_ha_noi().values()).match(code=code, name="Phường Phúc Xá")
+
+    assert caught.value.kind == "unknown"
+
+
+@pytest.mark.parametrize("number", [1, 1.0])
+def test_a_number_that_could_be_several_codes_is_refused_never_guessed(number):
+    units = units_of_ha_noi()
+
+    with pytest.raises(MatchError) as caught:
+        UnitMatcher(units.values()).match(code=number, name="Phường Phúc Xá")
+
+    assert caught.value.kind == "ambiguous_number"
+    assert {unit.code for unit in caught.value.candidates} == {"01", "001", "00001"}
+
+
+@pytest.mark.parametrize("number", [4, 4.0])
+def test_a_number_that_is_one_code_with_its_zeros_is_taken(number):
+    units = units_of_ha_noi()
+
+    assert UnitMatcher(units.values()).match(code=number, name=None) is units["truc_bach"]
+
+
+@pytest.mark.parametrize("number", [4.5, -4, 1234567])
+def test_a_number_that_is_no_code_of_any_width_is_refused(number):
+    with pytest.raises(MatchError) as caught:
+        UnitMatcher(units_of_ha_noi().values()).match(code=number, name=None)
+
+    assert caught.value.kind in {"not_a_code", "unknown"}
