@@ -15,7 +15,11 @@ XDIST_GROUPS = {
     "faults": "faults",  # private PostgreSQL and Redis servers, started once per process
     "ops": "ops",  # the restore drill's pg_dump/restore
 }
-WORKER_TESTS = ("tests/units/test_jobs.py", "tests/reports/test_outbox_concurrency.py")
+WORKER_TESTS = (
+    "tests/units/test_jobs.py",
+    "tests/reports/test_outbox_concurrency.py",
+    "tests/projectsite/test_queues.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):

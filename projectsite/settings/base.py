@@ -231,6 +231,34 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+
+# Queues per kind of work, so that workers on several machines can take different queues
+# (docs/DEPLOY.md "More workers"): a worker started without -Q (`make run`, the systemd unit)
+# consumes every queue of CELERY_TASK_QUEUES; beat publishes each job to its queue by name.
+# Exports and structure transitions run inside their web request today (no job), so they have
+# no queue yet (DECISIONS "Celery queues per kind of work").
+def celery_queues(suffix: str = "") -> tuple[str, dict, tuple]:
+    """(the default queue, the routes by job name, every queue), each queue's name + suffix."""
+    from kombu import Queue
+
+    routes = {
+        "reports.send_reminders": "reminders",
+        "reports.send_digests": "digests",
+        "reports.deliver_notification": "outbox",
+        "reports.flush_outbox": "outbox",
+    }
+    # The default queue keeps Celery's own name, so jobs queued before an upgrade are still taken.
+    default = f"celery{suffix}"
+    names = [default, *dict.fromkeys(f"{queue}{suffix}" for queue in routes.values())]
+    return (
+        default,
+        {job: {"queue": f"{queue}{suffix}"} for job, queue in routes.items()},
+        tuple(Queue(name, routing_key=name) for name in names),
+    )
+
+
+CELERY_TASK_DEFAULT_QUEUE, CELERY_TASK_ROUTES, CELERY_TASK_QUEUES = celery_queues()
+
 # Email -----------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))  # smtp+tls://user:password@host:587
