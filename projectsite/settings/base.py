@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "projectsite.bounds.QueryBoundsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the read-only pages that may read a replica; remembers each user's last write.
+    "projectsite.db_router.ReplicaReadsMiddleware",
     "projectsite.audit.AccessDeniedAuditMiddleware",
     "projectsite.throttling.LoginSerializationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -82,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "units.context_processors.navigation",
+                "projectsite.db_router.replica_as_of",
             ],
         },
     },
@@ -108,6 +111,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # A connection kept between requests (production's pool) is tested before it is handed out, so
 # the first requests after PostgreSQL restarts do not fail on connections it closed.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL streaming replica (docs/DEPLOY.md "A read replica"): the province's read-only pages
+# and exports read it, everything else the primary (projectsite/db_router.py, DECISIONS "Reads on
+# a replica"). Without it every query goes to "default", as before.
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["projectsite.db_router.ReplicaRouter"]
+# The pages (view names) whose GET may read the replica: read-only pages and their exports.
+REPLICA_READ_VIEWS = frozenset(
+    {
+        "reports:overview",
+        "reports:overview_excel",
+        "reports:lagging",
+        "reports:lagging_excel",
+        "reports:scorecard",
+        "reports:scorecard_excel",
+        "reports:assignments",
+        "reports:document",
+    }
+)
+# After a user's write (any POST), their pages read the primary for this many seconds.
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts --------------------------------------------------------------------
