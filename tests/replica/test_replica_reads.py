@@ -70,6 +70,9 @@ def test_read_only_pages_read_the_replica_and_say_as_of_when(
         assert as_of == replay_time(replica)
         assert AS_OF.search(page("/tong-quan/"))
         assert AS_OF.search(page("/cham-tien-do/")) and AS_OF.search(page("/xep-hang/"))
+        document = primary.psql(f"SELECT document_id FROM tasks_task WHERE title = '{NEW}'", database)
+        document_page = page(f"/van-ban/{document}/")
+        assert OLD in document_page and NEW not in document_page and AS_OF.search(document_page)
         for export in ("/xuat/tong-quan/", "/xuat/cham-tien-do/", "/xuat/xep-hang/"):
             status, headers, _body, _seconds = fetch(web.port, "GET", export, cookies=cookies)
             assert status == 200 and "spreadsheetml" in headers["Content-Type"], export
