@@ -24,7 +24,7 @@ $(STAMP): requirements.lock requirements-dev.lock | $(PY)
 	touch $(STAMP)
 
 # seed_demo belongs to devtools/, which the local settings (manage.py's default) install and
-# production's do not.
+# production's do not. The worker has no -Q: it takes every Celery queue (CELERY_TASK_QUEUES).
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty

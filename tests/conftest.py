@@ -14,8 +14,13 @@ XDIST_GROUPS = {
     "browser": "browser",  # a chromium each: one at a time is enough for a 2-core machine
     "faults": "faults",  # private PostgreSQL and Redis servers, started once per process
     "ops": "ops",  # the restore drill's pg_dump/restore
+    "replica": "replica",  # a private primary and its streaming replica, started once per process
 }
-WORKER_TESTS = ("tests/units/test_jobs.py", "tests/reports/test_outbox_concurrency.py")
+WORKER_TESTS = (
+    "tests/units/test_jobs.py",
+    "tests/reports/test_outbox_concurrency.py",
+    "tests/projectsite/test_queues.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,10 +11,10 @@ from projectsite.celery_app import app
 
 @contextmanager
 def running_worker():
-    """The worker consumes the queue the application publishes to; jobs run for real."""
-    queue = app.amqp.default_queue.name
+    """The worker consumes every queue the application publishes to, as `make run`'s does; jobs run for real."""
+    queues = list(app.amqp.queues)
     with start_worker(
-        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING", queues=[queue]
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING", queues=queues
     ):
         yield
 

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "projectsite.bounds.QueryBoundsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the read-only pages that may read a replica; remembers each user's last write.
+    "projectsite.db_router.ReplicaReadsMiddleware",
     "projectsite.audit.AccessDeniedAuditMiddleware",
     "projectsite.throttling.LoginSerializationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -82,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "units.context_processors.navigation",
+                "projectsite.db_router.replica_as_of",
             ],
         },
     },
@@ -108,6 +111,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # A connection kept between requests (production's pool) is tested before it is handed out, so
 # the first requests after PostgreSQL restarts do not fail on connections it closed.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A PostgreSQL streaming replica (docs/DEPLOY.md "A read replica"): the province's read-only pages
+# and exports read it, everything else the primary (projectsite/db_router.py, DECISIONS "Reads on
+# a replica"). Without it every query goes to "default", as before.
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["projectsite.db_router.ReplicaRouter"]
+# The pages (view names) whose GET may read the replica: read-only pages and their exports.
+REPLICA_READ_VIEWS = frozenset(
+    {
+        "reports:overview",
+        "reports:overview_excel",
+        "reports:lagging",
+        "reports:lagging_excel",
+        "reports:scorecard",
+        "reports:scorecard_excel",
+        "reports:assignments",
+        "reports:document",
+    }
+)
+# After a user's write (any POST), their pages read the primary for this many seconds.
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts --------------------------------------------------------------------
@@ -230,6 +257,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+# Queues per kind of work, so that workers on several machines can take different queues
+# (docs/DEPLOY.md "More workers"): a worker started without -Q (`make run`, the systemd unit)
+# consumes every queue of CELERY_TASK_QUEUES; beat publishes each job to its queue by name.
+# Exports and structure transitions run inside their web request today (no job), so they have
+# no queue yet (DECISIONS "Celery queues per kind of work").
+def celery_queues(suffix: str = "") -> tuple[str, dict, tuple]:
+    """(the default queue, the routes by job name, every queue), each queue's name + suffix."""
+    from kombu import Queue
+
+    routes = {
+        "reports.send_reminders": "reminders",
+        "reports.send_digests": "digests",
+        "reports.deliver_notification": "outbox",
+        "reports.flush_outbox": "outbox",
+    }
+    # The default queue keeps Celery's own name, so jobs queued before an upgrade are still taken.
+    default = f"celery{suffix}"
+    names = [default, *dict.fromkeys(f"{queue}{suffix}" for queue in routes.values())]
+    return (
+        default,
+        {job: {"queue": f"{queue}{suffix}"} for job, queue in routes.items()},
+        tuple(Queue(name, routing_key=name) for name in names),
+    )
+
+
+CELERY_TASK_DEFAULT_QUEUE, CELERY_TASK_ROUTES, CELERY_TASK_QUEUES = celery_queues()
 
 # Email -----------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):

@@ -13,10 +13,12 @@ DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: refuse to start without one
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+for _alias in DATABASES:  # "default" and, when configured, "replica"
+    if DATABASES[_alias]["ENGINE"] != "django.db.backends.postgresql":
+        continue
     # psycopg 3's pool (Django >= 5.1) keeps connections open between requests.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    DATABASES[_alias]["CONN_MAX_AGE"] = 0
+    DATABASES[_alias].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN", default=1),
         "max_size": env.int("DB_POOL_MAX", default=2),  # a sync worker uses one at a time
         # How long a request waits for a connection; while PostgreSQL is down it then gets the

@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, INSTALLED_APPS, REDIS_URL, filesystem_broker_options
+from .base import CACHES, DATABASES, INSTALLED_APPS, REDIS_URL, celery_queues, filesystem_broker_options
 
 DEBUG = False
 SECRET_KEY = "test-key-not-secret"
@@ -28,7 +28,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # that a real worker started by one process never takes a job another process published.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if XDIST_WORKER:
-    CELERY_TASK_DEFAULT_QUEUE = f"celery-{XDIST_WORKER}"
+    CELERY_TASK_DEFAULT_QUEUE, CELERY_TASK_ROUTES, CELERY_TASK_QUEUES = celery_queues(f"-{XDIST_WORKER}")
     CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": XDIST_WORKER}}
 
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
