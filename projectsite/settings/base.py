@@ -131,6 +131,8 @@ REPLICA_READ_VIEWS = frozenset(
         "reports:scorecard_excel",
         "reports:assignments",
         "reports:document",
+        "reports:national",
+        "reports:national_excel",
     }
 )
 # After a user's write (any POST), their pages read the primary for this many seconds.
