@@ -74,11 +74,10 @@ def unit_tree_load(*, rows: Iterable[UnitRow], valid_from: datetime.date | None 
             )
             if row.parent_code and unit.parent is None:
                 raise ValueError(f"unit {row.code}: parent {row.parent_code} is not in force")
-            unit.province_key = province
-            units.append(unit)
-        units_created = Unit.objects.bulk_create(units, batch_size=500)
+            units.append((province, unit))
+        units_created = Unit.objects.bulk_create([unit for _province, unit in units], batch_size=500)
         tree_links_fill(units_created)
-        existing.update({(unit.province_key, unit.code): unit for unit in units_created})
+        existing.update({(province, unit.code): unit for province, unit in units})
         created.extend(units_created)
     return len(created)
 

@@ -106,7 +106,9 @@ def test_bench_transition_times_a_province_transition_and_rolls_it_back(monkeypa
 
     results = json.loads(target.read_text(encoding="utf-8"))
     apply = results["transition_2025_07_01_apply"]
-    assert apply["p50_ms"] > 0 and apply["budget"] == "<= 10 s" and apply["met"] in (True, False)
+    # The measure is reported with its budget and a verdict (the time itself is bench's to record,
+    # in docs/PERFORMANCE.md, not a test's).
+    assert {"p50_ms", "p95_ms", "queries", "budget", "met"} <= set(apply) and apply["budget"] == "<= 10 s"
     assert "1 ended, 1 carried" in apply["note"]
     assert "3 units end, 1 start, 1 open assignments" in results["transition_2025_07_01_preview"]["note"]
     assert "transition_2025_07_01_apply" in out.getvalue()
