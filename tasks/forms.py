@@ -213,7 +213,7 @@ class ObstacleAnswerForm(BaseForm):
 class ExplanationRequestForm(BaseForm):
     """Ask a unit to explain: about one of its open assignments, one of its targets, or its work."""
 
-    subject = forms.ChoiceField(label=_("About"), required=False)
+    subject = forms.ChoiceField(label=_("Regarding"), required=False)
     reason = forms.CharField(
         label=_("What to explain"),
         widget=forms.Textarea(attrs={"rows": 3}),
