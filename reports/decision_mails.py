@@ -1,5 +1,5 @@
 """Mails to a unit about a decision on its work: a status change, an extension decided, an obstacle
-answered or closed.
+answered or closed, an explanation requested or closed; and to whoever asked, the unit's explanation.
 
 The services of ``tasks`` decide and send a signal (``tasks.signals``); the receivers here, connected
 in ``ReportsConfig.ready``, queue the mails in the outbox in the deciding transaction, so a
@@ -12,11 +12,11 @@ import uuid
 from django.urls import reverse
 
 from tasks import signals
-from tasks.models import Assignment, ExtensionRequest, HistoryEntry, Obstacle
+from tasks.models import Assignment, ExplanationRequest, ExtensionRequest, HistoryEntry, Obstacle
 from units.models import Unit, User
 
 from .models import Notification
-from .outbox import Mail, link, outbox_add, render_mail, unit_recipients, with_heads
+from .outbox import Mail, link, outbox_add, render_mail, secretariat_recipients, unit_recipients, with_heads
 
 
 def status_change_notify(*, assignment: Assignment, entry: HistoryEntry) -> None:
@@ -91,6 +91,50 @@ def obstacle_decision_notify(*, obstacle: Obstacle, user: User) -> int:
     )
 
 
+def explanation_notify(*, request: ExplanationRequest, event: str, user: User) -> int:
+    """Mail an explanation request's news (in the caller's transaction): to the unit when it is asked
+    and when it is closed, to whoever asked when the unit explains (a corrected explanation is news
+    again; the same one twice is one mail). Whoever asked has left (a handover): the unit that asked,
+    or the secretariat."""
+    context = {
+        "request": request,
+        "event": event,
+        "who": user,
+        "url": link(reverse("tasks:explanation", args=[request.pk])),
+    }
+    if event != "answered":
+        return _unit_decision_notify(
+            unit_id=request.unit_id,
+            kind=Notification.Kind.EXPLANATION,
+            key=f"explanation:{request.pk}:{event}",
+            template="explanation",
+            context=context,
+        )
+    asker = request.asked_by
+    if asker.is_active and asker.email:
+        recipients = [(asker.email.lower(), asker)]
+    elif request.asked_by_unit_id and request.asked_by_unit.level == Unit.Level.DISTRICT:
+        recipients = unit_recipients(with_heads(Unit.objects.filter(pk=request.asked_by_unit_id)).get())
+    else:
+        recipients = secretariat_recipients(request.unit.province)
+    decision = "answer-" + hashlib.sha256(request.answer.encode()).hexdigest()[:16]
+    subject, text, html = render_mail("explanation", {"unit": request.unit, **context})
+    mails = [
+        Mail(
+            Notification.Kind.EXPLANATION,
+            f"explanation:{request.pk}:{decision}:{email}",
+            email,
+            subject,
+            text,
+            html,
+            unit=request.unit,
+            user=recipient,
+        )
+        for email, recipient in recipients
+    ]
+    return len(outbox_add(mails, run=uuid.uuid4()))
+
+
 def _status_changed(*, assignment: Assignment, entry: HistoryEntry, **kwargs) -> None:
     status_change_notify(assignment=assignment, entry=entry)
 
@@ -103,8 +147,13 @@ def _obstacle_decided(*, obstacle: Obstacle, user: User, **kwargs) -> None:
     obstacle_decision_notify(obstacle=obstacle, user=user)
 
 
+def _explanation_changed(*, request: ExplanationRequest, event: str, user: User, **kwargs) -> None:
+    explanation_notify(request=request, event=event, user=user)
+
+
 def connect() -> None:
     """Receive what tasks announces (called once, from ``ReportsConfig.ready``)."""
     signals.assignment_status_changed.connect(_status_changed, dispatch_uid="reports-status-mail")
     signals.extension_decided.connect(_extension_decided, dispatch_uid="reports-extension-mail")
     signals.obstacle_decided.connect(_obstacle_decided, dispatch_uid="reports-obstacle-mail")
+    signals.explanation_changed.connect(_explanation_changed, dispatch_uid="reports-explanation-mail")

@@ -5,14 +5,15 @@ import uuid
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from projectsite import clock
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions
 from tasks.indicators import TargetProgress, progress_nodes
-from tasks.models import Assignment, HistoryEntry, Obstacle
+from tasks.models import Assignment, ExplanationRequest, HistoryEntry, Obstacle
+from tasks.selectors import EXPLANATION_RELATED
 from tasks.workflow import REMINDABLE
 from units.models import Unit, User
 
@@ -77,6 +78,7 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
         .annotate(n=Count("pk"))
         .order_by()
     )
+    explanations = _explanations(province, today, since)
     progress: dict[int, list[TargetProgress]] = defaultdict(list)
     for node in progress_nodes(unit=province, today=today):
         progress[node.target.unit_id].append(node)
@@ -95,9 +97,17 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
             "open_obstacles": obstacles.get(user.unit_id, 0),
             "progress": progress.get(user.unit_id, []),
             "url": link(reverse("tasks:my_unit")),
+            # Requests the unit must answer; and a district's, those it asked of its communes.
+            "explanations_to_answer": explanations.to_answer.get(user.unit_id, []),
+            "explanations_asked": explanations.asked_by.get(user.unit_id, []),
         }
         context["nothing"] = not (
-            context["overdue"] or context["due_soon"] or context["changes"] or context["progress"]
+            context["overdue"]
+            or context["due_soon"]
+            or context["changes"]
+            or context["progress"]
+            or context["explanations_to_answer"]
+            or context["explanations_asked"]
         )
         mails.append(_digest_mail(Notification.Kind.DIGEST_UNIT, "digest-unit", user, week, context))
 
@@ -127,6 +137,7 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
             "new_overdue": list(new_overdue),
             "queue": queue,
             "url": link(reverse("reports:overview")),
+            "explanations": explanations,
         }
         movers = _ranking_movers(province, today) if any(u.role == User.Role.LEADER for u in staff) else []
         for user in staff:
@@ -140,6 +151,53 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
                 )
     inserted = outbox_add(mails, run=uuid.uuid4())
     return DecisionSummary(units=len(heads), mails=len(inserted), already_decided=len(mails) - len(inserted))
+
+
+DIGEST_EXPLANATIONS = 10  # requests listed per section of a digest (the counts say how many in all)
+
+
+class DigestExplanations:
+    """The province's explanation requests for the week's digests (one query): those waiting for an
+    answer, by unit; those a district asked, by district; the province's counts and lists."""
+
+    def __init__(self, requests: list[ExplanationRequest], today: datetime.date, since: datetime.datetime):
+        self.to_answer: dict[int, list] = defaultdict(list)
+        self.asked_by: dict[int, list] = defaultdict(list)
+        waiting = [r for r in requests if r.status == ExplanationRequest.Status.OPEN]
+        answered_this_week = [r for r in requests if r.answered_at is not None and r.answered_at >= since]
+        for request in waiting:
+            self.to_answer[request.unit_id].append(request)
+        for request in requests:
+            # A district hears of what it asked once there is something to do: an explanation to
+            # read and close, or none given in time.
+            by_district = request.asked_by_unit_id and request.asked_by_unit.level == Unit.Level.DISTRICT
+            if by_district and (request.status == ExplanationRequest.Status.ANSWERED or request.late):
+                self.asked_by[request.asked_by_unit_id].append(request)
+        self.waiting = len(waiting)
+        self.late = sorted((r for r in waiting if r.due_date < today), key=lambda r: (r.due_date, r.pk))
+        self.late_count = len(self.late)
+        self.late = self.late[:DIGEST_EXPLANATIONS]
+        self.answered = sorted(answered_this_week, key=lambda r: r.answered_at, reverse=True)
+        self.answered_count = len(self.answered)
+        self.answered = self.answered[:DIGEST_EXPLANATIONS]
+        self.to_close = sum(1 for r in requests if r.status == ExplanationRequest.Status.ANSWERED)
+
+    def __bool__(self) -> bool:
+        return bool(self.waiting or self.answered_count or self.to_close)
+
+
+def _explanations(province: Unit, today: datetime.date, since: datetime.datetime) -> DigestExplanations:
+    """Requests not closed, and those explained this week (closed since or not), with their links."""
+    requests = list(
+        ExplanationRequest.objects.filter(unit__province=province)
+        .filter(~Q(status=ExplanationRequest.Status.CLOSED) | Q(answered_at__gte=since))
+        .select_related(*EXPLANATION_RELATED)
+        .order_by("due_date", "pk")
+    )
+    for request in requests:
+        request.url = link(reverse("tasks:explanation", args=[request.pk]))
+        request.late = request.status == ExplanationRequest.Status.OPEN and request.due_date < today
+    return DigestExplanations(requests, today, since)
 
 
 def _digest_mail(kind: str, template: str, user: User, week: datetime.date, context: dict) -> Mail:

@@ -34,7 +34,7 @@ from projectsite.downloads import XLSX_CONTENT_TYPE, xlsx_response  # noqa: F401
 from projectsite.text import percent
 from tasks.deadlines import DeadlineStatus
 from tasks.indicators import TargetProgress
-from tasks.models import Assignment
+from tasks.models import Assignment, ExplanationRequest
 from tasks.selectors import STATUS_ORDER
 from units.models import Unit
 
@@ -303,6 +303,7 @@ def lagging_columns() -> list[Column]:
         Column(_("Contact"), width=34),
         Column(_("Phone"), width=14),
         Column(_("Last update"), "datetime", 18),
+        Column(_("Explanation requests"), width=50),
     ]
 
 
@@ -320,9 +321,26 @@ def lagging_rows(details: Iterable[LaggingUnit]) -> list[list]:
             ", ".join(filter(None, [row.head.email if row.head else "", *row.unit.emails])),
             row.unit.phone,
             row.last_update,
+            explanations_text(row.explanations),
         ]
         for row in details
     ]
+
+
+def explanations_text(requests) -> str:
+    """A lagging unit's explanation requests in one cell: status, date, and the explanation if given."""
+    labels = dict(ExplanationRequest.Status.choices)
+    parts = []
+    for request in requests:
+        status = getattr(request, "shown_status", request.status)
+        text = _("%(status)s, explain by %(day)s") % {
+            "status": labels[status],
+            "day": request.due_date.strftime("%d/%m/%Y"),
+        }
+        if status != ExplanationRequest.Status.OPEN and request.answer:
+            text += f": {request.answer[:300]}"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def scorecard_columns() -> list[Column]:

@@ -194,6 +194,7 @@ class Notification(models.Model):
         STATUS = "status", _("Decision on an assignment")
         EXTENSION = "extension", _("Decision on an extension request")
         OBSTACLE = "obstacle", _("Answer to an obstacle")
+        EXPLANATION = "explanation", _("Explanation request")
         DIGEST_UNIT = "digest_unit", _("Weekly digest of a unit")
         DIGEST_SECRETARIAT = "digest_secretariat", _("Weekly digest of the secretariat")
         DIGEST_LEADER = "digest_leader", _("Weekly digest of the leaders")
@@ -240,12 +241,16 @@ class Notification(models.Model):
 
 
 class ReminderMark(models.Model):
-    """An assignment or target was reminded at this stage ("due-7", "overdue-2", "escalated")."""
+    """An assignment, target or explanation request was reminded at this stage ("due-7", "overdue-2",
+    "escalated"; an explanation request "reminded" and "escalated", once each)."""
 
     assignment = models.ForeignKey(
         "tasks.Assignment", models.PROTECT, null=True, blank=True, related_name="reminder_marks"
     )
     target = models.ForeignKey("tasks.Target", models.PROTECT, null=True, blank=True, related_name="reminder_marks")
+    explanation = models.ForeignKey(
+        "tasks.ExplanationRequest", models.PROTECT, null=True, blank=True, related_name="reminder_marks"
+    )
     stage = models.CharField(max_length=20)
     notification = models.ForeignKey(Notification, models.PROTECT, related_name="marks")
     created_at = models.DateTimeField(default=clock.now)
@@ -254,15 +259,17 @@ class ReminderMark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "stage"], name="one_mark_per_assignment_stage"),
             models.UniqueConstraint(fields=["target", "stage"], name="one_mark_per_target_stage"),
+            models.UniqueConstraint(fields=["explanation", "stage"], name="one_mark_per_explanation_stage"),
             models.CheckConstraint(
-                condition=Q(assignment__isnull=False, target__isnull=True)
-                | Q(assignment__isnull=True, target__isnull=False),
+                condition=Q(assignment__isnull=False, target__isnull=True, explanation__isnull=True)
+                | Q(assignment__isnull=True, target__isnull=False, explanation__isnull=True)
+                | Q(assignment__isnull=True, target__isnull=True, explanation__isnull=False),
                 name="mark_about_one_object",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.assignment_id or self.target_id}: {self.stage}"
+        return f"{self.assignment_id or self.target_id or self.explanation_id}: {self.stage}"
 
 
 class ReportingWeek(models.Model):

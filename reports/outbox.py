@@ -259,9 +259,11 @@ def unit_recipients(unit: Unit) -> list[tuple[str, User | None]]:
     return list(seen.items())
 
 
-def secretariat_recipients(province: Unit) -> list[tuple[str, User]]:
-    users = User.objects.filter(role=User.Role.SECRETARIAT, unit__province=province, is_active=True).exclude(email="")
-    return [(user.email.lower(), user) for user in users]
+def secretariat_recipients(province: Unit, *, leaders: bool = False) -> list[tuple[str, User]]:
+    """The secretariat's addresses (and with ``leaders``, the province's leaders')."""
+    roles = [User.Role.SECRETARIAT, User.Role.LEADER] if leaders else [User.Role.SECRETARIAT]
+    users = User.objects.filter(role__in=roles, unit__province=province, is_active=True).exclude(email="")
+    return [(user.email.lower(), user) for user in users.order_by("role", "pk")]
 
 
 # What a decision run queued -------------------------------------------------------------------

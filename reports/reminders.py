@@ -1,7 +1,7 @@
 """Reminders and escalations: which unit is reminded of what today, queued in the outbox once.
 
-Reminders are chosen by state: ``ReminderMark`` records the stage each assignment or target has
-been reminded at, so a second run finds nothing to do and a run after an outage sends what was
+Reminders are chosen by state: ``ReminderMark`` records the stage each assignment, target or
+explanation request has been reminded at, so a second run finds nothing to do and a run after an outage sends what was
 missed, once. A process owns the marks only for the mails it inserted itself (the ``run``
 column says which).
 """
@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from projectsite import clock
 from tasks.deadlines import counted_q
 from tasks.indicators import TargetProgress, progress_nodes
-from tasks.models import Assignment
+from tasks.models import Assignment, ExplanationRequest
 from tasks.workflow import REMINDABLE
 from units.models import Unit
 
@@ -70,6 +71,7 @@ def reminders_decide(*, today: datetime.date | None = None, province: Unit | Non
     summary = DecisionSummary()
     for root in provinces(province):
         summary += _reminders_for_province(root, today)
+        summary += _explanations_for_province(root, today)
     return summary
 
 
@@ -208,6 +210,7 @@ def _mark(inserted: set[str], owners: dict[str, list], run: uuid.UUID) -> None:
             ReminderMark(
                 assignment_id=pk if kind == "assignment" else None,
                 target_id=pk if kind == "target" else None,
+                explanation_id=pk if kind == "explanation" else None,
                 stage=stage,
                 notification_id=notification_id,
             )
@@ -216,6 +219,107 @@ def _mark(inserted: set[str], owners: dict[str, list], run: uuid.UUID) -> None:
         ignore_conflicts=True,
         batch_size=1000,
     )
+
+
+# An unanswered explanation request is reminded once, from this many days before its date (not on
+# the day it was asked: the unit has just been mailed the request), and escalated once, the day
+# after its date. A run after an outage sends what was missed, once: a request already late gets
+# its reminder and its escalation in the same run.
+EXPLANATION_REMIND_DAYS = 2
+
+
+@dataclass
+class ExplanationPlan:
+    """Today's decision about one province's unanswered explanation requests."""
+
+    reminders: dict[int, list[tuple[ExplanationRequest, int]]]  # unit id -> (request, days left; < 0: late)
+    escalations: list[tuple[ExplanationRequest, int]]  # (request, days late)
+    units: dict[int, Unit]  # the reminded units and the districts that asked, with their heads
+
+
+def explanations_plan(province: Unit, today: datetime.date) -> ExplanationPlan:
+    """Decide today's explanation reminders and escalations of one province (reads only; 4 queries)."""
+    candidates = list(
+        ExplanationRequest.objects.filter(
+            unit__province=province,
+            unit__is_active=True,
+            status=ExplanationRequest.Status.OPEN,
+            due_date__lte=today + datetime.timedelta(days=EXPLANATION_REMIND_DAYS),
+        )
+        .select_related("unit", "asked_by", "asked_by_unit", "assignment__task__document", "target__indicator")
+        .order_by("due_date", "pk")
+    )
+    marked = set(
+        ReminderMark.objects.filter(explanation_id__in=[r.pk for r in candidates]).values_list(
+            "explanation_id", "stage"
+        )
+    )
+    reminders: dict[int, list[tuple[ExplanationRequest, int]]] = defaultdict(list)
+    escalations: list[tuple[ExplanationRequest, int]] = []
+    for request in candidates:
+        days_left = (request.due_date - today).days
+        request.days_left, request.days_late = days_left, max(-days_left, 0)
+        request.url = link(reverse("tasks:explanation", args=[request.pk]))
+        if (request.pk, "reminded") not in marked and timezone.localdate(request.asked_at) < today:
+            reminders[request.unit_id].append((request, days_left))
+        if days_left < 0 and (request.pk, "escalated") not in marked:
+            escalations.append((request, -days_left))
+    districts = {r.asked_by_unit_id for r, _days in escalations if _asked_by_district(r)}
+    units = {unit.pk: unit for unit in with_heads(Unit.objects.filter(pk__in=set(reminders) | districts))}
+    return ExplanationPlan(reminders=dict(reminders), escalations=escalations, units=units)
+
+
+def _asked_by_district(request: ExplanationRequest) -> bool:
+    return request.asked_by_unit is not None and request.asked_by_unit.level == Unit.Level.DISTRICT
+
+
+@transaction.atomic
+def _explanations_for_province(province: Unit, today: datetime.date) -> DecisionSummary:
+    """Queue the day's explanation reminders (one mail per unit and address) and escalations (one mail
+    per address): a request the secretariat asked goes to the secretariat and the leaders, one a
+    district asked to the district and the secretariat. Marked "reminded" and "escalated" once."""
+    decided = explanations_plan(province, today)
+    run = uuid.uuid4()
+    summary = DecisionSummary(units=len(decided.reminders))
+    mails: list[Mail] = []
+    owners: dict[str, list] = {}
+    for unit_id, items in decided.reminders.items():
+        unit = decided.units[unit_id]
+        recipients = unit_recipients(unit)
+        if not recipients:
+            summary.skipped_without_address += 1
+            continue
+        subject, text, html = render_mail("explanation-reminder", {"unit": unit, "items": items, "today": today})
+        for email, user in recipients:
+            key = f"explanation-reminder:{today.isoformat()}:{unit_id}:{email}"
+            mails.append(Mail(Notification.Kind.REMINDER, key, email, subject, text, html, unit=unit, user=user))
+            owners[key] = [("explanation", request.pk, "reminded") for request, _days in items]
+    if decided.escalations:
+        province_staff = secretariat_recipients(province, leaders=True)
+        secretariat = secretariat_recipients(province)
+        by_address: dict[str, tuple] = {}
+        for request, days_late in decided.escalations:
+            if _asked_by_district(request):
+                district = decided.units[request.asked_by_unit_id]
+                recipients = [(email, user, district) for email, user in unit_recipients(district)]
+                recipients += [(email, user, province) for email, user in secretariat]
+            else:
+                recipients = [(email, user, province) for email, user in province_staff]
+            for email, user, unit in recipients:
+                by_address.setdefault(email, (user, unit, []))[2].append((request, days_late))
+        for email, (user, unit, items) in by_address.items():
+            subject, text, html = render_mail(
+                "explanation-escalation", {"province": province, "items": items, "today": today}
+            )
+            key = f"explanation-escalation:{today.isoformat()}:{province.pk}:{email}"
+            mails.append(Mail(Notification.Kind.ESCALATION, key, email, subject, text, html, unit=unit, user=user))
+            owners[key] = [("explanation", request.pk, "escalated") for request, _days in items]
+    inserted = outbox_add(mails, run=run)
+    summary.already_decided = len(mails) - len(inserted)
+    summary.mails = sum(1 for key in inserted if key.startswith("explanation-reminder:"))
+    summary.escalations = sum(1 for key in inserted if key.startswith("explanation-escalation:"))
+    _mark(inserted, owners, run)
+    return summary
 
 
 def last_reminder_at(*, unit: Unit, **kwargs) -> datetime.datetime | None:

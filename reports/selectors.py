@@ -1,14 +1,24 @@
 """Reads for the province's overview pages: aggregates computed in the database."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.utils import timezone
 
-from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions, deadline_counts
+from tasks.deadlines import DeadlineStatus, counted_q, day_end, deadline_conditions, deadline_counts
 from tasks.indicators import Forecast, TargetProgress, expected_fraction, forecast, progress_nodes, progress_tree
-from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Target, Task
-from tasks.selectors import status_counts, visible_documents
+from tasks.models import (
+    Assignment,
+    Document,
+    ExplanationRequest,
+    ExtensionRequest,
+    HistoryEntry,
+    Obstacle,
+    Target,
+    Task,
+)
+from tasks.selectors import EXPLANATION_RELATED, status_counts, visible_documents
 from tasks.summaries import province_daily_totals
 from tasks.workflow import REMINDABLE
 from units.models import Unit, UnitSuccession, User
@@ -284,6 +294,8 @@ class LaggingUnit:
     last_update: datetime.datetime | None = None
     last_reminder: datetime.datetime | None = None
     escalated: bool = False
+    # The explanation requests not closed (as at the page's date), newest first.
+    explanations: list = field(default_factory=list)
 
     @property
     def days_overdue(self) -> int:
@@ -353,18 +365,23 @@ def lagging_units(
     return sorted(rows, key=LaggingUnit.sort_key)
 
 
-def lagging_details(rows: list[LaggingUnit]) -> list[LaggingUnit]:
+def lagging_details(rows: list[LaggingUnit], *, as_at: datetime.date | None = None) -> list[LaggingUnit]:
     """Fill ``rows`` (a page of them, or all for the export) with their unit, district, head, last
-    update, last reminder and escalation: two queries whatever their number."""
+    update, last reminder, escalation and explanation requests not closed (as at the past date
+    ``as_at``: asked by then and not closed by then): three queries whatever their number."""
     heads = User.objects.filter(role=User.Role.UNIT_HEAD, is_active=True)
     units = (
         Unit.objects.filter(pk__in=[row.unit_id for row in rows])
         .select_related("area")
         .annotate(last_update=Max("assignments__updated_at"))
         .annotate(last_reminder=last_reminder_subquery(), escalated=escalated_exists())
-        .prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))
+        .prefetch_related(
+            Prefetch("users", queryset=heads, to_attr="head_list"),
+            Prefetch("explanation_requests", queryset=explanations_not_closed(as_at), to_attr="explanation_list"),
+        )
     )
     found = {unit.pk: unit for unit in units}
+    moment = day_end(as_at) if as_at is not None else None
     for row in rows:
         row.unit = found[row.unit_id]
         row.last_update, row.last_reminder, row.escalated = (
@@ -372,7 +389,110 @@ def lagging_details(rows: list[LaggingUnit]) -> list[LaggingUnit]:
             row.unit.last_reminder,
             row.unit.escalated,
         )
+        row.explanations = row.unit.explanation_list
+        for request in row.explanations:
+            request.shown_status = request.status_on(moment)
     return rows
+
+
+def explanations_not_closed(as_at: datetime.date | None = None) -> QuerySet[ExplanationRequest]:
+    """Explanation requests waiting for an answer or answered, not closed; as at the past date
+    ``as_at``: asked by its end and not closed by then. Newest first."""
+    requests = ExplanationRequest.objects.select_related(*EXPLANATION_RELATED).order_by("-asked_at", "-pk")
+    if as_at is None:
+        return requests.exclude(status=ExplanationRequest.Status.CLOSED)
+    moment = day_end(as_at)
+    return requests.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=moment), asked_at__lt=moment)
+
+
+EXPLANATION_FILTERS = ("waiting", "late", "answered", "closed")
+
+
+def area_explanations(*, area: Unit, status: str = "", today: datetime.date) -> QuerySet[ExplanationRequest]:
+    """The explanation requests of ``area`` (a province's, or a district's own and its communes'):
+    ``status`` "waiting" (unanswered), "late" (unanswered after its date), "answered" (explained,
+    not closed), "closed", or "" for all; unanswered first by their date, then the newest."""
+    requests = ExplanationRequest.objects.filter(unit__province=area.province_id).select_related(*EXPLANATION_RELATED)
+    if area.level != Unit.Level.PROVINCE:
+        requests = requests.filter(unit__area=area)
+    open_ = ExplanationRequest.Status.OPEN
+    requests = {
+        "waiting": requests.filter(status=open_),
+        "late": requests.filter(status=open_, due_date__lt=today),
+        "answered": requests.filter(status=ExplanationRequest.Status.ANSWERED),
+        "closed": requests.filter(status=ExplanationRequest.Status.CLOSED),
+    }.get(status, requests)
+    waiting_first = Case(When(status=open_, then=0), default=1)
+    by_date_while_waiting = Case(When(status=open_, then=F("due_date")))  # NULL for the others: newest first
+    return requests.order_by(waiting_first, by_date_while_waiting, "-asked_at", "-pk")
+
+
+@dataclass
+class ExplanationRow:
+    """One explanation request as the official report shows it, as it stood at the end of the period."""
+
+    request: ExplanationRequest
+    unit: Unit
+    area_name: str  # the district of a commune; "" for an agency, a district, a commune of the two-level structure
+    subject: str  # the assignment or target it is about; "" for the unit's work in general
+    asked_on: datetime.date
+    due_date: datetime.date
+    status: str  # ExplanationRequest.Status at the end of the period
+    late: bool  # not explained by its date (answered after it, or still unanswered at the period's end)
+    answer: str  # the explanation, if given by the end of the period
+    answered_on: datetime.date | None
+    asked_by: str  # the person, and the unit that asked (the standing body, a district)
+
+
+def explanations_for_report(*, province: Unit, start: datetime.date, end: datetime.date) -> list[ExplanationRow]:
+    """The explanation requests of ``province`` that belong to the period ``start``..``end`` (both
+    included), for the official report: asked by the end of the period and not settled before it
+    began (neither answered nor closed before ``start``), each as it stood at the end of ``end``
+    (an explanation given later is not in the report, so a report drafted again says the same).
+    By area, unit and date asked; one query."""
+    begin, moment = day_end(start - datetime.timedelta(days=1)), day_end(end)
+    requests = (
+        ExplanationRequest.objects.filter(unit__province=province, asked_at__lt=moment)
+        .exclude(answered_at__lt=begin)
+        .exclude(closed_at__lt=begin)
+        .select_related(*EXPLANATION_RELATED, "unit__area")
+        .order_by(F("unit__area__code").asc(nulls_first=True), "unit__level", "unit__code", "asked_at", "pk")
+    )
+    rows = []
+    for request in requests:
+        status = request.status_on(moment)
+        answered = request.answered_at is not None and request.answered_at < moment
+        answered_on = timezone.localdate(request.answered_at) if answered else None
+        # Unanswered: late when its date passed before the end of the period, or before it was closed.
+        settled = timezone.localdate(request.closed_at) if status == ExplanationRequest.Status.CLOSED else end
+        unit = request.unit
+        rows.append(
+            ExplanationRow(
+                request=request,
+                unit=unit,
+                area_name=unit.area.name if unit.area_id and unit.area_id != unit.pk else "",
+                subject=explanation_subject_text(request),
+                asked_on=timezone.localdate(request.asked_at),
+                due_date=request.due_date,
+                status=status,
+                late=(answered_on > request.due_date) if answered_on else request.due_date < settled,
+                answer=request.answer if answered else "",
+                answered_on=answered_on,
+                asked_by=", ".join(
+                    filter(None, [str(request.asked_by), request.asked_by_unit.name if request.asked_by_unit else ""])
+                ),
+            )
+        )
+    return rows
+
+
+def explanation_subject_text(request: ExplanationRequest) -> str:
+    if request.assignment_id:
+        task = request.assignment.task
+        return f"{task.document.number} – {task.ref}. {task.title}"
+    if request.target_id:
+        return request.target.indicator.name
+    return ""
 
 
 def document_tasks(

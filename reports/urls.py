@@ -11,6 +11,7 @@ urlpatterns = [
     path("xuat/quoc-gia/", views.national_excel, name="national_excel"),
     path("danh-sach/", views.assignment_list, name="assignments"),
     path("cham-tien-do/", views.lagging, name="lagging"),
+    path("giai-trinh/", views.explanation_list, name="explanations"),
     path("van-ban/<id:pk>/", views.document_detail, name="document"),
     path("xep-hang/", views.scorecard_page, name="scorecard"),
     path("xep-hang/trong-so/", views.scorecard_weights, name="scorecard_weights"),

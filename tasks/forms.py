@@ -12,6 +12,7 @@ from units.models import Unit
 
 from . import workflow
 from .models import Assignment, Document, ImportRecord, Indicator, Obstacle, Task, validate_figure
+from .services import EXPLANATION_MAX_DAYS, explanation_due_errors
 from .uploads import MAX_EVIDENCE_BYTES, check_csv_file, check_evidence_file
 
 MAX_FILES_PER_REPORT = 5
@@ -207,6 +208,68 @@ class ObstacleForm(BaseForm):
 
 class ObstacleAnswerForm(BaseForm):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
+class ExplanationRequestForm(BaseForm):
+    """Ask a unit to explain: about one of its open assignments, one of its targets, or its work."""
+
+    subject = forms.ChoiceField(label=_("Regarding"), required=False)
+    reason = forms.CharField(
+        label=_("What to explain"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("For example: why the assignment is overdue, and when it will be done."),
+    )
+    due_date = forms.DateField(
+        label=_("Explain by"),
+        help_text=_("dd/mm/yyyy, from today to %(days)s days ahead.") % {"days": EXPLANATION_MAX_DAYS},
+        widget=forms.DateInput(attrs={"placeholder": "dd/mm/yyyy"}),
+    )
+
+    def __init__(self, *args, assignments, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignments = {f"a{a.pk}": a for a in assignments}
+        self.targets = {f"t{t.pk}": t for t in targets}
+        choices: list = [("", _("— the unit's work in general —"))]
+        if self.assignments:
+            choices.append(
+                (
+                    _("Assignment"),
+                    [
+                        (key, f"{a.task.document.number} – {a.task.ref}. {a.task.title}"[:150])
+                        for key, a in self.assignments.items()
+                    ],
+                )
+            )
+        if self.targets:
+            choices.append((_("Indicator target"), [(key, t.indicator.name) for key, t in self.targets.items()]))
+        self.fields["subject"].choices = choices
+
+    def clean_subject(self) -> tuple:
+        key = self.cleaned_data["subject"]
+        return self.assignments.get(key), self.targets.get(key)
+
+    def clean_due_date(self):
+        day = self.cleaned_data["due_date"]
+        if errors := explanation_due_errors(day):
+            raise ValidationError(errors)
+        return day
+
+
+class ExplanationAnswerForm(BaseForm):
+    answer = forms.CharField(label=_("Explanation"), widget=forms.Textarea(attrs={"rows": 4}), max_length=8000)
+    version = VersionField()
+
+
+class ExplanationCloseForm(BaseForm):
+    note = forms.CharField(
+        label=_("Closing note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("Required when the unit has not explained."),
+    )
+    version = VersionField()
 
 
 class DocumentForm(forms.ModelForm):

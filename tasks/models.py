@@ -4,12 +4,14 @@ The deadline status of an assignment is not stored: it depends on today. It is c
 the database by ``tasks.deadlines``.
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -606,3 +608,107 @@ class ImportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.uploaded_at:%d/%m/%Y %H:%M})"
+
+
+class ExplanationRequest(models.Model):
+    """A request for explanation (yêu cầu giải trình): the secretariat, or a district head for one of
+    its communes, asks a lagging unit to explain by a date, about one of its assignments, one of its
+    targets or its work in general; the unit answers on its page; the secretariat (or the district
+    that asked) closes it. Reminded and escalated by ``reports.reminders`` while unanswered."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting explanation")
+        ANSWERED = "answered", _("Explained")
+        CLOSED = "closed", _("Closed")
+
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="explanation_requests", verbose_name=_("unit"))
+    assignment = models.ForeignKey(
+        Assignment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="explanation_requests",
+        verbose_name=_("assignment"),
+    )
+    target = models.ForeignKey(
+        Target, models.PROTECT, null=True, blank=True, related_name="explanation_requests", verbose_name=_("target")
+    )
+    reason = models.TextField(_("what to explain"))
+    due_date = models.DateField(_("explain by"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("asked by"))
+    # The unit the request came from: the standing body (the secretariat) or a district. It says
+    # who may close it and whom an unanswered request is escalated to; empty for a superuser.
+    asked_by_unit = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("asked by unit")
+    )
+    asked_at = models.DateTimeField(_("asked at"), default=clock.now)
+    answer = models.TextField(_("explanation"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("answered by")
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("closed by")
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_note = models.TextField(_("closing note"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("explanation request")
+        verbose_name_plural = _("explanation requests")
+        ordering = ["-asked_at", "-pk"]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="explanation_unit_status"),
+            models.Index(fields=["status", "due_date"], name="explanation_status_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assignment__isnull=True) | Q(target__isnull=True),
+                name="explanation_about_one_subject",
+                violation_error_message=_("An explanation request is about one assignment or one target at most."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="answered") | (Q(answered_at__isnull=False) & ~Q(answer="")),
+                name="answered_explanation_has_answer",
+                violation_error_message=_("An explained request has its explanation."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="closed_explanation_has_date",
+                violation_error_message=_("A closed request has its closing date."),
+            ),
+            # One open request per unit and subject (the work in general is a subject too): a
+            # double click, or two people asking at once, make one request.
+            models.UniqueConstraint(
+                "unit",
+                Coalesce("assignment", Value(0)),
+                Coalesce("target", Value(0)),
+                condition=Q(status="open"),
+                name="one_open_explanation_per_subject",
+                violation_error_message=_("This unit already has an open explanation request about this."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} – {self.reason[:60]}"
+
+    def status_on(self, moment: datetime.datetime | None) -> str:
+        """The status as it stood at ``moment`` (None: now), for the pages read as at a past date."""
+        if moment is None:
+            return self.status
+        if self.closed_at is not None and self.closed_at < moment:
+            return self.Status.CLOSED
+        if self.answered_at is not None and self.answered_at < moment:
+            return self.Status.ANSWERED
+        return self.Status.OPEN
+
+    @property
+    def reason_line(self) -> str:
+        """The reason on one line, for a list in a text mail."""
+        return " ".join(self.reason.split())
+
+    @property
+    def answer_line(self) -> str:
+        return " ".join(self.answer.split())

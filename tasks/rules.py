@@ -1,4 +1,4 @@
-"""Who may do what with assignments, targets, obstacles, plans and imports: the ``tasks``
+"""Who may do what with assignments, targets, obstacles, explanation requests, plans and imports: the ``tasks``
 permissions, registered with django-rules from the predicates of units/rules.py.
 
 ``user.has_perm("tasks.confirm_assignment", assignment)``: views, services, templates and the
@@ -11,12 +11,15 @@ import rules
 from units.models import Unit, User
 from units.rules import (
     in_users_province,
+    is_district_head,
     is_superuser,
     member_of,
     reads_unit,
     secretariat,
     secretariat_of,
     unit_member,
+    unit_of,
+    without_object,
 )
 
 from .models import ImportRecord
@@ -72,3 +75,26 @@ rules.add_perm("tasks.view_import", is_superuser | uploaded_by_user | (secretari
 # A structure transition (tasks.transitions, the page "Sắp xếp đơn vị"): the secretariat of the
 # province (the object), superusers.
 rules.add_perm("tasks.apply_transition", secretariat_of)
+
+
+@rules.predicate
+def child_of_users_unit(user, obj) -> bool:
+    """The object's unit is directly under the user's (a district's commune)."""
+    unit = unit_of(obj)
+    return unit is not None and unit.parent_id is not None and unit.parent_id == user.unit_id
+
+
+@rules.predicate
+def asked_by_users_unit(user, request) -> bool:
+    return request is not None and request.asked_by_unit_id is not None and request.asked_by_unit_id == user.unit_id
+
+
+district_head = unit_member & is_district_head
+
+# Explanation requests (yêu cầu giải trình): asked of a unit (the object) by the secretariat of its
+# province, or by the head of the district it belongs to (where districts exist); answered by the
+# unit itself; closed by the secretariat, or by the district that asked. Asked without an object:
+# may the user ask at all (the buttons of the lagging list).
+rules.add_perm("tasks.ask_explanation", secretariat_of | (district_head & (without_object | child_of_users_unit)))
+rules.add_perm("tasks.answer_explanation", member_of)
+rules.add_perm("tasks.close_explanation", secretariat_of | (district_head & asked_by_users_unit))

@@ -16,6 +16,7 @@ from .models import (
     Assignment,
     Document,
     Evidence,
+    ExplanationRequest,
     ExtensionRequest,
     HistoryEntry,
     ImportRecord,
@@ -154,6 +155,53 @@ def unit_decisions(*, user: User, unit: Unit, limit: int = 10) -> list[dict]:
         {"at": o.decided_at, "obstacle": o} for o in obstacles
     ]
     return sorted(rows, key=lambda row: row["at"], reverse=True)[:limit]
+
+
+EXPLANATION_RELATED = (
+    "unit",
+    "assignment__task__document",
+    "target__indicator",
+    "asked_by",
+    "asked_by_unit",
+    "answered_by",
+    "closed_by",
+)
+
+
+def explanations_visible(user: User) -> QuerySet[ExplanationRequest]:
+    """The explanation requests of the units ``user`` may read (the one access rule)."""
+    return scoped(ExplanationRequest.objects.select_related(*EXPLANATION_RELATED), user)
+
+
+def visible_explanation(*, user: User, pk: int) -> ExplanationRequest:
+    return get_object_or_404(explanations_visible(user), pk=pk)
+
+
+def unit_explanations(*, user: User, unit: Unit, as_at: datetime.date | None = None) -> list[ExplanationRequest]:
+    """The unit's explanation requests, those waiting for its answer first, then the newest; as at a
+    past date ``as_at``: those asked by the end of it, each with its status then (``shown_status``:
+    an explanation given later is not shown)."""
+    requests = explanations_visible(user).filter(unit=unit)
+    moment = day_end(as_at) if as_at is not None else None
+    if moment is not None:
+        requests = requests.filter(asked_at__lt=moment)
+    found = list(requests.order_by("-asked_at", "-pk"))
+    for request in found:
+        request.shown_status = request.status_on(moment)
+    return sorted(found, key=lambda r: r.shown_status != ExplanationRequest.Status.OPEN)
+
+
+def explanation_subjects(unit: Unit) -> tuple[QuerySet[Assignment], QuerySet[Target]]:
+    """What a unit may be asked to explain: its open assignments (overdue first) and its targets."""
+    assignments = (
+        assignments_with_status(
+            Assignment.objects.filter(unit=unit).exclude(work_status__in=("confirmed", "paused", "cancelled"))
+        )
+        .select_related("task__document")
+        .order_by("deadline_rank", "due_date", "pk")
+    )
+    targets = Target.objects.filter(unit=unit).select_related("indicator").order_by("indicator__code")
+    return assignments, targets
 
 
 def child_unit_summaries(

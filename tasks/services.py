@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from .models import (
     Assignment,
     Document,
     Evidence,
+    ExplanationRequest,
     ExtensionRequest,
     HistoryEntry,
     IndicatorReport,
@@ -621,3 +622,154 @@ def targets_set(
         # New targets can change which units' figures make the province's total.
         indicator_totals_rebuild(province_id=province.pk, indicator_ids=[indicator.pk])
     return changed
+
+
+# How far ahead an explanation may be asked for: a request is about lagging now, not next year.
+EXPLANATION_MAX_DAYS = 90
+
+
+class ExplanationConflict(Exception):
+    """Someone else answered or closed the request since the form was opened; nothing was saved."""
+
+    def __init__(self, current: ExplanationRequest):
+        super().__init__("explanation request changed")
+        self.current = current
+
+
+def explanation_due_errors(due_date: datetime.date) -> list[str]:
+    """The bounds of the date to explain by: from today to ``EXPLANATION_MAX_DAYS`` days ahead (the
+    form and the service ask here)."""
+    today = clock.today()
+    if due_date < today:
+        return [_("The date to explain by cannot be in the past.")]
+    if due_date > today + datetime.timedelta(days=EXPLANATION_MAX_DAYS):
+        return [
+            _("The date to explain by is at most %(days)s days from today (%(day)s).")
+            % {
+                "days": EXPLANATION_MAX_DAYS,
+                "day": (today + datetime.timedelta(days=EXPLANATION_MAX_DAYS)).strftime("%d/%m/%Y"),
+            }
+        ]
+    return []
+
+
+@transaction.atomic
+def explanation_ask(
+    *,
+    unit: Unit,
+    user: User,
+    reason: str,
+    due_date: datetime.date,
+    assignment: Assignment | None = None,
+    target: Target | None = None,
+) -> ExplanationRequest:
+    """The secretariat (any unit of its province) or a district head (its communes) asks ``unit`` to
+    explain by ``due_date``, about one of its assignments, one of its targets or its work in general.
+
+    One open request per unit and subject (a database constraint): asking again about the same
+    thing while the first waits is refused. The unit's head and contact addresses are mailed.
+    """
+    if not user.has_perm("tasks.ask_explanation", unit):
+        raise PermissionDenied
+    if unit.level == Unit.Level.PROVINCE or unit.kind == Unit.Kind.STANDING_BODY:
+        raise ValidationError(_("The province and its standing body are not asked to explain."), code="unit")
+    if not unit.is_active:
+        raise ValidationError(_("This unit has ended: it can no longer be asked to explain."), code="ended")
+    errors: dict[str, list[str]] = {}
+    if assignment is not None and target is not None:
+        errors["__all__"] = [_("Choose an assignment or a target, not both.")]
+    if assignment is not None and assignment.unit_id != unit.pk:
+        errors["assignment"] = [_("Choose one of the unit's own assignments.")]
+    if target is not None and target.unit_id != unit.pk:
+        errors["target"] = [_("Choose one of the unit's own targets.")]
+    if not reason.strip():
+        errors["reason"] = [_("Say what the unit must explain.")]
+    if due_errors := explanation_due_errors(due_date):
+        errors["due_date"] = due_errors
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():  # a savepoint: the refusal below leaves the outer transaction usable
+            request = ExplanationRequest.objects.create(
+                unit=unit,
+                assignment=assignment,
+                target=target,
+                reason=reason.strip(),
+                due_date=due_date,
+                asked_by=user,
+                asked_by_unit_id=user.unit_id,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("This unit already has an open explanation request about this: wait for its answer or close it."),
+            code="duplicate",
+        ) from None
+    audit.record("explanation.asked", user=user, unit=unit, obj=request, on_commit=True, due=due_date.isoformat())
+    signals.explanation_changed.send(sender=ExplanationRequest, request=request, event="asked", user=user)
+    return request
+
+
+def _explanation_claim(request: ExplanationRequest, version: int, **fields) -> ExplanationRequest:
+    """The conditional update every change of a request makes: on the version the user saw, and
+    never on a closed request. The loser gets ExplanationConflict with the current request."""
+    claimed = (
+        ExplanationRequest.objects.filter(pk=request.pk, version=version)
+        .exclude(status=ExplanationRequest.Status.CLOSED)
+        .update(version=F("version") + 1, **fields)
+    )
+    current = ExplanationRequest.objects.select_related("answered_by", "closed_by").get(pk=request.pk)
+    if not claimed:
+        raise ExplanationConflict(current)
+    return current
+
+
+@transaction.atomic
+def explanation_answer(*, request: ExplanationRequest, user: User, version: int, answer: str) -> ExplanationRequest:
+    """The unit explains (or corrects its explanation while the request is not closed).
+
+    ``version`` is the version the user saw: if the request was answered by someone else or closed
+    since, nothing is saved and ExplanationConflict carries the current request. The one who asked
+    is mailed; the same explanation sent again (a double click) changes and mails nothing.
+    """
+    if not user.has_perm("tasks.answer_explanation", request):
+        raise PermissionDenied
+    if request.status == ExplanationRequest.Status.CLOSED:
+        raise ValidationError(_("This explanation request is closed."), code="closed")
+    if not answer.strip():
+        raise ValidationError({"answer": [_("Write the explanation.")]})
+    if request.status == ExplanationRequest.Status.ANSWERED and request.answer == answer.strip():
+        return request
+    current = _explanation_claim(
+        request,
+        version,
+        answer=answer.strip(),
+        answered_by=user,
+        answered_at=clock.now(),
+        status=ExplanationRequest.Status.ANSWERED,
+    )
+    audit.record("explanation.answered", user=user, unit=current.unit_id, obj=current, on_commit=True)
+    signals.explanation_changed.send(sender=ExplanationRequest, request=current, event="answered", user=user)
+    return current
+
+
+@transaction.atomic
+def explanation_close(*, request: ExplanationRequest, user: User, version: int, note: str = "") -> ExplanationRequest:
+    """The secretariat (or the district that asked) closes a request: explained, or withdrawn, which
+    needs a note. Closed once (a conditional update on the version the user saw); the unit is mailed."""
+    if not user.has_perm("tasks.close_explanation", request):
+        raise PermissionDenied
+    if request.status == ExplanationRequest.Status.CLOSED:
+        raise ValidationError(_("This explanation request is closed."), code="closed")
+    if request.status == ExplanationRequest.Status.OPEN and not note.strip():
+        raise ValidationError({"note": [_("The unit has not explained yet: say why the request is closed.")]})
+    current = _explanation_claim(
+        request,
+        version,
+        status=ExplanationRequest.Status.CLOSED,
+        closed_by=user,
+        closed_at=clock.now(),
+        close_note=note.strip(),
+    )
+    audit.record("explanation.closed", user=user, unit=current.unit_id, obj=current, on_commit=True)
+    signals.explanation_changed.send(sender=ExplanationRequest, request=current, event="closed", user=user)
+    return current

@@ -25,8 +25,18 @@ from units.selectors import unit_successions, visible_unit
 
 from . import selectors, services, workflow
 from .deadlines import STATUS_COLOURS
-from .forms import AssignmentReportForm, ExtensionRequestForm, FigureForm, ObstacleAnswerForm, ObstacleForm
+from .forms import (
+    AssignmentReportForm,
+    ExplanationAnswerForm,
+    ExplanationCloseForm,
+    ExplanationRequestForm,
+    ExtensionRequestForm,
+    FigureForm,
+    ObstacleAnswerForm,
+    ObstacleForm,
+)
 from .indicators import progress_tree
+from .models import ExplanationRequest
 
 
 @unit_member_required
@@ -111,8 +121,42 @@ def _unit_page(request, unit: Unit, as_at: AsAt):
             "history": selectors.unit_history(user=request.user, unit=unit, as_at=past),
             "last_reminder": selectors.last_reminder(unit),
             "is_own_unit": unit.pk == request.user.unit_id,
+            "explanations": _with_answer_forms(
+                request, selectors.unit_explanations(user=request.user, unit=unit, as_at=past), past=past
+            ),
+            "can_ask_explanation": past is None
+            and may_be_asked(unit)
+            and request.user.has_perm("tasks.ask_explanation", unit),
         },
     )
+
+
+def may_be_asked(unit: Unit) -> bool:
+    """A unit that can be asked to explain: in force, neither the province nor its standing body
+    (tasks.services.explanation_ask says the same)."""
+    return unit.is_active and unit.level != Unit.Level.PROVINCE and unit.kind != Unit.Kind.STANDING_BODY
+
+
+def _answerable(user, explanation: ExplanationRequest) -> bool:
+    return (
+        explanation.status != ExplanationRequest.Status.CLOSED
+        and explanation.unit.is_active
+        and user.has_perm("tasks.answer_explanation", explanation)
+    )
+
+
+def _with_answer_forms(request, explanations: list[ExplanationRequest], *, past) -> list[ExplanationRequest]:
+    """Each request the user may answer gets its form (its own ids: several forms on one page)."""
+    for explanation in explanations:
+        explanation.answer_form = (
+            ExplanationAnswerForm(
+                initial={"answer": explanation.answer, "version": explanation.version},
+                auto_id=f"id_explanation{explanation.pk}_%s",
+            )
+            if past is None and _answerable(request.user, explanation)
+            else None
+        )
+    return explanations
 
 
 @unit_scoped_write(selectors.visible_assignment)
@@ -330,3 +374,160 @@ def obstacle_detail(request, obstacle):
             return redirect("tasks:obstacle", pk=obstacle.pk)
         status = 400
     return render(request, "tasks/obstacle.html", {"obstacle": obstacle, "form": form}, status=status)
+
+
+@unit_scoped_write(visible_unit, write="tasks.ask_explanation")
+def unit_explanations(request, unit: Unit):
+    """A unit's explanation requests; the secretariat, or the head of the district a commune belongs
+    to, asks it to explain here (the lagging list and the unit's page link here)."""
+    can_ask = may_be_asked(unit) and request.user.has_perm("tasks.ask_explanation", unit)
+    form, status = None, 200
+    if can_ask:
+        assignments, targets = selectors.explanation_subjects(unit)
+        subject = ""
+        with contextlib.suppress(BadQueryValue):  # ?assignment=<id> or ?target=<id> preselects it
+            if pk := bounded_int(request.GET.get("assignment"), name="assignment"):
+                subject = f"a{pk}"
+            elif pk := bounded_int(request.GET.get("target"), name="target"):
+                subject = f"t{pk}"
+        form = ExplanationRequestForm(
+            initial={"subject": subject, "due_date": clock.today() + datetime.timedelta(days=7)},
+            assignments=assignments,
+            targets=targets,
+        )
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        form = ExplanationRequestForm(request.POST, assignments=assignments, targets=targets)
+        status = 400
+        if form.is_valid():
+            assignment, target = form.cleaned_data["subject"]
+            try:
+                services.explanation_ask(
+                    unit=unit,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                    due_date=form.cleaned_data["due_date"],
+                    assignment=assignment,
+                    target=target,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Explanation requested. The unit has been told by mail."))
+                return redirect(reverse("tasks:unit_explanations", args=[unit.code]))
+    return render(
+        request,
+        "tasks/explanations.html",
+        {
+            "unit": unit,
+            "form": form,
+            "today": clock.today(),
+            "explanations": _with_answer_forms(
+                request, selectors.unit_explanations(user=request.user, unit=unit), past=None
+            ),
+        },
+        status=status,
+    )
+
+
+def _explanation_page(request, explanation, *, answer_form=None, close_form=None, status=200):
+    user = request.user
+    if answer_form is None and _answerable(user, explanation):
+        answer_form = ExplanationAnswerForm(initial={"answer": explanation.answer, "version": explanation.version})
+    can_close = explanation.status != ExplanationRequest.Status.CLOSED and user.has_perm(
+        "tasks.close_explanation", explanation
+    )
+    if close_form is None and can_close:
+        close_form = ExplanationCloseForm(initial={"version": explanation.version})
+    return render(
+        request,
+        "tasks/explanation.html",
+        {
+            "explanation": explanation,
+            "today": clock.today(),
+            "answer_form": answer_form,
+            "close_form": close_form if can_close else None,
+        },
+        status=status,
+    )
+
+
+def _explanation_conflict(request, current: ExplanationRequest, *, closing: bool = False) -> None:
+    """Say who changed the request since the user opened it; nothing of the user's was saved."""
+    if closing and current.status != ExplanationRequest.Status.CLOSED:
+        text = _(
+            "%(who)s sent an explanation at %(when)s, shown below: read it before closing. The request was not closed."
+        ) % {"who": current.answered_by or _("someone"), "when": datetime_text(current.answered_at)}
+    elif current.status == ExplanationRequest.Status.CLOSED:
+        text = _("%(who)s closed this request at %(when)s. Nothing of yours was saved.") % {
+            "who": current.closed_by or _("someone"),
+            "when": datetime_text(current.closed_at),
+        }
+    else:
+        text = _(
+            "%(who)s sent an explanation at %(when)s, shown below. Yours was not saved; it is still in the "
+            "form: check it against theirs and send again."
+        ) % {"who": current.answered_by or _("someone"), "when": datetime_text(current.answered_at)}
+    messages.error(request, text)
+
+
+@unit_scoped_write(selectors.visible_explanation, write="tasks.answer_explanation")
+def explanation_detail(request, explanation):
+    """An explanation request, its answer and its closing; the unit explains here (and on its page)."""
+    if request.method != "POST":
+        return _explanation_page(request, explanation)
+    if not _answerable(request.user, explanation):
+        raise PermissionDenied
+    form = ExplanationAnswerForm(request.POST)
+    if not form.is_valid():
+        return _explanation_page(request, explanation, answer_form=form, status=400)
+    try:
+        services.explanation_answer(
+            request=explanation,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            answer=form.cleaned_data["answer"],
+        )
+    except services.ExplanationConflict as conflict:
+        _explanation_conflict(request, conflict.current)
+        current = selectors.visible_explanation(user=request.user, pk=explanation.pk)
+        data = request.POST.copy()
+        data["version"] = current.version
+        form = ExplanationAnswerForm(data) if _answerable(request.user, current) else None
+        if form is not None:
+            form.is_valid()
+        return _explanation_page(request, current, answer_form=form, status=409)
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _explanation_page(request, explanation, answer_form=form, status=400)
+    messages.success(request, _("Explanation sent."))
+    return redirect(reverse("tasks:unit", args=[explanation.unit.code]) + "#explanations")
+
+
+@require_POST
+@unit_scoped_write(selectors.visible_explanation, write="tasks.close_explanation")
+def explanation_close(request, explanation):
+    """The secretariat (or the district that asked) closes a request."""
+    form = ExplanationCloseForm(request.POST)
+    if not form.is_valid():
+        return _explanation_page(request, explanation, close_form=form, status=400)
+    try:
+        services.explanation_close(
+            request=explanation, user=request.user, version=form.cleaned_data["version"], note=form.cleaned_data["note"]
+        )
+    except services.ExplanationConflict as conflict:
+        _explanation_conflict(request, conflict.current, closing=True)
+        current = selectors.visible_explanation(user=request.user, pk=explanation.pk)
+        data = request.POST.copy()
+        data["version"] = current.version
+        form = ExplanationCloseForm(data)
+        form.is_valid()
+        return _explanation_page(request, current, close_form=form, status=409)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):  # about the request (closed already), not the form
+            messages.error(request, " ".join(error.messages))
+        _add_errors(form, error)
+        return _explanation_page(request, explanation, close_form=form, status=400)
+    messages.success(request, _("Request closed."))
+    return redirect("tasks:explanation", pk=explanation.pk)

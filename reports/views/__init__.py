@@ -5,10 +5,12 @@
 - ``scorecard``: the ranking, its weights and snapshots;
 - ``exports``: the Excel downloads (their rows are built in ``reports.exports``);
 - ``national``: the national dashboard (every province) and its export;
+- ``explanations``: the explanation requests of the province or the district;
 - ``search``; ``mail_log``: the mail log and sending a failed mail again.
 """
 
 from .dashboard import assignment_list, document_detail, lagging, overview
+from .explanations import explanation_list
 from .exports import lagging_excel, overview_excel, scorecard_excel, unit_excel
 from .mail_log import notification_log, notification_requeue
 from .national import national_dashboard, national_excel
@@ -19,6 +21,7 @@ from .search import search
 __all__ = [
     "assignment_list",
     "document_detail",
+    "explanation_list",
     "lagging",
     "lagging_excel",
     "national_dashboard",

@@ -221,7 +221,7 @@ def lagging(request):
         else selectors.lagging_units(province=province_of(area), today=today, as_at=as_at.past, **filters)
     )
     page = Paginator(rows, ASSIGNMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    selectors.lagging_details(page.object_list)
+    selectors.lagging_details(page.object_list, as_at=as_at.past)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -235,6 +235,8 @@ def lagging(request):
             "today": today,
             "query": query.urlencode(),
             "area": area,
+            # Asking to explain is today's act: not from a page as at a past date.
+            "can_ask": as_at.past is None and request.user.has_perm("tasks.ask_explanation"),
         },
         status=400 if filters is None or as_at.error else 200,
     )

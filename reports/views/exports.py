@@ -57,7 +57,7 @@ def lagging_excel(request):
         report_date=today,
         subtitle=area.name,
         columns=exports.lagging_columns(),
-        rows=exports.lagging_rows(selectors.lagging_details(units)),
+        rows=exports.lagging_rows(selectors.lagging_details(units, as_at=as_at.past)),
     )
     return exports.xlsx_response(filename=exports.file_name(_("Lagging units"), today), content=content)
 

@@ -69,6 +69,13 @@ def world(fixed_today, tmp_path):
     tree.obstacle = services.obstacle_raise(
         user=tree.head_commune, category="data", text="Thiếu máy đọc chip căn cước cho tổ công tác"
     )
+    tree.explanation = services.explanation_ask(
+        unit=tree.commune,
+        user=tree.head_district,
+        reason="Đề nghị giải trình vì sao nhiệm vụ kích hoạt tài khoản định danh điện tử quá hạn 6 ngày",
+        due_date=TODAY + datetime.timedelta(days=3),
+        assignment=tree.overdue,
+    )
 
     indicator = make_eid_targets(
         {
@@ -110,6 +117,9 @@ def pages_by_role(world) -> dict:
         world.secretariat: [
             reverse("reports:overview"),
             reverse("reports:lagging"),
+            reverse("reports:explanations"),
+            reverse("tasks:unit_explanations", args=[world.commune.code]),
+            reverse("tasks:explanation", args=[world.explanation.pk]),
             reverse("reports:assignments"),
             reverse("reports:assignments") + "?status=overdue",
             reverse("reports:document", args=[world.document.pk]),
@@ -141,6 +151,8 @@ def pages_by_role(world) -> dict:
             reverse("tasks:my_unit"),
             reverse("reports:overview"),  # the district's own dashboard and lagging list
             reverse("reports:lagging"),
+            reverse("reports:explanations"),
+            reverse("tasks:explanation", args=[world.explanation.pk]),
             reverse("tasks:unit", args=[world.commune.code]),
             reverse("tasks:assignment", args=[world.overdue.pk]),
             reverse("account"),
@@ -150,6 +162,7 @@ def pages_by_role(world) -> dict:
             reverse("tasks:assignment", args=[world.overdue.pk]),
             reverse("tasks:obstacles"),
             reverse("tasks:obstacle", args=[world.obstacle.pk]),
+            reverse("tasks:explanation", args=[world.explanation.pk]),
             reverse("tasks:target", args=[world.target.pk]),
             reverse("reports:search") + "?q=kich hoat",
             reverse("account"),

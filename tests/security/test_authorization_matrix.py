@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import resolve_url
 
+from tasks.models import ExplanationRequest
 from tests.security.urlconf import (
     ROLES,
     SCOPES,
@@ -103,6 +104,32 @@ def writes(user: User, owner) -> bool:
     if user.is_secretariat:
         return owner.province_id == user.unit.province_id
     return user.is_unit_member and owner.pk == user.unit_id
+
+
+def asks_explanation(user: User, owner, kwargs: dict) -> bool:
+    """Who asks a unit to explain: the secretariat of its province, the head of the district it is
+    directly under (DECISIONS, "Explanation requests")."""
+    if user.is_superuser:
+        return True
+    if user.is_secretariat:
+        return owner.province_id == user.unit.province_id
+    district_head = user.role == User.Role.UNIT_HEAD and user.unit.level == Unit.Level.DISTRICT
+    return district_head and owner.parent_id == user.unit_id
+
+
+def closes_explanation(user: User, owner, kwargs: dict) -> bool:
+    """Who closes an explanation request: the secretariat of the unit's province, the district that asked."""
+    if user.is_superuser:
+        return True
+    if user.is_secretariat:
+        return owner.province_id == user.unit.province_id
+    asked_by = ExplanationRequest.objects.get(pk=kwargs["pk"]).asked_by_unit
+    district_head = user.role == User.Role.UNIT_HEAD and user.unit.level == Unit.Level.DISTRICT
+    return district_head and asked_by == user.unit
+
+
+# The write permissions that are not "a writer's" (units.write_for_unit or narrower), restated.
+RESTATED_WRITES = {"tasks.ask_explanation": asks_explanation, "tasks.close_explanation": closes_explanation}
 
 
 def may_import(user: User) -> bool:
@@ -200,6 +227,11 @@ def answer(route: Route, method: str, user: User | None, owners: list, kwargs: d
         writer = all(writes(user, owner) for owner in owners)
         if route.write_permission == "units.write_for_unit":
             assert changes == writer, f"{route}: units.write_for_unit and the rule disagree for {user}"
+        elif route.write_permission in RESTATED_WRITES:  # a district asks its communes, not a writer's
+            restated = RESTATED_WRITES[route.write_permission]
+            assert changes == all(restated(user, owner, kwargs) for owner in owners), (
+                f"{route}: {route.write_permission} and the rule disagree for {user}"
+            )
         else:  # a narrower action (a figure, an extension, an answer): only ever a writer's
             assert writer or not changes, f"{route}: {route.write_permission} lets a reader ({user}) write"
         if not changes:

@@ -115,6 +115,8 @@ OBJECT_OF = {
     ("tasks:evidence", "pk"): "evidence",
     ("tasks:target", "pk"): "target",
     ("tasks:obstacle", "pk"): "obstacle",
+    ("tasks:explanation", "pk"): "explanation",
+    ("tasks:explanation_close", "pk"): "explanation",
     ("tasks:import_preview", "pk"): "upload",
     ("tasks:import_apply", "pk"): "upload",
     ("tasks:document_edit", "pk"): "document",
@@ -203,7 +205,8 @@ class World:
     """Two provinces (``home``, code 40, and ``foreign``, code 41) with an account per role, a
     superuser and an account without a role; for every anchor unit an assignment with an evidence
     file, a second one with a pending extension request, a target, an obstacle, a failed mail and
-    an import, so that every URL kwarg has an object of the user's own unit and of another.
+    an import and an explanation request (the commune's asked by its district's head, the others by
+    the secretariat), so that every URL kwarg has an object of the user's own unit and of another.
     """
 
     def __init__(self):
@@ -252,6 +255,13 @@ class World:
                 assignment=later, user=head, proposed_due_date=TODAY + datetime.timedelta(days=30), reason="Mưa lũ"
             )
             obstacle = services.obstacle_raise(user=head, category="data", text="Thiếu máy quét")
+            tree = self.home if unit.province_id == self.home.province.pk else self.foreign
+            explanation = services.explanation_ask(
+                unit=unit,
+                user=tree.head_district if unit == tree.commune else tree.secretariat,
+                reason="Vì sao chậm kích hoạt định danh điện tử?",
+                due_date=TODAY + datetime.timedelta(days=7),
+            )
             notification = Notification.objects.create(
                 kind=Notification.Kind.REMINDER,
                 dedupe_key=f"security-{unit.code}",
@@ -269,6 +279,7 @@ class World:
                     ("evidence", anchor): (assignment.evidence.get().pk, unit),
                     ("target", anchor): (self.indicator.targets.get(unit=unit).pk, unit),
                     ("obstacle", anchor): (obstacle.pk, unit),
+                    ("explanation", anchor): (explanation.pk, unit),
                     ("extension", anchor): (extension.pk, unit),
                     ("notification", anchor): (notification.pk, ProvinceBound(unit.province)),
                     ("document", anchor): (self.documents[unit.province_id].pk, ProvinceBound(unit.province)),
