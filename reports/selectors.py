@@ -184,7 +184,7 @@ def confirmations_pending(*, province: Unit) -> QuerySet[Assignment]:
     latest = HistoryEntry.objects.filter(assignment=OuterRef("pk")).order_by("-at", "-pk")
     return (
         Assignment.objects.filter(unit__province=province, work_status=Assignment.WorkStatus.REPORTED)
-        .select_related("task__document", "unit", "updated_by")
+        .select_related("task__document__province", "unit", "updated_by")
         .annotate(report_note=Subquery(latest.values("note")[:1]))
         .prefetch_related("evidence")
         .order_by("reported_at", "pk")
@@ -194,7 +194,7 @@ def confirmations_pending(*, province: Unit) -> QuerySet[Assignment]:
 def extensions_pending(*, province: Unit) -> QuerySet[ExtensionRequest]:
     return (
         ExtensionRequest.objects.filter(assignment__unit__province=province, status=ExtensionRequest.Status.PENDING)
-        .select_related("assignment__task__document", "assignment__unit", "requested_by")
+        .select_related("assignment__task__document__province", "assignment__unit", "requested_by")
         .order_by("requested_at", "pk")
     )
 

@@ -71,7 +71,9 @@ def unit_assignments(
 ) -> QuerySet[Assignment]:
     """The assignments of ``unit`` that ``user`` may read, overdue first, ready for a table;
     ``as_at``: those that existed at the end of that past date, with their status then."""
-    queryset = scoped(Assignment.objects.filter(unit=unit), user).select_related("task__document", "updated_by")
+    queryset = scoped(Assignment.objects.filter(unit=unit), user).select_related(
+        "task__document__province", "updated_by"
+    )
     if as_at is not None:
         queryset = queryset.filter(created_at__lt=day_end(as_at))
     return assignments_with_status(queryset, today, as_at=as_at).order_by(

@@ -143,7 +143,7 @@ def assignment_list(request):
     today, past = as_at.day, as_at.past
     form = AssignmentFilter(request.GET or None, province=province_of(area), area=area, as_at=past)
     queryset = assignments_with_status(
-        selectors.area_assignments(area, past).select_related("task__document", "unit__area", "updated_by"),
+        selectors.area_assignments(area, past).select_related("task__document__province", "unit__area", "updated_by"),
         today,
         as_at=past,
     )

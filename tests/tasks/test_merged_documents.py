@@ -319,3 +319,16 @@ def test_a_national_account_drills_into_the_successor_with_both_plans_read_only(
     assert f"{reverse('reports:document', args=[ha_giang.plan.pk])}?province=08" in html
     document = client.get(reverse("reports:document", args=[ha_giang.plan.pk]), {"province": "08"})
     assert document.status_code == 200 and document.context["tasks"][0].total == 2
+
+
+def test_the_work_carried_from_the_absorbed_province_names_its_document_with_the_province(client, merged):
+    tuyen_quang, ha_giang, _decision = merged
+    client.force_login(tuyen_quang.secretariat)
+
+    listed = client.get(reverse("reports:assignments")).content.decode()
+    carried = Assignment.objects.filter(task=ha_giang.task, ended_by__isnull=True).select_related("unit").first()
+    unit_page = client.get(reverse("tasks:unit", args=[carried.unit.code])).content.decode()
+
+    assert "78/KH-UBND (Tỉnh Hà Giang) – 1." in listed
+    assert "78/KH-UBND – 1." in listed  # its own, as before
+    assert "78/KH-UBND (Tỉnh Hà Giang)" in unit_page
