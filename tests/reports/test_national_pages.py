@@ -130,6 +130,7 @@ def test_the_menu_of_a_national_account_is_the_national_overview_and_a_provinces
     client, provinces, minister
 ):
     client.force_login(minister)
+    assert client.get(reverse("home")).url == reverse("reports:national")  # its landing page
 
     home = _read_only(client, minister, reverse("reports:national"))
 
