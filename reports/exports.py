@@ -251,10 +251,11 @@ def overview_rows(breakdown: StatusBreakdown) -> list[list]:
     for group, table, label in [
         (_("Area"), areas, "label"),
         (_("Level"), breakdown.by_level, "label"),
-        (_("Document"), breakdown.by_document, "number"),
+        (_("Document"), breakdown.by_document, "label"),  # the number, with its province where two share it
     ]:
         for row in table:
-            rows.append([group, row[label], *[row[s] for s in statuses], row["total"], on_time_rate(row)])
+            name = row.get(label) or row.get("number")
+            rows.append([group, name, *[row[s] for s in statuses], row["total"], on_time_rate(row)])
     return rows
 
 

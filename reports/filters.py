@@ -15,6 +15,11 @@ from units.models import Unit
 from units.text import search_key
 
 
+def document_label(document: Document) -> str:
+    """A filter's choice: the number, and its province where two provinces' may share it."""
+    return document.label
+
+
 def units_on(queryset: QuerySet[Unit], as_at: datetime.date | None) -> QuerySet[Unit]:
     """The units of ``queryset`` in force today (``as_at`` None) or valid on the past date ``as_at``."""
     return queryset.filter(is_active=True) if as_at is None else queryset.valid_on(as_at)
@@ -134,8 +139,11 @@ class AssignmentFilter(FilterForm):
         self.fields["area"].queryset = area_choices(area or province, as_at)
         # A unit named by a link (a code): the one valid on the page's date, else any (older links).
         self.fields["unit"].queryset = units if as_at is None else units.valid_on(as_at)
-        self.fields["document"].queryset = province_documents(province)
-        self.fields["task"].queryset = Task.objects.filter(document__in=province_documents(province))
+        # The documents the province carried on the page's date: before a merger, its own.
+        documents = province_documents(province, on=as_at)
+        self.fields["document"].queryset = documents
+        self.fields["document"].label_from_instance = document_label
+        self.fields["task"].queryset = Task.objects.filter(document__in=documents)
 
     def apply(self, queryset: QuerySet[Assignment], today) -> QuerySet[Assignment]:
         data = self.cleaned_data
@@ -191,6 +199,7 @@ class QueueFilter(FilterForm):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = area_choices(province)
         self.fields["document"].queryset = province_documents(province)
+        self.fields["document"].label_from_instance = document_label
 
     def apply(self, kind: str, queryset: QuerySet, today: datetime.date) -> QuerySet:
         """``queryset`` (the items of ``kind``) narrowed by the valid filters."""

@@ -16,6 +16,7 @@ from projectsite import clock
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_counts
 from tasks.indicators import expected_fraction
 from tasks.models import Assignment, IndicatorTotalChange, Target
+from tasks.selectors import targets_as_at
 from units.models import Unit, valid_on_q
 
 from .selectors import on_time_rate
@@ -38,6 +39,7 @@ class Attainment:
     expected: int
     pace_per_day: float | None = None
     reached_on: datetime.date | None = None
+    indicator_id: int | None = None  # one indicator's part of a province's figure for the code
 
     @property
     def rate(self) -> float | None:
@@ -93,21 +95,26 @@ def national_totals(rows: list[ProvinceRow]) -> dict[str, int]:
     return totals
 
 
-def indicator_attainment(rows: list[ProvinceRow], *, day: datetime.date) -> dict[str, dict]:
-    """Each indicator with a target set for a province itself: per province (code) its attainment
-    on ``day`` and the forecast at the pace of the last ``PACE_DAYS`` days, and the country's
-    (the provinces' totals and targets added up). Three queries for any number of provinces: the
-    provinces' targets, and the kept daily totals (``tasks.summaries``) summed up to ``day`` and
-    up to ``PACE_DAYS`` earlier.
+def indicator_attainment(
+    rows: list[ProvinceRow], *, day: datetime.date, as_at: datetime.date | None = None
+) -> dict[str, dict]:
+    """Each indicator code with a target set for a province itself: per province (code) its
+    attainment on ``day`` and the forecast at the pace of the last ``PACE_DAYS`` days, and the
+    country's (the provinces' totals and targets added up). Three queries for any number of
+    provinces: the provinces' targets, and the kept daily totals (``tasks.summaries``) summed up to
+    ``day`` and up to ``PACE_DAYS`` earlier.
+
+    A province that absorbed another follows the absorbed province's indicators too (its own
+    "DDDT" may be a second indicator with the same code): a province's figure for a code is the sum
+    over its indicators of that code, each counted once; as at a date before the merger
+    (``as_at``) each province has its own targets only (``tasks.selectors.targets_as_at``), so the
+    country counts nothing twice.
 
     ``{indicator code: {"name", "provinces": {province code: Attainment}, "nation": Attainment}}``.
     """
     by_pk = {row.province.pk: row.province for row in rows}
-    targets = (
-        Target.objects.filter(unit_id__in=list(by_pk), start_date__lte=day)
-        .select_related("indicator")
-        .order_by("indicator__code", "unit__code", "-due_date")
-    )
+    targets = targets_as_at(Target.objects.filter(unit_id__in=list(by_pk), start_date__lte=day), as_at)
+    targets = targets.select_related("indicator").order_by("indicator__code", "unit__code", "indicator_id", "-due_date")
     then = day - datetime.timedelta(days=PACE_DAYS)
     sums = IndicatorTotalChange.objects.filter(province_id__in=list(by_pk)).values("province_id", "indicator_id")
     now_totals = {
@@ -119,40 +126,52 @@ def indicator_attainment(rows: list[ProvinceRow], *, day: datetime.date) -> dict
         for r in sums.filter(day__lte=then).annotate(total=Sum("delta")).order_by()
     }
     found: dict[str, dict] = {}
+    parts: dict[tuple[str, int], list[Attainment]] = {}
     for target in targets:
+        key = (target.unit_id, target.indicator_id)
         indicator = target.indicator
         entry = found.setdefault(indicator.code, {"name": indicator.name, "provinces": {}})
-        province = by_pk[target.unit_id]
-        if province.code in entry["provinces"]:  # a later target of the same indicator counts once
-            continue
-        key = (target.unit_id, target.indicator_id)
+        counted = parts.setdefault((indicator.code, target.unit_id), [])
+        if any(part.indicator_id == target.indicator_id for part in counted):
+            continue  # a later target of the same indicator counts once
+        value = target.value_then
         actual = now_totals.get(key)
         pace = None if actual is None else (actual - then_totals.get(key, 0)) / PACE_DAYS
-        entry["provinces"][province.code] = Attainment(
-            code=indicator.code,
-            name=indicator.name,
-            target=target.value,
-            actual=actual,
-            expected=round(target.value * expected_fraction(target.start_date, target.due_date, day)),
-            pace_per_day=pace,
-            reached_on=_reached_on(actual, target.value, pace, day),
+        counted.append(
+            Attainment(
+                code=indicator.code,
+                name=indicator.name,
+                target=value,
+                actual=actual,
+                expected=round(value * expected_fraction(target.start_date, target.due_date, day)),
+                pace_per_day=pace,
+                reached_on=_reached_on(actual, value, pace, day),
+                indicator_id=target.indicator_id,
+            )
         )
+        entry["provinces"].setdefault(by_pk[target.unit_id].code, None)
+    for (code, unit_id), counted in parts.items():
+        found[code]["provinces"][by_pk[unit_id].code] = _summed(code, found[code]["name"], counted, day)
     for code, entry in found.items():
-        parts = list(entry["provinces"].values())
-        reported = [part.actual for part in parts if part.actual is not None]
-        actual = sum(reported) if reported else None
-        pace = sum(part.pace_per_day or 0 for part in parts) if reported else None
-        target = sum(part.target for part in parts)
-        entry["nation"] = Attainment(
-            code=code,
-            name=entry["name"],
-            target=target,
-            actual=actual,
-            expected=sum(part.expected for part in parts),
-            pace_per_day=pace,
-            reached_on=_reached_on(actual, target, pace, day),
-        )
+        entry["nation"] = _summed(code, entry["name"], list(entry["provinces"].values()), day)
     return found
+
+
+def _summed(code: str, name: str, parts: list[Attainment], day: datetime.date) -> Attainment:
+    """Attainments added up: targets, totals (None when none reported), expected and paces."""
+    reported = [part.actual for part in parts if part.actual is not None]
+    actual = sum(reported) if reported else None
+    pace = sum(part.pace_per_day or 0 for part in parts) if reported else None
+    target = sum(part.target for part in parts)
+    return Attainment(
+        code=code,
+        name=name,
+        target=target,
+        actual=actual,
+        expected=sum(part.expected for part in parts),
+        pace_per_day=pace,
+        reached_on=_reached_on(actual, target, pace, day),
+    )
 
 
 def _reached_on(actual, target: int, pace, day: datetime.date) -> datetime.date | None:

@@ -18,7 +18,7 @@ from tasks.models import (
     Target,
     Task,
 )
-from tasks.selectors import EXPLANATION_RELATED, status_counts, visible_documents
+from tasks.selectors import EXPLANATION_RELATED, status_counts, targets_as_at, visible_documents
 from tasks.summaries import province_daily_totals
 from tasks.workflow import REMINDABLE
 from units.models import Unit, UnitSuccession, User
@@ -62,7 +62,7 @@ def area_indicator_summaries(
     totals up to ``today``, which is the page's date); a district's targets with their attainment
     only: the daily totals behind a trend are kept per province."""
     if area.level == Unit.Level.PROVINCE:
-        return indicator_summaries(province=area, today=today)
+        return indicator_summaries(province=area, today=today, as_at=as_at)
     nodes = progress_tree(unit=area, today=today, as_at=as_at)
     return [IndicatorSummary(node=node, series=[], forecast=None) for node in nodes]
 
@@ -131,11 +131,14 @@ def status_breakdown(
         Unit.objects.filter(pk__in=list(tables["area"])).order_by("code").values("pk", "name", "code", "level")
     )
     former = former_districts([a["pk"] for a in areas if a["level"] == Unit.Level.COMMUNE])
-    documents = (
+    documents = list(
         Document.objects.filter(pk__in=list(tables["document"]))
-        .order_by("issued_on", "number")
-        .values("pk", "number", "issued_on")
+        .order_by("issued_on", "number", "province__code")
+        .values("pk", "number", "issued_on", "province_id", "province__name", "province__code")
     )
+    # A province that carries the work of a province merged into it may count two "78/KH-UBND":
+    # then each provincial document is labelled with its province (as tasks.selectors.province_documents).
+    labelled = any(d["province_id"] not in (None, province.pk) for d in documents)
     return StatusBreakdown(
         province=totals,
         by_level=[
@@ -153,7 +156,15 @@ def status_breakdown(
             for a in areas
         ],
         by_document=[
-            {"document_id": d["pk"], "number": d["number"], "issued_on": d["issued_on"], **tables["document"][d["pk"]]}
+            {
+                "document_id": d["pk"],
+                "number": d["number"],
+                "label": f"{d['number']} · {d['province__name']} ({d['province__code']})"
+                if labelled and d["province_id"]
+                else d["number"],
+                "issued_on": d["issued_on"],
+                **tables["document"][d["pk"]],
+            }
             for d in documents
         ],
     )
@@ -183,7 +194,7 @@ def confirmations_pending(*, province: Unit) -> QuerySet[Assignment]:
     latest = HistoryEntry.objects.filter(assignment=OuterRef("pk")).order_by("-at", "-pk")
     return (
         Assignment.objects.filter(unit__province=province, work_status=Assignment.WorkStatus.REPORTED)
-        .select_related("task__document", "unit", "updated_by")
+        .select_related("task__document__province", "unit", "updated_by")
         .annotate(report_note=Subquery(latest.values("note")[:1]))
         .prefetch_related("evidence")
         .order_by("reported_at", "pk")
@@ -193,7 +204,7 @@ def confirmations_pending(*, province: Unit) -> QuerySet[Assignment]:
 def extensions_pending(*, province: Unit) -> QuerySet[ExtensionRequest]:
     return (
         ExtensionRequest.objects.filter(assignment__unit__province=province, status=ExtensionRequest.Status.PENDING)
-        .select_related("assignment__task__document", "assignment__unit", "requested_by")
+        .select_related("assignment__task__document__province", "assignment__unit", "requested_by")
         .order_by("requested_at", "pk")
     )
 
@@ -241,15 +252,27 @@ class IndicatorSummary:
 TREND_DAYS = 60
 
 
-def indicator_summaries(*, province: Unit, today: datetime.date) -> list[IndicatorSummary]:
-    """The province's indicators: attainment, expected-to-date, trend and forecast.
+def indicator_summaries(
+    *, province: Unit, today: datetime.date, as_at: datetime.date | None = None
+) -> list[IndicatorSummary]:
+    """The province's indicators: attainment, expected-to-date, trend and forecast, as at ``today``
+    (the page's date; ``as_at`` when it is a past one: the targets as they stood then,
+    ``tasks.selectors.targets_as_at``, so a province merged later is not yet in them).
 
     One query for the targets and one small read of the kept daily totals per indicator
-    (``tasks.summaries``): no figure is read here.
+    (``tasks.summaries``): no figure is read here. An indicator of a province merged into this
+    one is labelled with its province (``Indicator.label``): two may share a name.
     """
     summaries = []
-    targets = Target.objects.filter(unit=province).select_related("indicator", "unit").order_by("indicator__code")
+    targets = targets_as_at(Target.objects.filter(unit=province), as_at)
+    targets = targets.select_related("indicator__province", "unit").order_by("indicator__code", "indicator__pk")
+    targets = list(targets)
+    others = any(t.indicator.province_id not in (None, province.pk) for t in targets)
     for target in targets:
+        indicator = target.indicator
+        if others and indicator.province_id is not None:
+            indicator.origin = f"{indicator.province.name} ({indicator.province.code})"
+        target.value = target.value_then
         start = max(target.start_date, today - datetime.timedelta(days=TREND_DAYS))
         series, actual, as_of = province_daily_totals(
             province_id=province.pk, indicator_id=target.indicator_id, start=start, end=today
@@ -507,21 +530,22 @@ def document_tasks(
 SEARCH_LIMIT = 20
 
 
-def search(*, user: User, text: str) -> dict[str, list]:
+def search(*, user: User, text: str, province: Unit | None = None) -> dict[str, list]:
     """Units, documents and tasks matching ``text`` without accents ("dien chau" finds "Diễn Châu").
 
     Units follow the access rule; a unit member finds only the tasks of the units they read.
+    Documents and tasks are those the user's province reads (``province``: the one a superuser or
+    national account chose; without a choice, the national ones).
     """
     key = search_key(text)
     if len(key) < 2:
         return {"units": [], "documents": [], "tasks": []}
     units = unit_search(visible_units(user), text).select_related("parent").order_by("level", "name")
-    tasks = Task.objects.filter(search_key__contains=key, document__in=visible_documents(user)).select_related(
-        "document"
-    )
+    readable = visible_documents(user, province)
+    tasks = Task.objects.filter(search_key__contains=key, document__in=readable).select_related("document")
     if not (user.is_superuser or user.sees_whole_province):
         tasks = tasks.filter(Exists(scoped(Assignment.objects.filter(task=OuterRef("pk")), user)))
-    documents = visible_documents(user).filter(search_key__contains=key)
+    documents = readable.filter(search_key__contains=key)
     return {
         "units": list(units[:SEARCH_LIMIT]),
         "documents": list(documents[:SEARCH_LIMIT]),

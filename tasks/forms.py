@@ -3,7 +3,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projectsite import clock
@@ -12,6 +11,7 @@ from units.models import Unit
 
 from . import workflow
 from .models import Assignment, Document, ImportRecord, Indicator, Obstacle, Task, validate_figure
+from .selectors import province_indicators
 from .services import EXPLANATION_MAX_DAYS, explanation_due_errors
 from .uploads import MAX_EVIDENCE_BYTES, check_csv_file, check_evidence_file
 
@@ -290,6 +290,7 @@ class DocumentForm(forms.ModelForm):
         if self.instance.pk:  # a document cannot implement itself
             choices = choices.exclude(pk=self.instance.pk)
         self.fields["implements"].queryset = choices
+        self.fields["implements"].label_from_instance = lambda document: document.label
         # Empty prompts in words, not Django's "---------".
         self.fields["implements"].empty_label = _("— none —")
         self.fields["kind"].choices = [("", _("— choose the kind —")), *Document.Kind.choices]
@@ -429,9 +430,11 @@ class ImportForm(BaseForm):
     )
 
     def __init__(self, *args, kinds: list[str], province: Unit | None = None, **kwargs):
-        """``province``: the indicators offered are its own and the national ones."""
+        """``province``: the indicators offered are those it follows (its own, those of a province
+        merged into it, the national ones: tasks.selectors.province_indicators)."""
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].queryset = Indicator.objects.filter(Q(province=province) | Q(province__isnull=True))
+        self.fields["indicator"].queryset = province_indicators(province)
+        self.fields["indicator"].label_from_instance = lambda indicator: indicator.label
         self.fields["kind"].choices = [(k, label) for k, label in ImportRecord.Kind.choices if k in kinds]
         self.fields["kind"].initial = kinds[0]
         self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"

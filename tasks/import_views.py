@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projectsite.downloads import xlsx_response
+from units.choosing import keep_province
 from units.permissions import importer
-from units.selectors import user_province
+from units.selectors import user_province_or_404
 
 from . import imports, selectors
 from .forms import ImportForm
@@ -31,7 +33,8 @@ def _import_kind(*, user, kind: str) -> str:
 @importer()
 def import_start(request):
     kinds = _kinds(request.user)
-    province = user_province(request.user)
+    # The province the file is for: the user's, or the one a superuser chose (the picker otherwise).
+    province = user_province_or_404(request.user, request.GET.get("province"))
     form = ImportForm(kinds=kinds, province=province)
     status = 200
     if request.method == "POST":
@@ -48,12 +51,12 @@ def import_start(request):
             except ValidationError as error:
                 form.add_error("file", error)
             else:
-                return redirect("tasks:import_preview", pk=record.pk)
+                return redirect(keep_province(reverse("tasks:import_preview", args=[record.pk]), request))
         status = 400
     return render(
         request,
         "tasks/import_start.html",
-        {"form": form, "records": selectors.visible_imports(request.user)[:20]},
+        {"form": form, "records": selectors.visible_imports(request.user).filter(province=province)[:20]},
         status=status,
     )
 
@@ -101,7 +104,7 @@ def import_apply(request, record: ImportRecord):
         request,
         _("Applied: %(create)s new, %(update)s changed, %(unchanged)s unchanged.") % counts,
     )
-    return redirect("tasks:import_preview", pk=record.pk)
+    return redirect(keep_province(reverse("tasks:import_preview", args=[record.pk]), request))
 
 
 @importer(_import_kind)

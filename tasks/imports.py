@@ -36,7 +36,7 @@ from .models import (
     Target,
     Task,
 )
-from .selectors import documents_by_number, province_documents
+from .selectors import document_numbers, province_documents
 from .services import assignment_terms_errors, figure_errors, history_changes, history_entry_build
 from .summaries import indicator_totals_rebuild
 
@@ -375,20 +375,19 @@ def assignments_preview(*, record: ImportRecord, user: User) -> Preview:
     units = list(importable_units(user, record.province))
     matcher = spreadsheets.UnitMatcher(Unit.objects.filter(province=record.province).select_related("parent"))
     allowed = {u.pk for u in units if u.level != Unit.Level.PROVINCE}
+    # Its own 78/KH-UBND, never another province's; a province merged into it may have one too: then
+    # the number alone is refused and the row names the province ("78/KH-UBND (02)").
     readable = province_documents(record.province)
-    documents = documents_by_number(record.province, lower=True)  # its own 78/KH-UBND, not another's
+    documents = document_numbers(record.province)
     tasks = {(t.document_id, t.ref.lower()): t for t in Task.objects.filter(document__in=readable)}
     existing = {(a.task_id, a.unit_id): a for a in Assignment.objects.filter(unit__province=record.province)}
     new_tasks: dict[tuple[int, str], dict] = {}
     seen: dict[tuple, int] = {}
     for row_number, row in table.rows:
         unit = _unit_of(row_number, row, matcher, allowed, preview)
-        number_text = str(row.get("document") or "").strip()
-        document = documents.get(number_text.lower())
+        document, refused = documents.find(str(row.get("document") or ""))
         if document is None:
-            preview.errors.append(
-                RowError(row_number, _("Document"), _("No document numbered “%(number)s”.") % {"number": number_text})
-            )
+            preview.errors.append(RowError(row_number, _("Document"), refused))
         ref = str(row.get("ref") or "").strip()
         if not ref:
             preview.errors.append(RowError(row_number, _("Item"), _("The item is empty.")))
@@ -436,7 +435,7 @@ def assignments_preview(*, record: ImportRecord, user: User) -> Preview:
             )
             continue
         seen[key] = row_number
-        label = f"{document.number} – {ref} → {unit.name}"
+        label = f"{documents.label(document)} – {ref} → {unit.name}"
         new = {"role": role, "due_date": due}
         change = Change(
             row_number,

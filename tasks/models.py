@@ -93,6 +93,14 @@ class Document(models.Model):
         self.search_key = search_key(f"{self.number} {self.title}")
         super().save(*args, **kwargs)
 
+    @property
+    def label(self) -> str:
+        """The number, and the province whose document it is when the page says it (``origin``,
+        annotated by tasks.selectors.province_documents in a province that carries the documents
+        of a province merged into it, where two may share "78/KH-UBND")."""
+        origin = getattr(self, "origin", "")
+        return f"{self.number} · {origin}" if origin else self.number
+
 
 class Task(models.Model):
     document = models.ForeignKey(Document, models.PROTECT, related_name="tasks", verbose_name=_("document"))
@@ -279,6 +287,13 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name, and the province whose indicator it is when the page says it (``origin``, as
+        ``Document.label``)."""
+        origin = getattr(self, "origin", "")
+        return f"{self.name} · {origin}" if origin else self.name
 
 
 class Target(CarriedAcrossTransitions):

@@ -1,6 +1,9 @@
 """The secretariat plans: documents, their tasks, who receives them, and indicator targets.
 
-Leaders read these pages; only the secretariat changes anything (403 for everyone else).
+Leaders and national accounts read these pages; only the secretariat changes anything (403 for
+everyone else). A province plans in its own documents and indicators and in those of a province
+merged into it (tasks.selectors.province_documents); a superuser or a national account chooses
+the province with ``?province=`` (units.choosing), kept by every link and redirect.
 """
 
 from django.contrib import messages
@@ -11,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from projectsite import clock
+from units.choosing import keep_province
 from units.models import Unit
 from units.permissions import SECRETARIAT, permission_required, province_viewer_required
 from units.selectors import user_province_or_404, visible_unit
@@ -21,30 +25,36 @@ from .indicators import with_latest_figure
 from .models import Target, Task
 
 
+def _province(request) -> Unit:
+    """The province the page plans in: the user's, or the one a superuser chose (the picker
+    otherwise)."""
+    return user_province_or_404(request.user, request.GET.get("province"))
+
+
 @province_viewer_required
 def plan(request):
-    """Documents with their tasks, and the indicators with their targets."""
-    documents = (
-        selectors.visible_documents(request.user).annotate(task_count=Count("tasks")).select_related("implements")
-    )
-    province = user_province_or_404(request.user)
+    """Documents with their tasks, and the indicators with their targets; read only for those who
+    may not plan in them (each button asks the policy)."""
+    province = _province(request)
+    documents = selectors.province_documents(province).annotate(task_count=Count("tasks")).select_related("implements")
     indicators = selectors.province_indicators(province).select_related("document")
     return render(request, "tasks/plan.html", {"documents": documents, "indicators": indicators, "province": province})
 
 
 @permission_required("tasks.plan", policy=SECRETARIAT)
 def document_edit(request, pk: int | None = None):
-    document = selectors.editable_document(user=request.user, pk=pk) if pk else None
+    province = _province(request)
+    document = selectors.editable_document(user=request.user, pk=pk, province=province) if pk else None
     form = DocumentForm(
         request.POST if request.method == "POST" else None,
         instance=document,
-        documents=selectors.visible_documents(request.user),
-        province=user_province_or_404(request.user),  # a new document is the province's own
+        documents=selectors.province_documents(province),
+        province=province,  # a new document is the province's own
     )
     if request.method == "POST" and form.is_valid():
         document = form.save()
         messages.success(request, _("Document saved: %(number)s.") % {"number": document.number})
-        return redirect("reports:document", pk=document.pk)
+        return redirect(keep_province(reverse("reports:document", args=[document.pk]), request))
     return render(
         request,
         "tasks/form_page.html",
@@ -55,17 +65,22 @@ def document_edit(request, pk: int | None = None):
 
 @permission_required("tasks.plan", policy=SECRETARIAT)
 def task_edit(request, document_pk: int, pk: int | None = None):
-    document = selectors.editable_document(user=request.user, pk=document_pk)
+    document = selectors.editable_document(user=request.user, pk=document_pk, province=_province(request))
     task = get_object_or_404(Task, pk=pk, document=document) if pk else None
     form = TaskForm(request.POST if request.method == "POST" else None, instance=task, document=document)
     if request.method == "POST" and form.is_valid():
         task = form.save()
         messages.success(request, _("Task saved."))
-        return redirect("tasks:task_assign", pk=task.pk) if pk is None else redirect("reports:document", pk=document.pk)
+        after = (
+            reverse("tasks:task_assign", args=[task.pk])
+            if pk is None
+            else reverse("reports:document", args=[document.pk])
+        )
+        return redirect(keep_province(after, request))
     title = (
-        f"{document.number} – {task.ref}. {task.title}"
+        f"{document.label} – {task.ref}. {task.title}"
         if task
-        else _("New task under %(number)s") % {"number": document.number}
+        else _("New task under %(number)s") % {"number": document.label}
     )
     return render(request, "tasks/form_page.html", {"form": form, "title": title}, status=400 if form.is_bound else 200)
 
@@ -73,10 +88,10 @@ def task_edit(request, document_pk: int, pk: int | None = None):
 @permission_required("tasks.plan", policy=SECRETARIAT)
 def task_assign(request, pk: int):
     """Give a task, in one step, to all districts, all communes, some districts' communes or agencies."""
+    province = _province(request)
     task = get_object_or_404(
-        Task.objects.select_related("document").filter(document__in=selectors.visible_documents(request.user)), pk=pk
+        Task.objects.select_related("document").filter(document__in=selectors.province_documents(province)), pk=pk
     )
-    province = user_province_or_404(request.user)
     form = AssignForm(
         request.POST if request.method == "POST" else None,
         province=province,
@@ -96,7 +111,7 @@ def task_assign(request, pk: int):
             form.add_error(None, error)
         else:
             messages.success(request, _("Assigned to %(n)s units.") % {"n": len(created)})
-            return redirect(f"{reverse('reports:assignments')}?task={task.pk}")
+            return redirect(keep_province(f"{reverse('reports:assignments')}?task={task.pk}", request))
     assigned = task.assignments.count()
     return render(
         request,
@@ -109,7 +124,7 @@ def task_assign(request, pk: int):
 @permission_required("tasks.plan", policy=SECRETARIAT)
 def targets_edit(request, indicator_pk: int, code: str):
     """The targets of the units under one unit (the province's districts and agencies, a district's communes)."""
-    province = user_province_or_404(request.user)
+    province = _province(request)
     indicator = get_object_or_404(selectors.province_indicators(province), pk=indicator_pk)
     parent = visible_unit(user=request.user, code=code)
     units = list(Unit.objects.filter(parent=parent, is_active=True).order_by("level", "code"))
@@ -158,7 +173,7 @@ def targets_edit(request, indicator_pk: int, code: str):
                 form.add_error(None, error)
             else:
                 messages.success(request, _("%(n)s targets saved.") % {"n": changed})
-                return redirect("tasks:targets_edit", indicator_pk=indicator.pk, code=parent.code)
+                return redirect(keep_province(reverse("tasks:targets_edit", args=[indicator.pk, parent.code]), request))
     rows = [(unit, form[f"unit_{unit.pk}"], current.get(unit.pk)) for unit in units]
     return render(
         request,

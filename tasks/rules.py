@@ -10,6 +10,7 @@ import rules
 
 from units.models import Unit, User
 from units.rules import (
+    carried_by_users_province,
     in_users_province,
     is_district_head,
     is_superuser,
@@ -58,8 +59,10 @@ rules.add_perm("tasks.read_obstacle", reads_unit | (unit_member & forwarded_to_u
 rules.add_perm("tasks.answer_obstacle", secretariat_of | (unit_member & forwarded_to_users_unit))
 rules.add_perm("tasks.forward_obstacle", secretariat_of)
 rules.add_perm("tasks.close_obstacle", secretariat_of)
-# Planning (documents, tasks, assignments, targets): the secretariat of the province (the object).
-rules.add_perm("tasks.plan", secretariat_of)
+# Planning (documents, tasks, assignments, targets): the secretariat of the province (the object),
+# also in the documents and indicators of a province merged into it (DECISIONS "Documents across
+# province mergers").
+rules.add_perm("tasks.plan", secretariat_of | (secretariat & carried_by_users_province))
 # Imports: asked with the kind ("figures", "assignments") or without (any kind).
 rules.add_perm("tasks.import_data", is_superuser | ((secretariat | unit_member) & imports_kind))
 

@@ -1,14 +1,30 @@
 """Reads of assignments, documents and indicators. Unit scoping goes through units.selectors."""
 
 import datetime
+import re
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from units.models import Unit, User, valid_on_q
-from units.selectors import scoped, unit_scope_q, user_province, visible_units
+from units.selectors import carried_province_ids, scoped, unit_scope_q, user_province, visible_units
+from units.text import search_key
 
 from . import signals
 from .deadlines import DeadlineStatus, day_end, deadline_counts, deadline_status_expression
@@ -56,7 +72,9 @@ def unit_assignments(
 ) -> QuerySet[Assignment]:
     """The assignments of ``unit`` that ``user`` may read, overdue first, ready for a table;
     ``as_at``: those that existed at the end of that past date, with their status then."""
-    queryset = scoped(Assignment.objects.filter(unit=unit), user).select_related("task__document", "updated_by")
+    queryset = scoped(Assignment.objects.filter(unit=unit), user).select_related(
+        "task__document__province", "updated_by"
+    )
     if as_at is not None:
         queryset = queryset.filter(created_at__lt=day_end(as_at))
     return assignments_with_status(queryset, today, as_at=as_at).order_by(
@@ -101,6 +119,30 @@ def visible_evidence(*, user: User, pk: int) -> Evidence:
 
 def visible_target(*, user: User, pk: int) -> Target:
     return get_object_or_404(scoped(Target.objects.select_related("indicator", "unit", "source_document"), user), pk=pk)
+
+
+def targets_as_at(targets: QuerySet[Target], day: datetime.date | None) -> QuerySet[Target]:
+    """``targets`` with ``value_then``, their value as at the past date ``day``: less what a structure
+    transition effective after ``day`` carried into them (a province merged later: its province's
+    target was added to its successor's, or made it), and without the targets such a transition
+    made. So as at a date before a merger each province has its own target, and none twice. The
+    value carried is the ended origin's (a province's root passes on in full). ``day`` None
+    (today): the value."""
+    if day is None:
+        return targets.annotate(value_then=F("value"))
+    later = (
+        Target.carried_from.through.objects.filter(
+            from_target=OuterRef("pk"), to_target__ended_by__effective_on__gt=day
+        )
+        .values("from_target")
+        .annotate(total=Sum("to_target__value"))
+        .values("total")
+    )
+    return (
+        targets.annotate(carried_later=Coalesce(Subquery(later), Value(0)))
+        .annotate(value_then=F("value") - F("carried_later"))
+        .exclude(carried_later__gt=0, value_then__lte=0)
+    )
 
 
 def target_figures(target: Target) -> QuerySet[IndicatorReport]:
@@ -231,53 +273,173 @@ def last_reminder(unit: Unit) -> datetime.datetime | None:
     return max(answers, default=None)
 
 
-def province_documents(province: Unit | None) -> QuerySet[Document]:
-    """The documents of ``province`` and the national ones (no province)."""
-    return Document.objects.filter(Q(province=province) | Q(province__isnull=True))
+def _origin(province_ids: list[int]):
+    """``origin``: the province of a document or an indicator, "Tỉnh Hà Giang (02)", where a
+    province carries another's (two of them may share a number); "" elsewhere, and for national
+    ones. No extra query: a join in the same one."""
+    if len(province_ids) < 2:
+        return Value("", output_field=CharField())
+    return Case(
+        When(province__isnull=False, then=Concat(F("province__name"), Value(" ("), F("province__code"), Value(")"))),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def province_documents(province: Unit | int | None, *, on: datetime.date | None = None) -> QuerySet[Document]:
+    """The documents ``province`` reads on ``on`` (default today): those of the provinces it carries
+    (itself, and those merged into it by then: units.selectors.carried_province_ids) and the
+    national ones (no province), each annotated with ``origin`` (``Document.label``)."""
+    ids = carried_province_ids(province, on=on)
+    return Document.objects.filter(Q(province_id__in=ids) | Q(province__isnull=True)).annotate(origin=_origin(ids))
+
+
+def _by_scope(rows, province: Unit | int | None) -> list:
+    """National first, then the provinces merged into ``province``, then its own: a later one of
+    the same number or code overrides an earlier one (the caller's own wins)."""
+    own = province if isinstance(province, int) or province is None else province.pk
+    return sorted(rows, key=lambda row: (row.province_id is not None, row.province_id == own))
 
 
 def documents_by_number(province: Unit | None, *, lower: bool = False) -> dict[str, Document]:
-    """The documents ``province`` reads, by number: its own, then the national ones (a number the
-    province gave its own document too means its own). ``lower``: keys in lower case."""
+    """The documents ``province`` reads, by number: its own, then those of the provinces merged into
+    it, then the national ones (a number the province gave its own document too means its own).
+    ``lower``: keys in lower case. The import, which must not guess between two provinces'
+    documents of one number, reads ``document_numbers``."""
     found: dict[str, Document] = {}
-    # National first (province NULL sorts apart on each engine, so order in Python), then the own override.
-    for document in sorted(province_documents(province), key=lambda d: d.province_id is not None):
+    for document in _by_scope(province_documents(province), province):
         found[document.number.lower() if lower else document.number] = document
     return found
 
 
-def province_indicators(province: Unit | None) -> QuerySet[Indicator]:
-    """The indicators of ``province`` and the national ones (no province)."""
-    return Indicator.objects.filter(Q(province=province) | Q(province__isnull=True))
+class DocumentNumbers:
+    """The documents a province reads, to match a number a user wrote (an import's "Số văn bản").
+
+    "78/KH-UBND" is the province's document of that number when one province it carries has one,
+    else the national one. When the province carries several provinces' "78/KH-UBND" (a province
+    merged into it kept its own), the number alone is refused with the provinces to choose from;
+    "78/KH-UBND (02)" or "78/KH-UBND (Hà Giang)" names the province that issued it.
+    """
+
+    QUALIFIED = re.compile(r"^(?P<number>.+?)\s*\((?P<province>[^()]+)\)$")
+
+    def __init__(self, documents):
+        self.provincial: dict[str, list[Document]] = {}
+        self.national: dict[str, Document] = {}
+        self.provinces: set[int] = set()
+        for document in documents:
+            key = document.number.lower()
+            if document.province_id is None:
+                self.national[key] = document
+            else:
+                self.provincial.setdefault(key, []).append(document)
+                self.provinces.add(document.province_id)
+
+    def label(self, document: Document) -> str:
+        """The number as the preview shows it: with its province ("78/KH-UBND (02)", what a row may
+        write) when documents of several provinces are read."""
+        if document.province_id is None or len(self.provinces) < 2:
+            return document.number
+        return f"{document.number} ({document.province.code})"
+
+    def find(self, text: str) -> tuple[Document | None, str]:
+        """(the document, "") or (None, the reason in words)."""
+        text = " ".join(str(text or "").split())
+        key = text.lower()
+        qualified = self.QUALIFIED.match(text)
+        if qualified and key not in self.provincial and key not in self.national:
+            return self._qualified(qualified["number"], qualified["province"].strip())
+        candidates = self.provincial.get(key, [])
+        if len(candidates) == 1:
+            return candidates[0], ""
+        if len(candidates) > 1:
+            return None, self._ambiguous(candidates)
+        if key in self.national:
+            return self.national[key], ""
+        return None, _("No document numbered “%(number)s”.") % {"number": text}
+
+    def _qualified(self, number: str, named: str) -> tuple[Document | None, str]:
+        candidates = self.provincial.get(number.lower(), [])
+        by_code = [d for d in candidates if d.province.code.lower() == named.lower()]
+        wanted = search_key(named)
+        by_name = [d for d in candidates if wanted in _name_keys(d.province.name)]
+        found = by_code or by_name
+        if len(found) == 1:
+            return found[0], ""
+        if len(found) > 1:  # a renamed province has the name of one it absorbed (15 and 10: Lào Cai)
+            return None, self._ambiguous(found)
+        return None, _("No document numbered “%(number)s” of the province “%(province)s”.") % {
+            "number": number,
+            "province": named,
+        }
+
+    @staticmethod
+    def _ambiguous(candidates: list[Document]) -> str:
+        ordered = sorted(candidates, key=lambda d: d.province.code)
+        return _(
+            "Several documents are numbered “%(number)s”: %(provinces)s. Write which province's it is "
+            "after the number, for example “%(example)s”."
+        ) % {
+            "number": ordered[0].number,
+            "provinces": ", ".join(f"{d.province.name} ({d.province.code})" for d in ordered),
+            "example": f"{ordered[-1].number} ({ordered[-1].province.code})",
+        }
+
+
+def _name_keys(name: str) -> set[str]:
+    """A province's name as a user may write it, without accents: "tinh ha giang", "ha giang"."""
+    key = search_key(name)
+    return {key, *(key.removeprefix(prefix) for prefix in ("tinh ", "thanh pho ") if key.startswith(prefix))}
+
+
+def document_numbers(province: Unit | None, *, on: datetime.date | None = None) -> DocumentNumbers:
+    """``DocumentNumbers`` of the documents ``province`` reads on ``on`` (``province_documents``). One query."""
+    return DocumentNumbers(province_documents(province, on=on).select_related("province"))
+
+
+def province_indicators(province: Unit | int | None, *, on: datetime.date | None = None) -> QuerySet[Indicator]:
+    """The indicators ``province`` follows on ``on``: those of the provinces it carries and the
+    national ones, each annotated with ``origin`` (``Indicator.label``)."""
+    ids = carried_province_ids(province, on=on)
+    return Indicator.objects.filter(Q(province_id__in=ids) | Q(province__isnull=True)).annotate(origin=_origin(ids))
 
 
 def indicators_by_code(province: Unit | None) -> dict[str, Indicator]:
-    """The indicators ``province`` follows, by code: its own, then the national ones."""
+    """The indicators ``province`` follows, by code: its own, then those of the provinces merged
+    into it, then the national ones."""
     found: dict[str, Indicator] = {}
-    for indicator in sorted(province_indicators(province), key=lambda i: i.province_id is not None):
+    for indicator in _by_scope(province_indicators(province), province):
         found[indicator.code] = indicator
     return found
 
 
-def visible_documents(user: User) -> QuerySet[Document]:
-    """The documents of the user's province and the national ones."""
-    return province_documents(user_province(user))
+def visible_documents(
+    user: User, province: Unit | None = None, *, on: datetime.date | None = None
+) -> QuerySet[Document]:
+    """The documents ``user`` reads on the pages of ``province`` (default: the user's own; a
+    superuser or national account passes the province it chose): ``province_documents``."""
+    return province_documents(province if province is not None else user_province(user), on=on)
 
 
-def editable_document(*, user: User, pk: int) -> Document:
-    """A document ``user`` may change (with its tasks): 404 when it is not theirs to see, 403 when it
-    is national (a superuser's) or theirs to read only."""
-    document = get_object_or_404(visible_documents(user), pk=pk)
-    # The secretariat plans in its province's documents; a national one (no province) only a superuser.
+def editable_document(*, user: User, pk: int, province: Unit | None = None) -> Document:
+    """A document ``user`` may change (with its tasks), among those of ``province`` (default the
+    user's own): 404 when it is not theirs to see, 403 when it is national (a superuser's) or
+    theirs to read only."""
+    document = get_object_or_404(visible_documents(user, province), pk=pk)
+    # The secretariat plans in its province's documents and in those of a province merged into
+    # it; a national one (no province) only a superuser.
     if not user.has_perm("tasks.plan", document):
         raise PermissionDenied
     return document
 
 
 def visible_imports(user: User) -> QuerySet[ImportRecord]:
-    """The imports ``user`` sees: the secretariat those of its province, anyone else their own."""
+    """The imports ``user`` sees: a superuser every one, the secretariat those of its province,
+    anyone else their own."""
     records = ImportRecord.objects.select_related("uploaded_by", "indicator")
-    if user.is_superuser or user.is_secretariat:
+    if user.is_superuser:  # reads every province (the import page lists the chosen province's)
+        return records
+    if user.is_secretariat:
         return records.filter(province=user_province(user))
     return records.filter(uploaded_by=user)
 

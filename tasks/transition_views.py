@@ -95,7 +95,7 @@ def _input(province, data: dict):
 
 @permission_required("tasks.apply_transition", policy=SECRETARIAT)
 def transition_start(request):
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     if not request.user.has_perm("tasks.apply_transition", province):
         raise PermissionDenied
     context = {

@@ -14,6 +14,7 @@ every action except those only a unit takes for itself (its figures, extension r
 import rules
 
 from .models import Unit, User
+from .selectors import user_carried_province_ids
 
 
 def unit_of(obj) -> Unit | None:
@@ -84,6 +85,16 @@ def heads_or_staffs_a_district(user) -> bool:
 def in_users_province(user, obj) -> bool:
     """The object is in the province of the user's unit (superusers are handled apart)."""
     return obj is not None and province_of(obj) == user.unit.province_id
+
+
+@rules.predicate
+def carried_by_users_province(user, obj) -> bool:
+    """A document or an indicator (an object of a province, not of a unit) of a province absorbed
+    into the user's (units.selectors.carried_province_ids): its successor's secretariat works on
+    it. Asked only when the object is not the province's own, so an ordinary page asks nothing."""
+    if obj is None or unit_of(obj) is not None or getattr(obj, "province_id", None) is None:
+        return False
+    return obj.province_id != user.unit.province_id and obj.province_id in user_carried_province_ids(user)
 
 
 @rules.predicate

@@ -109,9 +109,24 @@ def unit_search(queryset: QuerySet[Unit], text: str) -> QuerySet[Unit]:
     return queryset.filter(Q(search_key__contains=search_key(text)) | Q(code__iexact=text))
 
 
+class ProvinceNotChosen(Exception):
+    """A superuser or a national account opened a province's page without ``?province=`` while
+    several provinces are in force: the page shows the picker (``units.choosing``) instead of
+    choosing one silently."""
+
+
+def provinces_in_force(day: datetime.date | None = None) -> QuerySet[Unit]:
+    """The provinces valid on ``day`` (default today), by code: what the province picker offers."""
+    return Unit.objects.valid_on(day or clock.today()).filter(level=Unit.Level.PROVINCE).order_by("code")
+
+
 def user_province_or_404(user: User, code: str | None = None, *, on: datetime.date | None = None) -> Unit:
+    """``user_province``, or: the picker when a superuser or national account has not chosen among
+    several provinces (``ProvinceNotChosen``), 404 for everyone else without a province."""
     province = user_province(user, code, on=on)
     if province is None:
+        if chooses_province(user):
+            raise ProvinceNotChosen
         raise Http404
     return province
 
@@ -125,7 +140,9 @@ def chooses_province(user: User) -> bool:
 def user_province(user: User, code: str | None = None, *, on: datetime.date | None = None) -> Unit | None:
     """The province a user works in. A superuser without a unit and a national account choose one
     by ``code`` (``?province=``: the province with that code valid on ``on``, default today; 404
-    for a code that names no province), else see the first one by code."""
+    for a code that names no province). Without a code they get the province in force when there
+    is only one (a one-province server needs no choice), and None when there are several: no page
+    picks "the first province" for them (``user_province_or_404`` shows the picker)."""
     if user.unit_id:
         return Unit.objects.get(pk=user.unit.province_id)
     if chooses_province(user):
@@ -134,11 +151,47 @@ def user_province(user: User, code: str | None = None, *, on: datetime.date | No
             if len(code) > 20:
                 raise Http404
             return unit_by_code(provinces, code, on=on)
-        return (
-            provinces.filter(valid_on_q(on or clock.today())).order_by("code").first()
-            or provinces.order_by("code").first()
-        )
+        in_force = list(provinces_in_force(on)[:2])
+        return in_force[0] if len(in_force) == 1 else None
     return None
+
+
+def carried_province_ids(province: Unit | int | None, *, on: datetime.date | None = None) -> list[int]:
+    """The provinces whose documents, tasks and indicators ``province`` carries on ``on`` (default
+    today): itself, and the provinces absorbed into it by a transition effective by then (the
+    absorbed root ends with a full ``UnitSuccession`` to the continuing root,
+    tasks.national_transition), and those absorbed into them. Their rows keep their own province
+    (history; their numbers may be the same as the successor's own); the successor's secretariat
+    reads and works on them. As at a date before the merger, only the province itself. One query."""
+    if province is None:
+        return []
+    own = province if isinstance(province, int) else province.pk
+    links = UnitSuccession.objects.filter(
+        predecessor__level=Unit.Level.PROVINCE,
+        successor__level=Unit.Level.PROVINCE,
+        effective_on__lte=on or clock.today(),
+    ).values_list("predecessor_id", "successor_id")
+    into: dict[int, list[int]] = {}
+    for predecessor, successor in links:
+        into.setdefault(successor, []).append(predecessor)
+    found, frontier = [own], [own]
+    while frontier:
+        frontier = [p for pk in frontier for p in into.get(pk, []) if p not in found]
+        found.extend(frontier)
+    return found
+
+
+def user_carried_province_ids(user: User) -> list[int]:
+    """``carried_province_ids`` of the province of ``user``'s unit today, kept on the user object for
+    the request (the policy asks it for every document row of a page); [] without a unit."""
+    if not user.unit_id:
+        return []
+    key = (user.unit.province_id, clock.today())
+    cached = getattr(user, "_carried_province_ids", None)
+    if cached is None or cached[0] != key:
+        cached = (key, carried_province_ids(user.unit.province_id))
+        user._carried_province_ids = cached
+    return cached[1]
 
 
 def user_area(user: User, code: str | None = None, *, on: datetime.date | None = None) -> Unit | None:
@@ -154,7 +207,10 @@ def user_area(user: User, code: str | None = None, *, on: datetime.date | None =
 
 
 def user_area_or_404(user: User, code: str | None = None, *, on: datetime.date | None = None) -> Unit:
+    """``user_area``, or the picker (``ProvinceNotChosen``) or 404, as ``user_province_or_404``."""
     area = user_area(user, code, on=on)
     if area is None:
+        if chooses_province(user):
+            raise ProvinceNotChosen
         raise Http404
     return area

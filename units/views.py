@@ -21,6 +21,8 @@ def home(request):
     if user.must_change_password:
         messages.info(request, _("Your password is temporary: choose your own before you go on."))
         return redirect("password_change")
+    if user.is_national:  # the country first; a province is chosen from there
+        return redirect("reports:national")
     if user.has_perm("units.view_province_pages"):
         return redirect("reports:overview")
     if user.has_perm("units.open_own_unit"):

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "projectsite.audit.AccessDeniedAuditMiddleware",
     "projectsite.throttling.LoginSerializationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A superuser's or national account's province page without ?province=: the picker (units/choosing.py).
+    "units.choosing.ProvincePickerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as axes asks: turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",

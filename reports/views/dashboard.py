@@ -14,10 +14,10 @@ from tasks.models import Document
 from tasks.selectors import STATUS_ORDER, assignments_with_status, province_documents, visible_documents
 from units.models import Unit
 from units.permissions import area_viewer_required, province_viewer_required
-from units.selectors import chooses_province, user_area_or_404, user_province_or_404
+from units.selectors import chooses_province, provinces_in_force, user_area_or_404, user_province_or_404
 
 from .. import exports, national, selectors
-from ..filters import AssignmentFilter, FilterForm, UnitField, area_choices
+from ..filters import AssignmentFilter, FilterForm, UnitField, area_choices, document_label
 
 # The area chart shows at most this many areas (the worst); the table below lists them all.
 CHART_AREAS = 20
@@ -29,9 +29,10 @@ def unit_url(code: str, as_at: AsAt) -> str:
     return f"{url}?{as_at.param}" if as_at.param else url
 
 
-def province_choices(day):
-    """The provinces in force on ``day``, for the picker of those who choose one."""
-    return Unit.objects.valid_on(day).filter(level=Unit.Level.PROVINCE).order_by("code").only("code", "name")
+def document_url(pk: int, link_param: str) -> str:
+    """A document's page, keeping the page's province (a superuser's, a national account's) and date."""
+    url = reverse("reports:document", args=[pk])
+    return f"{url}?{link_param}" if link_param else url
 
 
 def worst_first(rows: list[dict]) -> list[dict]:
@@ -74,7 +75,7 @@ def overview(request):
             "is_province": is_province,
             "link_param": link_param,
             "rank": rank,
-            "province_choices": province_choices(past or today) if chooser else None,
+            "province_choices": provinces_in_force(past or today).only("code", "name") if chooser else None,
             "with_districts": with_districts,
             "area_count": len(by_area),
             "chart_limited": len(charted) < len(by_area),
@@ -89,9 +90,9 @@ def overview(request):
             "by_document": table_rows(
                 breakdown.by_document,
                 key="document_id",
-                label="number",
+                label="label",
                 date="issued_on",
-                link=(lambda row: reverse("reports:document", args=[row["document_id"]])) if is_province else None,
+                link=(lambda row: document_url(row["document_id"], link_param)) if is_province else None,
             ),
             "indicators": indicators,
             "area_chart": {
@@ -142,7 +143,7 @@ def assignment_list(request):
     today, past = as_at.day, as_at.past
     form = AssignmentFilter(request.GET or None, province=province_of(area), area=area, as_at=past)
     queryset = assignments_with_status(
-        selectors.area_assignments(area, past).select_related("task__document", "unit__area", "updated_by"),
+        selectors.area_assignments(area, past).select_related("task__document__province", "unit__area", "updated_by"),
         today,
         as_at=past,
     )
@@ -192,7 +193,8 @@ class LaggingFilter(FilterForm):
     def __init__(self, *args, area, as_at=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = area_choices(area, as_at)
-        self.fields["document"].queryset = province_documents(area.province_id)
+        self.fields["document"].queryset = province_documents(area.province_id, on=as_at)
+        self.fields["document"].label_from_instance = document_label
 
 
 def lagging_filters(request, area: Unit, as_at: AsAt) -> tuple[LaggingFilter, dict | None]:
@@ -244,10 +246,13 @@ def lagging(request):
 
 @province_viewer_required
 def document_detail(request, pk: int):
-    """A document and its tasks, each with its assignments counted by deadline status."""
-    province = user_province_or_404(request.user, request.GET.get("province"))
-    document = get_object_or_404(visible_documents(request.user).select_related("implements"), pk=pk)
+    """A document and its tasks, each with the province's assignments counted by deadline status:
+    one of the province's documents, of a province merged into it, or a national one."""
     as_at = as_at_from(request)
+    province = user_province_or_404(request.user, request.GET.get("province"))
+    document = get_object_or_404(
+        visible_documents(request.user, province).select_related("implements", "province"), pk=pk
+    )
     tasks = selectors.document_tasks(document=document, province=province, today=as_at.day, as_at=as_at.past)
     return render(
         request,
@@ -255,6 +260,7 @@ def document_detail(request, pk: int):
         {
             **as_at_context(request, as_at),
             "document": document,
+            "province": province,
             "tasks": tasks,
             "statuses": STATUS_ORDER,
             "today": as_at.day,

@@ -5,9 +5,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from units.choosing import keep_province
 from units.permissions import PROVINCE_VIEWER, SECRETARIAT, permission_required
 from units.selectors import user_province_or_404
 from units.text import search_key
@@ -29,7 +31,7 @@ class NotificationFilter(FilterForm):
 @permission_required("reports.view_mail_log", policy=PROVINCE_VIEWER)
 def notification_log(request):
     """Who got what, when, and whether it was delivered; failed mails can be sent again."""
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     form = NotificationFilter(request.GET or None)
     notifications = selectors.notifications_log(province=province)
     refused = form.is_bound and not form.is_valid()
@@ -66,10 +68,12 @@ def notification_log(request):
 @require_POST
 @permission_required("reports.requeue_mail", policy=SECRETARIAT)
 def notification_requeue(request, pk: int):
-    notification = get_object_or_404(selectors.notifications_log(province=user_province_or_404(request.user)), pk=pk)
+    province = user_province_or_404(request.user, request.GET.get("province"))
+    notification = get_object_or_404(selectors.notifications_log(province=province), pk=pk)
+    back = keep_province(reverse("reports:notifications"), request)
     if notification.status != Notification.Status.FAILED:
         messages.error(request, _("Only a failed mail can be sent again."))
-        return redirect("reports:notifications")
+        return redirect(back)
     outbox.notification_requeue(notification=notification, user=request.user)
     messages.success(request, _("The mail to %(to)s is queued again.") % {"to": notification.recipient})
-    return redirect("reports:notifications")
+    return redirect(back)

@@ -33,7 +33,7 @@ def national_dashboard(request):
         row.link = province_url(row.province.code, as_at)
         row.cells = [row.counts[str(status)] for status in STATUS_ORDER]
     totals = national.national_totals(rows)
-    indicators = national.indicator_attainment(rows, day=as_at.day)
+    indicators = national.indicator_attainment(rows, day=as_at.day, as_at=as_at.past)
     for entry in indicators.values():
         entry["rows"] = [(row, entry["provinces"].get(row.province.code)) for row in rows]
     cards = [

@@ -15,6 +15,7 @@ from projectsite import clock
 from projectsite.bounds import parse_id
 from tasks import services as task_services
 from tasks.models import Assignment, ExtensionRequest, Obstacle
+from units.choosing import keep_province
 from units.permissions import SECRETARIAT, permission_required, province_viewer_required
 from units.selectors import scoped, user_province_or_404
 
@@ -35,7 +36,7 @@ def _queue_page(request, *, status: int = 200):
 
     A refused filter lists nothing and says why (HTTP 400), rather than everything.
     """
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     today = clock.today()
     form = QueueFilter(request.GET or None, province=province)
     refused = form.is_bound and not form.is_valid()
@@ -80,7 +81,7 @@ def _queue_url(query: str) -> str:
     """The queue with the filters it was showing (only the queue's own parameters are kept)."""
     kept = QueryDict(query[:1000], mutable=True)
     for key in list(kept):
-        if key not in QueueFilter.base_fields and key != "page":
+        if key not in QueueFilter.base_fields and key not in ("page", "province"):
             del kept[key]
     return f"{reverse('reports:work_queue')}?{kept.urlencode()}" if kept else reverse("reports:work_queue")
 
@@ -91,7 +92,7 @@ def queue_confirm_selected(request):
     """Confirm the completions ticked on the queue, each through the one confirm service (its
     version check, its history row, its mail). A row that changed since, or is no longer waiting
     in the user's province, is refused by name and left as it is; the others are confirmed."""
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     picked = request.POST.getlist("selected")
     if not picked:
         return _refused(request, [_("Tick at least one completion to confirm.")])
@@ -178,7 +179,7 @@ def _assignment_decision(request, pk: int, *, form_class, work_status: str, done
     except ValidationError as error:
         return _refused(request, error.messages)
     messages.success(request, done % {"unit": assignment.unit})
-    return redirect("reports:work_queue")
+    return redirect(keep_province(reverse("reports:work_queue"), request))
 
 
 @require_POST
@@ -227,14 +228,14 @@ def queue_extension(request, pk: int):
     except ValidationError as error:
         return _refused(request, error.messages)
     messages.success(request, _("Decision recorded: %(unit)s.") % {"unit": extension.assignment.unit})
-    return redirect("reports:work_queue")
+    return redirect(keep_province(reverse("reports:work_queue"), request))
 
 
 @require_POST
 @permission_required("tasks.answer_obstacle", policy=SECRETARIAT)
 def queue_obstacle(request, pk: int):
     obstacle = get_object_or_404(scoped(Obstacle.objects.select_related("unit"), request.user), pk=pk)
-    province = user_province_or_404(request.user)
+    province = user_province_or_404(request.user, request.GET.get("province"))
     form = ObstacleDecisionForm(request.POST, agencies=selectors.agencies(province=province))
     if not form.is_valid():
         return _refused(request, _error_messages(form.errors))
@@ -251,4 +252,4 @@ def queue_obstacle(request, pk: int):
             request, _error_messages(error.message_dict) if hasattr(error, "error_dict") else error.messages
         )
     messages.success(request, _("Obstacle updated: %(unit)s.") % {"unit": obstacle.unit})
-    return redirect("reports:work_queue")
+    return redirect(keep_province(reverse("reports:work_queue"), request))

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from projectsite import clock
 from projectsite.as_at import AsAt, as_at_context, as_at_from
 from projectsite.bounds import BadQueryValue, bounded_int
+from units.choosing import keep_province
 from units.models import Unit
 from units.permissions import SECRETARIAT, permission_required, province_viewer_required
 from units.selectors import user_province_or_404
@@ -51,7 +52,8 @@ def _scorecard_response(request, *, weights_form=None, snapshot_form=None, statu
         request,
         "reports/scorecard.html",
         {
-            **as_at_context(request, shown, keep=("year",)),
+            **as_at_context(request, shown, keep=("year", "province")),
+            "province": province,
             "card": card,
             "year": year,
             "levels": [(Unit.Level(level).label, level, rows) for level, rows in sorted(levels.items())],
@@ -76,7 +78,7 @@ def scorecard_weights(request):
             form.add_error(None, error)
         else:
             messages.success(request, _("Weights saved."))
-            return redirect(f"{reverse('reports:scorecard')}?year={requested_year(request)}")
+            return redirect(keep_province(f"{reverse('reports:scorecard')}?year={requested_year(request)}", request))
     return _scorecard_response(request, weights_form=form, status=400)
 
 
@@ -97,7 +99,7 @@ def scorecard_snapshot(request):
                 if form.cleaned_data["final"]
                 else _("Snapshot taken."),
             )
-            return redirect(f"{reverse('reports:scorecard')}?year={form.cleaned_data['year']}")
+            return redirect(keep_province(f"{reverse('reports:scorecard')}?year={form.cleaned_data['year']}", request))
     for error in form.errors.get("__all__", []):
         messages.error(request, error)
     return _scorecard_response(request, snapshot_form=form, status=400)

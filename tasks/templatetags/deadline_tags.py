@@ -157,3 +157,14 @@ def score_rows(rows) -> str:
             for row in rows
         ),
     )
+
+
+@register.filter
+def document_number(document, unit) -> str:
+    """A document's number in a row about ``unit``'s work: with the province it belongs to when it
+    is not the unit's own province's nor a national one, i.e. a province merged into the unit's
+    ("78/KH-UBND (Tỉnh Hà Giang)"), which may share the number with the unit's own province's.
+    The row's queryset selects ``document__province``."""
+    if document.province_id is None or unit is None or document.province_id == unit.province_id:
+        return document.number
+    return f"{document.number} ({document.province.name})"

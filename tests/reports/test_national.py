@@ -165,7 +165,13 @@ def test_a_superuser_picks_the_province_too(client, provinces):
     response = client.get(reverse("reports:overview"), {"province": "44"})
     assert response.context["province"] == provinces[2].province
     assert [c.code for c in response.context["province_choices"]] == ["40", "42", "44"]
-    assert client.get(reverse("reports:overview")).context["province"] == provinces[0].province
+    # Without ?province= and several provinces in force: the picker, never "the first province".
+    picker = client.get(reverse("reports:overview"))
+    assert picker.status_code == 200
+    assert [(p.code, url) for p, url in picker.context["choices"]] == [
+        (code, f"/tong-quan/?province={code}") for code in ("40", "42", "44")
+    ]
+    assert "province" not in picker.context
 
 
 def test_a_secretariat_sees_its_rank_but_not_the_national_page(client, provinces):
