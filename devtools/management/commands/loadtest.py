@@ -76,6 +76,10 @@ class Command(BaseCommand):
             )
         except RuntimeError as error:
             raise CommandError(str(error)) from None
+        except KeyboardInterrupt:
+            raise CommandError(
+                "Đã dừng giữa chừng: mọi tiến trình lần chạy đã khởi động đều đã dừng.", returncode=130
+            ) from None
         finally:
             signal.signal(signal.SIGTERM, previous)
         self.summary(result)
