@@ -265,10 +265,11 @@ class Service:
             self.process.wait(10)
 
 
-def _database_url(db: dict, *, host: str | None = None, port: int | None = None) -> str:
+def _database_url(db: dict) -> str:
+    """The URL of a database of ``settings.DATABASES`` (under the test runner, the test database)."""
     user, password = quote(db["USER"] or "", safe=""), quote(str(db["PASSWORD"] or ""), safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return f"postgres://{credentials}{host or db['HOST'] or '127.0.0.1'}:{port or db['PORT'] or 5432}/{db['NAME']}"
+    return f"postgres://{credentials}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _check_replica(url: str) -> None:
@@ -354,7 +355,7 @@ def _share(part: float, whole: float) -> float:
 
 
 def _environment(primary_url: str, replica_url: str) -> dict[str, str]:
-    """The environment of the web servers: production settings on this database (and replica)."""
+    """The environment of the processes it starts: production settings on this database (and replica)."""
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_REPLICA_URL", "EMAIL_URL")}
     env.update(
         # The database this process uses (under the test runner, the test database).
