@@ -7,13 +7,14 @@ session starts servers of its own and skips, with the reason, when their binarie
 import contextlib
 import itertools
 import os
-import pwd
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from devtools.pgcluster import ClusterError, cluster_owner
 
 from .harness import BASE_DIR, PYTHON, AppProcess, PrivatePostgres, PrivateRedis, app_env, postgres_bindir
 
@@ -44,15 +45,10 @@ def private_postgres():
     bindir = postgres_bindir()
     if bindir is None:
         pytest.skip("fault tests need PostgreSQL's server binaries (initdb, pg_ctl) to start a private cluster")
-    owner = None
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root without a 'postgres' account: initdb refuses to run as root")
-        if not shutil.which("runuser"):
-            pytest.skip("running as root without runuser: cannot run initdb as 'postgres'")
-        owner = "postgres"
+    try:
+        owner = cluster_owner()
+    except ClusterError as error:
+        pytest.skip(f"cannot start a private PostgreSQL cluster: {error}")
     folder = Path(tempfile.mkdtemp(prefix="de-an-06-faults-pg-"))
     if owner:
         shutil.chown(folder, owner)

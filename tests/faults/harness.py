@@ -11,11 +11,9 @@ with the reason.
 """
 
 import contextlib
-import glob
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -28,32 +26,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
+# The private PostgreSQL cluster and its replica are the load test's too (devtools/pgcluster.py).
+from devtools.pgcluster import PrivatePostgres, free_port, port_open, postgres_bindir, wait_for  # noqa: F401
+
 BASE_DIR = Path(settings.BASE_DIR)
 PYTHON = sys.executable
 VENV_BIN = Path(PYTHON).parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(condition, seconds: float, interval: float = 0.05):
-    """The first true value of ``condition()`` within ``seconds``, else its last value (assert on it)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    return condition()
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 # Redis -------------------------------------------------------------------------------------
@@ -111,67 +89,6 @@ class PrivateRedis:
 
 
 # PostgreSQL ----------------------------------------------------------------------------------
-
-
-def postgres_bindir() -> Path | None:
-    candidates = []
-    if shutil.which("pg_config"):
-        with contextlib.suppress(OSError, subprocess.CalledProcessError):
-            candidates.append(subprocess.check_output(["pg_config", "--bindir"], text=True).strip())
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    for folder in candidates:
-        if all((Path(folder) / name).exists() for name in ("initdb", "pg_ctl", "postgres")):
-            return Path(folder)
-    return None
-
-
-class PrivatePostgres:
-    """A PostgreSQL cluster of this test session only: initdb in a temporary folder, a free port.
-
-    PostgreSQL refuses to run as root; as root the cluster belongs to the ``postgres`` account
-    and its commands run through ``runuser``.
-    """
-
-    def __init__(self, bindir: Path, folder: Path, owner: str | None):
-        self.bindir, self.folder, self.owner, self.port = bindir, folder, owner, free_port()
-        self.data = folder / "data"
-
-    def _run(self, *command: str, timeout: float = 60) -> str:
-        prefix = ["runuser", "-u", self.owner, "--"] if self.owner else []
-        done = subprocess.run(
-            [*prefix, *command], capture_output=True, text=True, timeout=timeout, cwd=self.folder, check=False
-        )
-        if done.returncode:
-            raise RuntimeError(f"{' '.join(command)} failed: {done.stdout}{done.stderr}")
-        return done.stdout
-
-    def init(self) -> None:
-        self._run(str(self.bindir / "initdb"), *f"-D {self.data} -A trust -U postgres -E UTF8 --no-sync".split())
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60"
-        self._run(
-            str(self.bindir / "pg_ctl"), *f"-D {self.data} -l {self.folder / 'log'} -w".split(), "-o", options, "start"
-        )
-
-    def stop(self, mode: str = "fast") -> None:
-        """``fast`` ends every session and shuts down; ``immediate`` is a crash (recovery on the next start)."""
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
-
-    def url(self, name: str) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
-
-    def psql(self, sql: str, database: str = "postgres") -> str:
-        done = subprocess.run(
-            [str(self.bindir / "psql"), "-XqAt", "-v", "ON_ERROR_STOP=1", "-d", self.url(database), "-c", sql],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        if done.returncode:
-            raise RuntimeError(f"psql failed: {done.stderr}")
-        return done.stdout.strip()
 
 
 # The application in subprocesses ---------------------------------------------------------------

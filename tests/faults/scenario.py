@@ -77,6 +77,27 @@ def reported(count: str) -> dict:
     }
 
 
+def province() -> dict:
+    """A province for the load test: its secretariat, leader and unit heads, each with an address,
+    and each head's unit with open work due in three days (reminders and digests to send)."""
+    import datetime
+
+    from projectsite import clock
+    from tasks.models import Assignment
+    from tests.factories import Tree, make_assignment
+
+    tree = Tree()
+    heads = [tree.head_agency, tree.head_district, tree.head_commune, tree.head_other_district, tree.head_other_commune]
+    for user in [tree.secretariat, tree.leader, *heads]:
+        user.email = f"{user.username}@example.org"
+        user.save(update_fields=["email"])
+    due = clock.today() + datetime.timedelta(days=3)
+    for head in heads:
+        for _ in range(2):
+            make_assignment(head.unit, work_status=Assignment.WorkStatus.IN_PROGRESS, progress=20, due_date=due)
+    return {"province": tree.province.code}
+
+
 def state() -> dict:
     from django.db.models import Count
 
@@ -90,7 +111,7 @@ def state() -> dict:
     }
 
 
-STEPS = {"outbox": outbox, "reported": reported, "state": state}
+STEPS = {"outbox": outbox, "reported": reported, "province": province, "state": state}
 
 if __name__ == "__main__":
     django.setup()
