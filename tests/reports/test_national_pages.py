@@ -135,7 +135,16 @@ def test_the_menu_of_a_national_account_is_the_national_overview_and_a_provinces
     home = _read_only(client, minister, reverse("reports:national"))
 
     names = [resolve(urlsplit(href).path).url_name for href in home.menu]
-    assert names == ["national", "overview", "lagging", "explanations", "work_queue", "scorecard", "plan", "notifications"]
+    assert names == [
+        "national",
+        "overview",
+        "lagging",
+        "explanations",
+        "work_queue",
+        "scorecard",
+        "plan",
+        "notifications",
+    ]
     # Nothing chosen yet: a province's page asks which province, and nothing is chosen for it.
     picker = client.get(reverse("reports:work_queue"))
     assert picker.status_code == 200
