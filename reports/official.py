@@ -22,7 +22,6 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from projectsite.text import number, percent
 from tasks.models import Obstacle, Target
@@ -238,10 +237,10 @@ def group_table(document, first_column: str, rows: list[list[str]]) -> None:
                 layout.header(_("On-time completion rate"), rows=2),
             ],
             [
-                layout.header(pgettext("task group", "On time")),
-                layout.header(pgettext("task group", "Late")),
-                layout.header(pgettext("task group", "Within time")),
-                layout.header(pgettext("task group", "Overdue")),
+                layout.header(_("On time")),
+                layout.header(_("late, of those completed")),
+                layout.header(_("within time, of those not completed")),
+                layout.header(_("overdue, of those not completed")),
             ],
         ],
         rows=rows,
@@ -393,7 +392,7 @@ def section_rates(document, data: OfficialReportData, numbering: Numbering) -> N
                 layout.header(_("Unit")),
                 layout.header(_("Reports due")),
                 layout.header(_("Received")),
-                layout.header(pgettext("task group", "On time")),
+                layout.header(_("On time")),
                 layout.header(_("Received (%)")),
                 layout.header(_("On time (%)")),
             ]
@@ -729,7 +728,7 @@ def official_report_xlsx(data: OfficialReportData) -> bytes:
                         Column(_("Unit"), width=30),
                         Column(_("Reports due"), "int", 12),
                         Column(_("Received"), "int", 12),
-                        Column(pgettext("task group", "On time"), "int", 12),
+                        Column(_("On time"), "int", 12),
                     ],
                     rows=[[r.label, r.expected, r.received, r.on_time] for r in data.rates],
                 )
