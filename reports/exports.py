@@ -155,6 +155,17 @@ def _sheet_title(name: str) -> str:
     return name[:31] or DEFAULT_SHEET_NAME
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its title line, columns and rows (``build_workbook``'s arguments)."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+    name: str = DEFAULT_SHEET_NAME
+    subtitle: str = ""
+
+
 def build_workbook(
     *,
     title: str,
@@ -171,47 +182,74 @@ def build_workbook(
     safe text. "percent" values are fractions (0.873 is shown as 87,3 %); aware datetimes are shown in
     Asia/Ho_Chi_Minh time.
     """
-    columns = list(columns)
-    if not columns:
-        raise ValueError("build_workbook needs at least one column")
-    ncols = len(columns)
+    return build_workbook_sheets(
+        report_date=report_date,
+        sheets=[Sheet(title=title, columns=columns, rows=rows, name=sheet_name, subtitle=subtitle)],
+    )
 
+
+def build_workbook_sheets(*, report_date: datetime.date, sheets: Sequence[Sheet]) -> bytes:
+    """A workbook of several sheets, each laid out as ``build_workbook``'s one (the official
+    report's appendix). Sheet names are made valid and unique."""
+    if not sheets:
+        raise ValueError("build_workbook_sheets needs at least one sheet")
     buffer = BytesIO()
     # xlsxwriter writes a sheet about twice as fast as openpyxl (the scorecard's 500 rows: 17 ms
     # against 45); openpyxl still reads the imported files.
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet(_sheet_title(sheet_name))
     formats = {kind: workbook.add_format({"num_format": code}) for kind, code in NUMBER_FORMATS.items()}
-
     title_format = workbook.add_format(TITLE_STYLE)
+    header_format = workbook.add_format(HEADER_STYLE)
+    names: set[str] = set()
+    for sheet in sheets:
+        name = _sheet_title(sheet.name)
+        for n in range(2, 100):
+            if name.lower() not in names:
+                break
+            name = f"{_sheet_title(sheet.name)[:27]} ({n})"
+        names.add(name.lower())
+        _write_sheet(
+            workbook.add_worksheet(name),
+            sheet,
+            report_date=report_date,
+            formats=formats,
+            title_format=title_format,
+            header_format=header_format,
+        )
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _write_sheet(worksheet, sheet: Sheet, *, report_date, formats, title_format, header_format) -> None:
+    columns = list(sheet.columns)
+    if not columns:
+        raise ValueError("build_workbook needs at least one column")
+    ncols = len(columns)
     if ncols > 1:
-        sheet.merge_range(0, 0, 0, ncols - 1, safe_text(title), title_format)
+        worksheet.merge_range(0, 0, 0, ncols - 1, safe_text(sheet.title), title_format)
     else:
-        sheet.write_string(0, 0, safe_text(title), title_format)
+        worksheet.write_string(0, 0, safe_text(sheet.title), title_format)
 
     date_line = f"Ngày báo cáo: {report_date:%d/%m/%Y}"
-    if subtitle:
-        date_line = f"{date_line} · {subtitle}"
+    if sheet.subtitle:
+        date_line = f"{date_line} · {sheet.subtitle}"
     # The date line starts with "N", so safe_text never prefixes it; the subtitle cannot start a formula here.
-    sheet.write_string(1, 0, safe_text(date_line))
+    worksheet.write_string(1, 0, safe_text(date_line))
 
-    header_format = workbook.add_format(HEADER_STYLE)
     for index, column in enumerate(columns):
-        sheet.write_string(HEADER_ROW - 1, index, safe_text(column.header), header_format)
-        sheet.set_column(index, index, column.width)
+        worksheet.write_string(HEADER_ROW - 1, index, safe_text(column.header), header_format)
+        worksheet.set_column(index, index, column.width)
 
     last = HEADER_ROW - 1  # 0-based index of the last row written
-    for last, row in enumerate(rows, start=FIRST_DATA_ROW - 1):
+    for last, row in enumerate(sheet.rows, start=FIRST_DATA_ROW - 1):
         values = list(row)
         if len(values) != ncols:
             raise ValueError(f"Row {last - HEADER_ROW + 1} has {len(values)} values but there are {ncols} columns")
         for index, (column, value) in enumerate(zip(columns, values, strict=True)):
-            _write_value(sheet, last, index, column, value, formats.get(column.kind))
+            _write_value(worksheet, last, index, column, value, formats.get(column.kind))
 
-    sheet.freeze_panes(HEADER_ROW, 0)
-    sheet.autofilter(HEADER_ROW - 1, 0, last, ncols - 1)
-    workbook.close()
-    return buffer.getvalue()
+    worksheet.freeze_panes(HEADER_ROW, 0)
+    worksheet.autofilter(HEADER_ROW - 1, 0, last, ncols - 1)
 
 
 # The sheets of the downloads ----------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Celery jobs of the reports app: thin, they call the services in reports.outbox, reminders and digests.
+"""Celery jobs of the reports app: thin, they call the services in reports.outbox, reminders, digests
+and official_mails.
 
 Sender jobs are acknowledged late and rejected if the worker is lost (settings), so a mail
 whose worker died is delivered again from the outbox; the outbox row's conditional claim makes
@@ -10,7 +11,7 @@ from celery import shared_task
 
 from projectsite import clock
 
-from . import digests, outbox, reminders
+from . import digests, official_mails, outbox, reminders
 from .models import Notification
 
 
@@ -37,3 +38,9 @@ def send_reminders() -> dict:
 @shared_task(name="reports.send_digests")
 def send_digests() -> dict:
     return digests.digests_decide(today=clock.today()).__dict__
+
+
+@shared_task(name="reports.send_official_reports")
+def send_official_reports() -> dict:
+    """Daily: the official reports of the month, quarter and year that ended, drafted and mailed once."""
+    return official_mails.official_reports_decide(today=clock.today()).__dict__

@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from projectsite import clock
 from units.models import Unit
 
+from .periods import Period, period_containing
+
 # Percentages; documented in reports/scorecard.py. On-time completion weighs most: it is what
 # the Government Office counts when it reviews task results.
 DEFAULT_WEIGHTS = {"on_time": 50, "attainment": 30, "timeliness": 20}
@@ -198,6 +200,7 @@ class Notification(models.Model):
         DIGEST_UNIT = "digest_unit", _("Weekly digest of a unit")
         DIGEST_SECRETARIAT = "digest_secretariat", _("Weekly digest of the secretariat")
         DIGEST_LEADER = "digest_leader", _("Weekly digest of the leaders")
+        OFFICIAL_REPORT = "official_report", _("Official report")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -215,6 +218,15 @@ class Notification(models.Model):
     )
     unit = models.ForeignKey(
         Unit, models.PROTECT, null=True, blank=True, related_name="notifications", verbose_name=_("unit")
+    )
+    # The official report whose files the mail carries (attached when it is delivered).
+    report = models.ForeignKey(
+        "OfficialReport",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("official report"),
     )
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text"))
@@ -238,6 +250,47 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.subject}"
+
+
+class OfficialReport(models.Model):
+    """A province's official report of a period that has ended, drafted once by the beat job
+    (``reports.official_mails``) and mailed to the leaders and the secretariat with its files.
+
+    The files are kept as they were mailed: the report is a record of what was sent, while a
+    report drafted on demand from the dashboard is made afresh and not kept. In the database, so
+    that every worker and web server reads the same bytes (about 50 kB a report).
+    """
+
+    class Kind(models.TextChoices):
+        MONTH = "month", _("Monthly")
+        QUARTER = "quarter", _("Quarterly")
+        YEAR = "year", _("Yearly")
+
+    province = models.ForeignKey(
+        Unit, models.PROTECT, related_name="official_reports", limit_choices_to=PROVINCES, verbose_name=_("province")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    docx = models.BinaryField(_("report (.docx)"))
+    xlsx = models.BinaryField(_("appendix (.xlsx)"))
+    drafted_at = models.DateTimeField(_("drafted at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("official report")
+        verbose_name_plural = _("official reports")
+        ordering = ["-end", "kind", "province"]
+        constraints = [
+            # The beat job drafts each period's report once, whoever runs it and however often.
+            models.UniqueConstraint(fields=["province", "kind", "start"], name="one_official_report_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province}: {self.period.label()}"
+
+    @property
+    def period(self) -> Period:
+        return period_containing(self.kind, self.start)
 
 
 class ReminderMark(models.Model):

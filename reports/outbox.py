@@ -42,9 +42,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from projectsite import clock
+from projectsite.downloads import DOCX_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from units.models import Unit, User
 
-from .models import Notification
+from . import official
+from .models import Notification, OfficialReport
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ class Mail:
     html: str
     unit: Unit | None = None
     user: User | None = None
+    report: OfficialReport | None = None  # its .docx and .xlsx are attached when the mail is sent
 
 
 def outbox_add(mails: Iterable[Mail], *, run: uuid.UUID) -> set[str]:
@@ -100,6 +103,7 @@ def outbox_add(mails: Iterable[Mail], *, run: uuid.UUID) -> set[str]:
             recipient=mail.recipient,
             user=mail.user,
             unit=mail.unit,
+            report=mail.report,
             subject=mail.subject[:300],
             body_text=mail.text,
             body_html=mail.html,
@@ -182,6 +186,9 @@ def _send(notification: Notification, now: datetime.datetime) -> str:
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
+    if notification.report_id is not None:
+        for name, content, mimetype in report_attachments(notification.report):
+            message.attach(name, content, mimetype)
     try:
         message.send()
     except DELIVERY_ERRORS as error:
@@ -196,6 +203,15 @@ def _send(notification: Notification, now: datetime.datetime) -> str:
         last_error="",
     )
     return "sent"
+
+
+def report_attachments(report: OfficialReport) -> list[tuple[str, bytes, str]]:
+    """The files of an official report's mail: the report and its appendix, named as the
+    dashboard's downloads name them."""
+    return [
+        (official.file_name(report.period, "docx"), bytes(report.docx), DOCX_CONTENT_TYPE),
+        (official.file_name(report.period, "xlsx"), bytes(report.xlsx), XLSX_CONTENT_TYPE),
+    ]
 
 
 def _delivery_failed(notification: Notification, error: Exception, now: datetime.datetime) -> str:

@@ -11,3 +11,6 @@ rules.add_perm("reports.manage_scorecard", secretariat_of)
 # The mail log: read by the province's viewers, a failed mail sent again by the secretariat.
 rules.add_perm("reports.view_mail_log", is_superuser | national | province_viewer)
 rules.add_perm("reports.requeue_mail", is_superuser | secretariat)
+# The official report of a period (a draft .docx and its appendix), on demand from the overview:
+# the secretariat of the province (the object), which drafts it for the leaders to sign.
+rules.add_perm("reports.draft_official_report", secretariat_of)

@@ -557,3 +557,45 @@ def notifications_log(*, province: Unit) -> QuerySet[Notification]:
     """Every mail of the province, newest first: who got what, when, delivery status."""
     in_province = Q(unit__province=province) | Q(user__unit__province=province)
     return Notification.objects.filter(in_province).select_related("unit", "user").order_by("-created_at", "-pk")
+
+
+@dataclass
+class ObstacleRow:
+    """An obstacle as the official report shows it: as it stood at the end of the period."""
+
+    obstacle: Obstacle
+    raised_on: datetime.date
+    raised_in_period: bool
+    answered_on: datetime.date | None  # answered by the end of the period
+    answered_in_period: bool
+    closed: bool  # closed by the end of the period
+
+
+def obstacles_for_report(*, province: Unit, start: datetime.date, end: datetime.date) -> list[ObstacleRow]:
+    """The obstacles of ``province`` that belong to the period ``start``..``end`` (both included),
+    for the official report: raised by the end of the period and not settled before it began
+    (neither answered nor closed before ``start``), each as it stood at the end of ``end``: an
+    answer given later is not in the report, so a report drafted again says the same. By area,
+    unit and date raised; one query."""
+    begin, moment = day_end(start - datetime.timedelta(days=1)), day_end(end)
+    obstacles = (
+        Obstacle.objects.filter(unit__province=province, raised_at__lt=moment)
+        .exclude(answered_at__lt=begin)
+        .exclude(closed_at__lt=begin)
+        .select_related("unit__area", "forwarded_to")
+        .order_by(F("unit__area__code").asc(nulls_first=True), "unit__level", "unit__code", "raised_at", "pk")
+    )
+    rows = []
+    for obstacle in obstacles:
+        answered = obstacle.answered_at is not None and obstacle.answered_at < moment
+        rows.append(
+            ObstacleRow(
+                obstacle=obstacle,
+                raised_on=timezone.localdate(obstacle.raised_at),
+                raised_in_period=obstacle.raised_at >= begin,
+                answered_on=timezone.localdate(obstacle.answered_at) if answered else None,
+                answered_in_period=answered and obstacle.answered_at >= begin,
+                closed=obstacle.closed_at is not None and obstacle.closed_at < moment,
+            )
+        )
+    return rows

@@ -23,6 +23,7 @@ urlpatterns = [
     path("xuat/cham-tien-do/", views.lagging_excel, name="lagging_excel"),
     path("xuat/xep-hang/", views.scorecard_excel, name="scorecard_excel"),
     path("xuat/don-vi/<str:code>/", views.unit_excel, name="unit_excel"),
+    path("bao-cao-dinh-ky/", views.official_report, name="official_report"),
     path("hang-doi/", views.work_queue, name="work_queue"),
     path("hang-doi/xac-nhan/", views.queue_confirm_selected, name="queue_confirm_selected"),
     path("hang-doi/xac-nhan/<id:pk>/", views.queue_confirm, name="queue_confirm"),

@@ -275,6 +275,8 @@ def celery_queues(suffix: str = "") -> tuple[str, dict, tuple]:
     routes = {
         "reports.send_reminders": "reminders",
         "reports.send_digests": "digests",
+        # The official reports are periodic summaries too: drafted by the workers of the digests.
+        "reports.send_official_reports": "digests",
         "reports.deliver_notification": "outbox",
         "reports.flush_outbox": "outbox",
     }

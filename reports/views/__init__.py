@@ -6,6 +6,7 @@
 - ``exports``: the Excel downloads (their rows are built in ``reports.exports``);
 - ``national``: the national dashboard (every province) and its export;
 - ``explanations``: the explanation requests of the province or the district;
+- ``official``: the official report of a period, drafted on demand (.docx and its .xlsx appendix);
 - ``search``; ``mail_log``: the mail log and sending a failed mail again.
 """
 
@@ -14,6 +15,7 @@ from .explanations import explanation_list
 from .exports import lagging_excel, overview_excel, scorecard_excel, unit_excel
 from .mail_log import notification_log, notification_requeue
 from .national import national_dashboard, national_excel
+from .official import official_report
 from .queue import queue_confirm, queue_confirm_selected, queue_extension, queue_obstacle, queue_send_back, work_queue
 from .scorecard import scorecard_page, scorecard_snapshot, scorecard_weights
 from .search import search
@@ -28,6 +30,7 @@ __all__ = [
     "national_excel",
     "notification_log",
     "notification_requeue",
+    "official_report",
     "overview",
     "overview_excel",
     "queue_confirm",

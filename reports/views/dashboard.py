@@ -2,12 +2,14 @@
 
 from urllib.parse import quote
 
+import rules
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from projectsite import clock
 from projectsite.as_at import AsAt, as_at_context, as_at_from
 from tasks.deadlines import STATUS_COLOURS
 from tasks.models import Document
@@ -18,6 +20,7 @@ from units.selectors import chooses_province, provinces_in_force, user_area_or_4
 
 from .. import exports, national, selectors
 from ..filters import AssignmentFilter, FilterForm, UnitField, area_choices, document_label
+from .official import picker_context
 
 # The area chart shows at most this many areas (the worst); the table below lists them all.
 CHART_AREAS = 20
@@ -66,6 +69,8 @@ def overview(request):
         for status in STATUS_ORDER
     ]
     indicators = selectors.area_indicator_summaries(area=area, today=today, as_at=past)
+    # The official report's picker, for the secretariat (asked of the rules: no permission query).
+    drafts = is_province and rules.has_perm("reports.draft_official_report", request.user, area)
     return render(
         request,
         "reports/overview.html",
@@ -76,6 +81,8 @@ def overview(request):
             "link_param": link_param,
             "rank": rank,
             "province_choices": provinces_in_force(past or today).only("code", "name") if chooser else None,
+            "drafts_official_report": drafts,
+            **(picker_context(request, area, clock.today()) if drafts else {}),
             "with_districts": with_districts,
             "area_count": len(by_area),
             "chart_limited": len(charted) < len(by_area),

@@ -15,6 +15,7 @@ from tests.worker import running_worker, wait_until
 JOBS = {
     "reports.send_reminders": "reminders",
     "reports.send_digests": "digests",
+    "reports.send_official_reports": "digests",
     "reports.deliver_notification": "outbox",
     "reports.flush_outbox": "outbox",
     "units.clear_expired_sessions": "celery",
