@@ -22,7 +22,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -147,14 +147,15 @@ def period_label(period: str, start: datetime.date) -> str:
     return gettext("Year %(year)s") % {"year": start.year}
 
 
-WEEKDAYS = [
-    pgettext_lazy("due weekday", "Monday"),
-    pgettext_lazy("due weekday", "Tuesday"),
-    pgettext_lazy("due weekday", "Wednesday"),
-    pgettext_lazy("due weekday", "Thursday"),
-    pgettext_lazy("due weekday", "Friday"),
-    pgettext_lazy("due weekday", "Saturday"),
-    pgettext_lazy("due weekday", "Sunday"),
+# "By Friday": a weekly report's due day, 1 = Monday.
+BY_WEEKDAY = [
+    _("by Monday"),
+    _("by Tuesday"),
+    _("by Wednesday"),
+    _("by Thursday"),
+    _("by Friday"),
+    _("by Saturday"),
+    _("by Sunday"),
 ]
 
 
@@ -166,7 +167,7 @@ def cycle_text(cycle: "Cycle | None") -> str:
     if cycle.rule == DueRule.AFTER_END:
         rule = gettext("%(n)s days after the period ends") % {"n": cycle.day}
     elif cycle.period == Period.WEEKLY:
-        rule = gettext("by %(weekday)s") % {"weekday": WEEKDAYS[cycle.day - 1]}
+        rule = str(BY_WEEKDAY[cycle.day - 1])
     elif cycle.period == Period.MONTHLY:
         rule = gettext("by day %(n)s of the month") % {"n": cycle.day}
     elif cycle.period == Period.QUARTERLY:

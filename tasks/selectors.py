@@ -13,6 +13,7 @@ from units.models import Unit, User, valid_on_q
 from units.selectors import scoped, unit_scope_q, user_province, visible_units
 
 from . import signals
+from .cycles import period_bounds
 from .deadlines import UNTRACKED, DeadlineStatus, day_end, deadline_counts, deadline_status_expression
 from .models import (
     Assignment,
@@ -332,7 +333,10 @@ class RateRow:
         """Received on time, out of expected."""
         return self.on_time / self.expected if self.expected else None
 
-    def add(self, row: dict) -> None:
+    def add(self, row: "dict | RateRow") -> None:
+        """Add the counts of a row of the aggregation (a dict), or of another RateRow."""
+        if isinstance(row, RateRow):
+            row = {"expected": row.expected, "received": row.received, "on_time": row.on_time}
         self.expected += row["expected"]
         self.received += row["received"]
         self.on_time += row["on_time"]
@@ -361,7 +365,7 @@ def _rate_conditions(day: datetime.date, as_at: datetime.date | None, prefix: st
         if as_at is None
         else Q(**{prefix + "submitted_at__lt": day_end(as_at)})
     )
-    expected = Q(**{prefix + "due_date__lte": day}) | received
+    expected = Q(**{prefix + "due_date__lt": day}) | received
     on_time = received & Q(**{prefix + "submitted_on__lte": F(prefix + "due_date")})
     return expected, received, on_time
 
@@ -412,8 +416,9 @@ def reporting_rates(
       ``period_end`` (inclusive): June's monthly reports belong to June and to Q2, a week to the
       month it ends in.
     - Counted as at the end of a day: ``as_at`` (a past date: the units valid then, what was
-      submitted by then) or ``today`` (live; default ``clock.today()``). Expected: due by that day,
-      or received by then (an early report counts, so the rate never passes 100%). Received:
+      submitted by then) or ``today`` (live; default ``clock.today()``). Expected: due before that
+      day (a report due today is not missing yet, as an assignment due today is not overdue), or
+      received by then (an early report counts, so the rate never passes 100%). Received:
       submitted by then. On time: first submitted on or before its due date. Late = received - on
       time; missing = expected - received.
     - Only the reports that count (``slot_counted_q``): of units in force (valid on ``as_at``), not
@@ -510,3 +515,28 @@ def reporting_rate_series(
         series.append(row)
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     return series
+
+
+def reporting_window(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The window a page shows its periodic reports for: from 1 January of ``day``'s year to the end
+    of ``day``'s month (the reports of later periods are not expected yet)."""
+    return datetime.date(day.year, 1, 1), period_bounds("monthly", day)[1]
+
+
+def unit_reporting(
+    unit: Unit, *, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> tuple[list[RateRow], RateRow]:
+    """A unit page's periodic reports per month of the year (``reporting_window``) and their total:
+    a province's all, a district's own and its communes', any other unit's own (one query)."""
+    day = as_at or today or clock.today()
+    if unit.level == Unit.Level.PROVINCE:
+        scope = {}
+    elif unit.level == Unit.Level.DISTRICT:
+        scope = {"area": unit}
+    else:
+        scope = {"unit": unit}
+    series = reporting_rate_series(unit.province, *reporting_window(day), today=today, as_at=as_at, **scope)
+    total = RateRow(label=unit.name, code=unit.code)
+    for row in series:
+        total.add(row)
+    return series, total
