@@ -124,6 +124,10 @@ class ScoreEntry(models.Model):
     )
     attainment = models.DecimalField(_("indicator attainment"), max_digits=5, decimal_places=4, null=True, blank=True)
     timeliness = models.DecimalField(_("regular reporting"), max_digits=5, decimal_places=4, null=True, blank=True)
+    # Shown beside the score, not weighed in it (docs/DECISIONS.md, "Reporting rates").
+    reporting_rate = models.DecimalField(
+        _("periodic reports on time"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
     rank = models.PositiveIntegerField(_("rank"))
 
     class Meta:
@@ -240,12 +244,13 @@ class Notification(models.Model):
 
 
 class ReminderMark(models.Model):
-    """An assignment or target was reminded at this stage ("due-7", "overdue-2", "escalated")."""
+    """An assignment, a target or a periodic report was reminded at this stage ("due-7", "overdue-2", "escalated")."""
 
     assignment = models.ForeignKey(
         "tasks.Assignment", models.PROTECT, null=True, blank=True, related_name="reminder_marks"
     )
     target = models.ForeignKey("tasks.Target", models.PROTECT, null=True, blank=True, related_name="reminder_marks")
+    slot = models.ForeignKey("tasks.ReportSlot", models.PROTECT, null=True, blank=True, related_name="reminder_marks")
     stage = models.CharField(max_length=20)
     notification = models.ForeignKey(Notification, models.PROTECT, related_name="marks")
     created_at = models.DateTimeField(default=clock.now)
@@ -254,15 +259,17 @@ class ReminderMark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "stage"], name="one_mark_per_assignment_stage"),
             models.UniqueConstraint(fields=["target", "stage"], name="one_mark_per_target_stage"),
+            models.UniqueConstraint(fields=["slot", "stage"], name="one_mark_per_slot_stage"),
             models.CheckConstraint(
-                condition=Q(assignment__isnull=False, target__isnull=True)
-                | Q(assignment__isnull=True, target__isnull=False),
+                condition=Q(assignment__isnull=False, target__isnull=True, slot__isnull=True)
+                | Q(assignment__isnull=True, target__isnull=False, slot__isnull=True)
+                | Q(assignment__isnull=True, target__isnull=True, slot__isnull=False),
                 name="mark_about_one_object",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.assignment_id or self.target_id}: {self.stage}"
+        return f"{self.assignment_id or self.target_id or self.slot_id}: {self.stage}"
 
 
 class ReportingWeek(models.Model):
