@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from projectsite.as_at import AsAt, as_at_context, as_at_from
 from tasks.deadlines import STATUS_COLOURS
 from tasks.models import Document
-from tasks.selectors import STATUS_ORDER, assignments_with_status, province_documents, visible_documents
+from tasks.selectors import (
+    STATUS_ORDER,
+    assignments_with_status,
+    province_documents,
+    reporting_rate_series,
+    reporting_rates,
+    reporting_window,
+    visible_documents,
+)
 from units.models import Unit
 from units.permissions import area_viewer_required, province_viewer_required
 from units.selectors import chooses_province, user_area_or_404, user_province_or_404
@@ -65,6 +73,11 @@ def overview(request):
         for status in STATUS_ORDER
     ]
     indicators = selectors.area_indicator_summaries(area=area, today=today, as_at=past)
+    # Periodic reports of the year up to the page's date: the province's per area, a district's per unit.
+    window = reporting_window(today)
+    scope = {} if is_province else {"area": area}
+    rates = reporting_rates(province_of(area), *window, today=today, as_at=past, **scope)
+    rate_series = reporting_rate_series(province_of(area), *window, today=today, as_at=past, **scope)
     return render(
         request,
         "reports/overview.html",
@@ -94,6 +107,9 @@ def overview(request):
                 link=(lambda row: reverse("reports:document", args=[row["document_id"]])) if is_province else None,
             ),
             "indicators": indicators,
+            "rates": rates,
+            "rate_series": rate_series,
+            "rate_window": window,
             "area_chart": {
                 "labels": [row["name"] for row in charted],
                 "datasets": [

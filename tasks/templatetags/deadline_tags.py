@@ -144,7 +144,7 @@ def _unit_url_prefix(script_prefix: str) -> str:
 SCORE_ROW = (
     '<tr data-unit="{}"><td class="num fw-semibold">{}</td><td class="small">{}</td>'
     '<td class="cell-name"><a href="{}">{}</a></td><td class="num fw-semibold">{}</td>'
-    '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>'
+    '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num text-muted">{}</td></tr>'
 )
 
 
@@ -180,6 +180,7 @@ def score_rows(rows) -> str:
                 percent(row.on_time_rate),
                 percent(row.attainment),
                 percent(row.timeliness),
+                percent(row.reporting_rate),
             )
             for row in rows
         ),
