@@ -7,7 +7,7 @@ from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetc
 
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions, deadline_counts
 from tasks.indicators import Forecast, TargetProgress, expected_fraction, forecast, progress_nodes, progress_tree
-from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Target, Task
+from tasks.models import Assignment, Document, Evidence, ExtensionRequest, HistoryEntry, Obstacle, Target, Task
 from tasks.selectors import status_counts, visible_documents
 from tasks.summaries import province_daily_totals
 from tasks.workflow import REMINDABLE
@@ -175,7 +175,8 @@ def confirmations_pending(*, province: Unit) -> QuerySet[Assignment]:
         Assignment.objects.filter(unit__province=province, work_status=Assignment.WorkStatus.REPORTED)
         .select_related("task__document", "unit", "updated_by")
         .annotate(report_note=Subquery(latest.values("note")[:1]))
-        .prefetch_related("evidence")
+        # The completion's files: not those of the task's periodic reports (their history is the report's).
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.filter(history_entry__slot__isnull=True)))
         .order_by("reported_at", "pk")
     )
 

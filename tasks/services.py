@@ -643,12 +643,12 @@ def cycle_changed(*, obj: Task | Indicator, user: User, before: dict) -> int:
     not past, and create the reports the new cycle owes now. Returns how many reports were created.
 
     The cycle's rules were checked with the form (``tasks.cycles.cycle_errors``, again here)."""
+    before = {name: before.get(name, None if name == "due_day" else "") for name in CYCLE_FIELDS}
+    if {name: getattr(obj, name) for name in CYCLE_FIELDS} == before:
+        return 0  # the cycle was not touched: nothing to date or open
     if not user.has_perm("tasks.plan", obj.document if isinstance(obj, Task) else obj):
         raise PermissionDenied
     today = clock.today()
-    before = {name: before.get(name, None if name == "due_day" else "") for name in CYCLE_FIELDS}
-    if {name: getattr(obj, name) for name in CYCLE_FIELDS} == before:
-        return 0
     errors = cycle_errors(
         period=obj.report_period,
         rule=obj.due_rule,

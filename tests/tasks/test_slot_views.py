@@ -242,3 +242,36 @@ def test_editing_a_tasks_title_leaves_its_cycle_and_reports_as_they_were(client,
     )
     refreshed = ReportSlot.objects.get(pk=slot.pk)
     assert (refreshed.due_date, refreshed.version) == (slot.due_date, slot.version)
+
+
+@pytest.mark.django_db
+def test_the_secretariat_sets_an_indicators_cycle_in_the_admin_and_bad_days_are_refused(client, tree):
+    from units.services import secretariat_group_ensure
+
+    indicator = make_eid_targets({tree.commune: 100, tree.commune2: 200})
+    Indicator.objects.filter(pk=indicator.pk).update(province=tree.province)
+    Target.objects.update(created_at=datetime.datetime(2023, 5, 1, tzinfo=datetime.UTC))
+    tree.secretariat.is_staff = True
+    tree.secretariat.save()
+    secretariat_group_ensure(users=[tree.secretariat])
+    client.force_login(tree.secretariat)
+    url = reverse("admin:tasks_indicator_change", args=[indicator.pk])
+    data = {
+        "code": "DDDT",
+        "name": indicator.name,
+        "unit_of_measure": "tk",
+        "direction": "increase",
+        "province": tree.province.pk,
+        "report_period": "monthly",
+        "due_rule": "after_end",
+        "due_day": "40",
+    }
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "Ngày phải từ 0 đến 28" in visible_text(refused.content)
+    assert not ReportSlot.objects.exists()
+    assert client.post(url, {**data, "due_day": "5"}).status_code == 302
+    assert Indicator.objects.get().cycle_since == TODAY
+    assert set(ReportSlot.objects.values_list("unit_id", "due_date")) == {
+        (tree.commune.pk, D(2023, 7, 5)),
+        (tree.commune2.pk, D(2023, 7, 5)),
+    }
