@@ -4,7 +4,21 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.shortcuts import get_object_or_404
 
@@ -263,19 +277,31 @@ def slot_counted_q(prefix: str = "", as_at: datetime.date | None = None) -> Q:
     return units & ~Q(**{prefix + "assignment__work_status__in": UNTRACKED})
 
 
+# How far back a unit page lists the reports already received.
+RECENT_REPORTS = datetime.timedelta(days=400)
+
+
 def unit_slots(
     *, user: User, unit: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None, recent: int = 10
 ) -> tuple[list[ReportSlot], list[ReportSlot]]:
     """The unit's periodic reports ``user`` may read: those still owed (the periods that started by
     the page's date and not submitted by then), soonest due first, and the ``recent`` latest
-    submitted ones (two queries)."""
+    received within ``RECENT_REPORTS`` (one query)."""
     day = as_at or today or clock.today()
     slots = scoped(ReportSlot.objects.filter(unit=unit), user).filter(slot_counted_q(as_at=as_at))
-    slots = slots.filter(period_start__lte=day).select_related(*SLOT_RELATED)
     received = Q(submitted_at__isnull=False) if as_at is None else Q(submitted_at__lt=day_end(as_at))
-    owed = list(slots.exclude(received).order_by("due_date", "period_start", "pk"))
-    done = list(slots.filter(received).order_by("-period_end", "-submitted_at", "pk")[:recent])
-    return owed, done
+    rows = list(
+        slots.filter(period_start__lte=day)
+        .filter(~received | Q(period_end__gte=day - RECENT_REPORTS))
+        .annotate(was_received=ExpressionWrapper(received, output_field=BooleanField()))
+        .select_related(*SLOT_RELATED)
+        .order_by("due_date", "period_start", "pk")
+    )
+    owed = [slot for slot in rows if not slot.was_received]
+    done = sorted(
+        (slot for slot in rows if slot.was_received), key=lambda s: (s.period_end, s.submitted_at), reverse=True
+    )
+    return owed, done[:recent]
 
 
 def visible_slot(*, user: User, pk: int) -> ReportSlot:
@@ -535,7 +561,9 @@ def unit_reporting(
         scope = {"area": unit}
     else:
         scope = {"unit": unit}
-    series = reporting_rate_series(unit.province, *reporting_window(day), today=today, as_at=as_at, **scope)
+    # The province by its key: the unit's (or area's) filter already pins the rows; no read of it.
+    province = unit if unit.level == Unit.Level.PROVINCE else Unit(pk=unit.province_id, level=Unit.Level.PROVINCE)
+    series = reporting_rate_series(province, *reporting_window(day), today=today, as_at=as_at, **scope)
     total = RateRow(label=unit.name, code=unit.code)
     for row in series:
         total.add(row)

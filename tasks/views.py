@@ -86,7 +86,12 @@ def _unit_page(request, unit: Unit, as_at: AsAt):
     untracked = [a for a in assignments if not a.deadline]
     progress = progress_tree(unit=unit, today=today, as_at=past)
     owed, received = selectors.unit_slots(user=request.user, unit=unit, today=today, as_at=past)
-    series, reporting_total = selectors.unit_reporting(unit, today=today, as_at=past)
+    # A unit owing no report and having received none has no rate to show: no query for it.
+    series, reporting_total = (
+        selectors.unit_reporting(unit, today=today, as_at=past)
+        if owed or received or unit.level in (Unit.Level.PROVINCE, Unit.Level.DISTRICT)
+        else ([], selectors.RateRow())
+    )
     children = []
     if unit.level == Unit.Level.DISTRICT:
         progress_by_unit: dict[int, list] = {}

@@ -275,3 +275,21 @@ def test_the_secretariat_sets_an_indicators_cycle_in_the_admin_and_bad_days_are_
         (tree.commune.pk, D(2023, 7, 5)),
         (tree.commune2.pk, D(2023, 7, 5)),
     }
+
+
+@pytest.mark.django_db
+def test_a_districts_page_takes_the_same_queries_for_few_and_many_communes_reporting(client, tree):
+    from tests.factories import bulk_communes
+
+    task = monthly_task()
+
+    def queries(n, prefix):
+        for commune in bulk_communes(tree.area, n, prefix=prefix):
+            owed_slot(commune, task, created=D(2023, 4, 25))
+        client.force_login(tree.head_district)
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("tasks:my_unit"))
+        assert page.status_code == 200 and "Báo cáo định kỳ" in visible_text(page.content)
+        return len(captured)
+
+    assert queries(2, "A") == queries(20, "B")
