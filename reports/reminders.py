@@ -19,7 +19,7 @@ from tasks.cycles import period_label
 from tasks.deadlines import counted_q
 from tasks.indicators import TargetProgress, progress_nodes
 from tasks.models import Assignment, ReportSlot
-from tasks.slots import open_slots_q
+from tasks.slots import open_slots_q, slots_ensure
 from tasks.workflow import REMINDABLE
 from units.models import Unit
 
@@ -71,10 +71,14 @@ def settings_for(province: Unit) -> ReminderSettings:
 
 
 def reminders_decide(*, today: datetime.date | None = None, province: Unit | None = None) -> DecisionSummary:
-    """Decide and queue today's reminders and escalations of every unit (or of one province)."""
+    """Decide and queue today's reminders and escalations of every unit (or of one province),
+    after opening the periodic reports the periods that started owe (``tasks.slots.slots_ensure``)."""
     today = today or clock.today()
     summary = DecisionSummary()
     for root in provinces(province):
+        # The periodic reports of the periods that started, in case the nightly job did not run
+        # (a server driven by cron runs only this command): idempotent, nothing new otherwise.
+        slots_ensure(today=today, province=root)
         summary += _reminders_for_province(root, today)
     return summary
 

@@ -97,3 +97,11 @@ def test_no_reminder_for_the_report_of_paused_work(units):
     assert ReportSlot.objects.count() == 1
     run(D(2023, 6, 17))
     assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_daily_reminders_open_the_months_reports_themselves_when_the_nightly_job_did_not_run(units):
+    monthly(units.commune)
+    reminders.reminders_decide(today=D(2023, 6, 13))  # no slots_ensure before: a server run by cron
+    assert ReportSlot.objects.filter(period_start=D(2023, 6, 1)).count() == 1
+    assert "Tháng 06/2023" in mails("reminder", "head-commune40@example.org")[0].body_text
