@@ -43,6 +43,8 @@ def _history_subject(entry) -> tuple[str, Model]:
         return "assignment", entry.assignment
     if entry.target_id:
         return "target", entry.target
+    if getattr(entry, "slot_id", None):
+        return "periodic_report", entry.slot
     return "figure", entry.report
 
 

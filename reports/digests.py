@@ -12,8 +12,9 @@ from django.utils import timezone
 from projectsite import clock
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions
 from tasks.indicators import TargetProgress, progress_nodes
-from tasks.models import Assignment, ExplanationRequest, HistoryEntry, Obstacle
-from tasks.selectors import EXPLANATION_RELATED
+from tasks.models import Assignment, ExplanationRequest, HistoryEntry, Obstacle, ReportSlot
+from tasks.selectors import EXPLANATION_RELATED, reporting_rates, reporting_window
+from tasks.slots import open_slots_q
 from tasks.workflow import REMINDABLE
 from units.models import Unit, User
 
@@ -83,6 +84,18 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
     for node in progress_nodes(unit=province, today=today):
         progress[node.target.unit_id].append(node)
     roots = progress.get(province.pk, [])
+    # Periodic reports: those a unit still owes (overdue, or due in 14 days), and the year's rates.
+    reports_owed = defaultdict(list)
+    for slot in (
+        ReportSlot.objects.filter(open_slots_q(), unit__in=[u.unit_id for u in heads], due_date__lte=horizon)
+        .select_related("assignment__task__document", "target__indicator")
+        .order_by("due_date", "pk")
+    ):
+        slot.days_left = (slot.due_date - today).days
+        slot.url = link(reverse("tasks:slot", args=[slot.pk]))
+        reports_owed[slot.unit_id].append(slot)
+    rates = reporting_rates(province, *reporting_window(today), today=today)
+    unit_rates = {row.key: row for row in rates.by_unit}
 
     mails: list[Mail] = []
     for user in heads:
@@ -96,6 +109,8 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
             "changes": changes.get(user.unit_id, 0),
             "open_obstacles": obstacles.get(user.unit_id, 0),
             "progress": progress.get(user.unit_id, []),
+            "reports_owed": reports_owed.get(user.unit_id, []),
+            "reporting": unit_rates.get(user.unit_id),
             "url": link(reverse("tasks:my_unit")),
             # Requests the unit must answer; and a district's, those it asked of its communes.
             "explanations_to_answer": explanations.to_answer.get(user.unit_id, []),
@@ -108,6 +123,8 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
             or context["progress"]
             or context["explanations_to_answer"]
             or context["explanations_asked"]
+            or context["reports_owed"]
+            or context["reporting"]
         )
         mails.append(_digest_mail(Notification.Kind.DIGEST_UNIT, "digest-unit", user, week, context))
 
@@ -136,6 +153,11 @@ def _digests_for_province(province: Unit, today: datetime.date) -> DecisionSumma
             "indicators": roots,
             "new_overdue": list(new_overdue),
             "queue": queue,
+            "reporting": rates.total,
+            "reporting_window": reporting_window(today),
+            "reporting_missing": sorted((r for r in rates.by_area if r.missing), key=lambda r: (-r.missing, r.code))[
+                :10
+            ],
             "url": link(reverse("reports:overview")),
             "explanations": explanations,
         }

@@ -392,6 +392,7 @@ def scorecard_columns() -> list[Column]:
         Column(_("On time"), "percent", 12),
         Column(_("Indicators"), "percent", 12),
         Column(_("Regular reporting"), "percent", 12),
+        Column(_("Periodic reports on time"), "percent", 14),
     ]
 
 
@@ -406,6 +407,7 @@ def scorecard_rows(card: Scorecard) -> list[list]:
             row.on_time_rate,
             row.attainment,
             row.timeliness,
+            row.reporting_rate,
         ]
         for row in card.rows
     ]

@@ -126,6 +126,10 @@ class ScoreEntry(models.Model):
     )
     attainment = models.DecimalField(_("indicator attainment"), max_digits=5, decimal_places=4, null=True, blank=True)
     timeliness = models.DecimalField(_("regular reporting"), max_digits=5, decimal_places=4, null=True, blank=True)
+    # Shown beside the score, not weighed in it (docs/DECISIONS.md, "Reporting rates").
+    reporting_rate = models.DecimalField(
+        _("periodic reports on time"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
     rank = models.PositiveIntegerField(_("rank"))
 
     class Meta:
@@ -294,8 +298,8 @@ class OfficialReport(models.Model):
 
 
 class ReminderMark(models.Model):
-    """An assignment, target or explanation request was reminded at this stage ("due-7", "overdue-2",
-    "escalated"; an explanation request "reminded" and "escalated", once each)."""
+    """An assignment, a target, an explanation request or a periodic report was reminded at this stage
+    ("due-7", "overdue-2", "escalated"; an explanation request "reminded" and "escalated", once each)."""
 
     assignment = models.ForeignKey(
         "tasks.Assignment", models.PROTECT, null=True, blank=True, related_name="reminder_marks"
@@ -304,6 +308,7 @@ class ReminderMark(models.Model):
     explanation = models.ForeignKey(
         "tasks.ExplanationRequest", models.PROTECT, null=True, blank=True, related_name="reminder_marks"
     )
+    slot = models.ForeignKey("tasks.ReportSlot", models.PROTECT, null=True, blank=True, related_name="reminder_marks")
     stage = models.CharField(max_length=20)
     notification = models.ForeignKey(Notification, models.PROTECT, related_name="marks")
     created_at = models.DateTimeField(default=clock.now)
@@ -313,16 +318,18 @@ class ReminderMark(models.Model):
             models.UniqueConstraint(fields=["assignment", "stage"], name="one_mark_per_assignment_stage"),
             models.UniqueConstraint(fields=["target", "stage"], name="one_mark_per_target_stage"),
             models.UniqueConstraint(fields=["explanation", "stage"], name="one_mark_per_explanation_stage"),
+            models.UniqueConstraint(fields=["slot", "stage"], name="one_mark_per_slot_stage"),
             models.CheckConstraint(
-                condition=Q(assignment__isnull=False, target__isnull=True, explanation__isnull=True)
-                | Q(assignment__isnull=True, target__isnull=False, explanation__isnull=True)
-                | Q(assignment__isnull=True, target__isnull=True, explanation__isnull=False),
+                condition=Q(assignment__isnull=False, target__isnull=True, explanation__isnull=True, slot__isnull=True)
+                | Q(assignment__isnull=True, target__isnull=False, explanation__isnull=True, slot__isnull=True)
+                | Q(assignment__isnull=True, target__isnull=True, explanation__isnull=False, slot__isnull=True)
+                | Q(assignment__isnull=True, target__isnull=True, explanation__isnull=True, slot__isnull=False),
                 name="mark_about_one_object",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.assignment_id or self.target_id or self.explanation_id}: {self.stage}"
+        return f"{self.assignment_id or self.target_id or self.explanation_id or self.slot_id}: {self.stage}"
 
 
 class ReportingWeek(models.Model):

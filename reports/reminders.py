@@ -16,9 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projectsite import clock
+from tasks.cycles import period_label
 from tasks.deadlines import counted_q
 from tasks.indicators import TargetProgress, progress_nodes
-from tasks.models import Assignment, ExplanationRequest
+from tasks.models import Assignment, ExplanationRequest, ReportSlot
+from tasks.slots import open_slots_q, slots_ensure
 from tasks.workflow import REMINDABLE
 from units.models import Unit
 
@@ -54,9 +56,13 @@ class UnitReminder:
     due: list[tuple[dict, int, str]] = field(default_factory=list)  # (assignment, days left, stage)
     overdue: list[tuple[dict, int, str]] = field(default_factory=list)  # (assignment, days overdue, stage)
     targets: list[tuple[TargetProgress, str]] = field(default_factory=list)
+    # Periodic reports (tasks.models.ReportSlot) not submitted, as assignments: (report, days, stage).
+    reports_due: list[tuple[dict, int, str]] = field(default_factory=list)
+    reports_overdue: list[tuple[dict, int, str]] = field(default_factory=list)
 
     def marks(self) -> list[tuple[str, int, str]]:
-        return [("assignment", a["id"], stage) for a, _days, stage in self.due + self.overdue] + [
+        items = self.due + self.overdue + self.reports_due + self.reports_overdue
+        return [(item["kind"], item["id"], stage) for item, _days, stage in items] + [
             ("target", node.target.pk, stage) for node, stage in self.targets
         ]
 
@@ -66,10 +72,14 @@ def settings_for(province: Unit) -> ReminderSettings:
 
 
 def reminders_decide(*, today: datetime.date | None = None, province: Unit | None = None) -> DecisionSummary:
-    """Decide and queue today's reminders and escalations of every unit (or of one province)."""
+    """Decide and queue today's reminders and escalations of every unit (or of one province),
+    after opening the periodic reports the periods that started owe (``tasks.slots.slots_ensure``)."""
     today = today or clock.today()
     summary = DecisionSummary()
     for root in provinces(province):
+        # The periodic reports of the periods that started, in case the nightly job did not run
+        # (a server driven by cron runs only this command): idempotent, nothing new otherwise.
+        slots_ensure(today=today, province=root)
         summary += _reminders_for_province(root, today)
         summary += _explanations_for_province(root, today)
     return summary
@@ -81,12 +91,15 @@ class ReminderPlan:
 
     config: ReminderSettings
     plans: dict[int, UnitReminder]  # unit id -> what it is reminded of
-    escalations: dict[int, list[tuple[dict, int]]]  # parent unit id -> (assignment, days overdue)
+    escalations: dict[int, list[tuple[dict, int]]]  # parent unit id -> (assignment or report, days overdue)
     units: dict[int, Unit]  # every unit named above, with its heads
 
 
 def reminders_plan(province: Unit, today: datetime.date) -> ReminderPlan:
-    """Decide today's reminders and escalations of one province (reads only; 5 queries)."""
+    """Decide today's reminders and escalations of one province (reads only; 7 queries).
+
+    A periodic report not submitted (``ReportSlot``) is reminded and escalated as an open
+    assignment is, by the same stages before and after its due date, once each."""
     config = settings_for(province)
     horizon = today + datetime.timedelta(days=max(config.offsets, default=0))
     candidates = list(
@@ -112,20 +125,30 @@ def reminders_plan(province: Unit, today: datetime.date) -> ReminderPlan:
             "assignment_id", "stage"
         )
     )
+    for assignment in candidates:
+        assignment["kind"] = "assignment"
+        assignment["url"] = link(reverse("tasks:assignment", args=[assignment["id"]]))
+    reports = _reports_to_remind(province, horizon)
+    marked |= {
+        ("slot", pk, stage)
+        for pk, stage in ReminderMark.objects.filter(slot_id__in=[r["id"] for r in reports]).values_list(
+            "slot_id", "stage"
+        )
+    }
     plans: dict[int, UnitReminder] = {}
     escalations: dict[int, list[tuple[dict, int]]] = defaultdict(list)
-    for assignment in candidates:
-        days_left = (assignment["due_date"] - today).days
+    for item in candidates + reports:
+        days_left = (item["due_date"] - today).days
         stage = reminder_stage(days_left, config)
-        assignment["url"] = link(reverse("tasks:assignment", args=[assignment["id"]]))
-        if stage and (assignment["id"], stage) not in marked:
-            plan = plans.setdefault(assignment["unit_id"], UnitReminder(unit=None))
-            if days_left >= 0:
-                plan.due.append((assignment, days_left, stage))
+        key = (item["id"],) if item["kind"] == "assignment" else ("slot", item["id"])
+        if stage and (*key, stage) not in marked:
+            plan = plans.setdefault(item["unit_id"], UnitReminder(unit=None))
+            if item["kind"] == "assignment":
+                (plan.due if days_left >= 0 else plan.overdue).append((item, abs(days_left), stage))
             else:
-                plan.overdue.append((assignment, -days_left, stage))
-        if -days_left > config.escalation_days and (assignment["id"], "escalated") not in marked:
-            escalations[assignment["unit__parent_id"]].append((assignment, -days_left))
+                (plan.reports_due if days_left >= 0 else plan.reports_overdue).append((item, abs(days_left), stage))
+        if -days_left > config.escalation_days and (*key, "escalated") not in marked:
+            escalations[item["unit__parent_id"]].append((item, -days_left))
 
     for node, stage in _targets_to_remind(province, today, config):
         plans.setdefault(node.target.unit_id, UnitReminder(unit=None)).targets.append((node, stage))
@@ -163,13 +186,14 @@ def _reminders_for_province(province: Unit, today: datetime.date) -> DecisionSum
         recipients = (
             secretariat_recipients(province) if parent.level == Unit.Level.PROVINCE else unit_recipients(parent)
         )
+        reports = sum(1 for item, _days in items if item["kind"] == "slot")
         subject, text, html = render_mail(
-            "escalation", {"parent": parent, "items": items, "today": today, "config": config}
+            "escalation", {"parent": parent, "items": items, "reports": reports, "today": today, "config": config}
         )
         for email, user in recipients:
             key = f"escalation:{today.isoformat()}:{parent_id}:{email}"
             mails.append(Mail(Notification.Kind.ESCALATION, key, email, subject, text, html, unit=parent, user=user))
-            owners[key] = [("assignment", a["id"], "escalated") for a, _days in items]
+            owners[key] = [(item["kind"], item["id"], "escalated") for item, _days in items]
 
     inserted = outbox_add(mails, run=run)
     summary.already_decided = len(mails) - len(inserted)
@@ -177,6 +201,41 @@ def _reminders_for_province(province: Unit, today: datetime.date) -> DecisionSum
     summary.escalations = sum(1 for key in inserted if key.startswith("escalation:"))
     _mark(inserted, owners, run)
     return summary
+
+
+def _reports_to_remind(province: Unit, horizon: datetime.date) -> list[dict]:
+    """The province's periodic reports not submitted whose due date is at most ``horizon``, as the
+    reminder and escalation mails list them (one query)."""
+    rows = ReportSlot.objects.filter(open_slots_q(), unit__province=province, due_date__lte=horizon).values(
+        "id",
+        "unit_id",
+        "unit__name",
+        "unit__parent_id",
+        "due_date",
+        "period",
+        "period_start",
+        "assignment__task__ref",
+        "assignment__task__title",
+        "assignment__task__document__number",
+        "target__indicator__name",
+    )
+    reports = []
+    for row in rows:
+        if row["assignment__task__ref"] is not None:
+            about = (
+                f"{row['assignment__task__document__number']} – {row['assignment__task__ref']}. "
+                f"{row['assignment__task__title']}"
+            )
+        else:
+            about = row["target__indicator__name"]
+        row.update(
+            kind="slot",
+            about=about,
+            period_label=period_label(row["period"], row["period_start"]),
+            url=link(reverse("tasks:slot", args=[row["id"]])),
+        )
+        reports.append(row)
+    return reports
 
 
 def _targets_to_remind(province: Unit, today: datetime.date, config: ReminderSettings):
@@ -211,6 +270,7 @@ def _mark(inserted: set[str], owners: dict[str, list], run: uuid.UUID) -> None:
                 assignment_id=pk if kind == "assignment" else None,
                 target_id=pk if kind == "target" else None,
                 explanation_id=pk if kind == "explanation" else None,
+                slot_id=pk if kind == "slot" else None,
                 stage=stage,
                 notification_id=notification_id,
             )

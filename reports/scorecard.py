@@ -24,6 +24,11 @@ unit has nothing to measure:
   ``Y``: the share of weeks in which a unit head or staff member recorded a change for the
   unit (any ``tasks.models.HistoryEntry``). None when there is no such week.
 
+Shown beside the score and not weighed in it (docs/DECISIONS.md, "Reporting rates"):
+``reporting_rate``, the unit's periodic reports of ``Y`` (``tasks.models.ReportSlot``: the periods
+ending in ``Y``) received on time, out of those expected by ``today``
+(``tasks.selectors.reporting_rates``' rule); None when none was expected.
+
 Score = 100 × the weighted mean of the components that are not None, the weights
 renormalised over those (a unit without targets is scored on the other two); None when no
 component is available or the available ones all weigh 0. Rounded to one decimal, half up.
@@ -40,7 +45,7 @@ A final snapshot freezes the year: its rows are read from the snapshot and later
 not change them. Movement (previous rank - rank, positive = moved up) compares with the
 latest snapshot of the year, or for a frozen year with the snapshot taken before the final one.
 
-A live scorecard takes a fixed number of queries (10) whatever the number of units; the weeks
+A live scorecard takes a fixed number of queries (11) whatever the number of units; the weeks
 of regular reporting come from a summary (``reports.activity``).
 
 As at a date (docs/DECISIONS.md, "As at a date"): a live scorecard is computed as at the page's
@@ -63,6 +68,7 @@ from projectsite import clock
 from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.indicators import progress_nodes
 from tasks.models import Assignment
+from tasks.selectors import rate_slots
 from units.models import Unit
 
 from .activity import reporting_weeks
@@ -87,6 +93,7 @@ class ScoreRow:
     timeliness: Decimal | None
     rank: int = 0
     previous_rank: int | None = None
+    reporting_rate: Decimal | None = None  # periodic reports on time, not weighed in the score
 
     @property
     def movement(self) -> int | None:
@@ -187,6 +194,7 @@ def snapshot_rows(snapshot: ScorecardSnapshot) -> list[ScoreRow]:
             attainment=entry.attainment,
             timeliness=entry.timeliness,
             rank=entry.rank,
+            reporting_rate=entry.reporting_rate,
         )
         for entry in entries
     ]
@@ -202,6 +210,7 @@ def live_rows(
     deadlines = _deadline_counts(province=province, year=year, today=today, as_at=as_at)
     attainments = _attainments(province=province, year=year, today=today, as_at=as_at)
     weeks, active_weeks = reporting_weeks(province=province, year=year, today=today)
+    on_time_reports = _reporting_rates(province=province, year=year, today=today, as_at=as_at)
     rows = []
     for unit in units:
         counts = deadlines.get(unit.pk, NO_COUNTS)
@@ -218,6 +227,7 @@ def live_rows(
                 level=unit.level,
                 score=_decimal(None if score is None else 100 * score, POINT),
                 **{COMPONENTS[name]: _decimal(value, FRACTION) for name, value in components.items()},
+                reporting_rate=_decimal(on_time_reports.get(unit.pk), FRACTION),
             )
         )
     return rank(rows)
@@ -264,6 +274,17 @@ def _deadline_counts(
         .order_by()
     )
     return {row.pop("unit_id"): row for row in rows}
+
+
+def _reporting_rates(
+    *, province: Unit, year: int, today: datetime.date, as_at: datetime.date | None = None
+) -> dict[int, float]:
+    """``{unit id: periodic reports of the year received on time / expected}``: one GROUP BY."""
+    slots, counts, _day = rate_slots(
+        province, datetime.date(year, 1, 1), datetime.date(year, 12, 31), today=today, as_at=as_at
+    )
+    rows = slots.values("unit_id").annotate(**counts).order_by()
+    return {row["unit_id"]: row["on_time"] / row["expected"] for row in rows if row["expected"]}
 
 
 def _attainments(

@@ -11,6 +11,7 @@ from tasks.indicators import Forecast, TargetProgress, expected_fraction, foreca
 from tasks.models import (
     Assignment,
     Document,
+    Evidence,
     ExplanationRequest,
     ExtensionRequest,
     HistoryEntry,
@@ -196,7 +197,8 @@ def confirmations_pending(*, province: Unit) -> QuerySet[Assignment]:
         Assignment.objects.filter(unit__province=province, work_status=Assignment.WorkStatus.REPORTED)
         .select_related("task__document__province", "unit", "updated_by")
         .annotate(report_note=Subquery(latest.values("note")[:1]))
-        .prefetch_related("evidence")
+        # The completion's files: not those of the task's periodic reports (their history is the report's).
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.filter(history_entry__slot__isnull=True)))
         .order_by("reported_at", "pk")
     )
 

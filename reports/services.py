@@ -60,6 +60,7 @@ def snapshot_take(*, province: Unit, user: User, year: int, final: bool = False,
             on_time_rate=row.on_time_rate,
             attainment=row.attainment,
             timeliness=row.timeliness,
+            reporting_rate=row.reporting_rate,
             rank=row.rank,
         )
         for row in rows

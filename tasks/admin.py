@@ -6,14 +6,20 @@ admin shows them read-only with a link to that page (docs/DECISIONS.md, "The adm
 the application's services write").
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from projectsite.admin import ProductPageAdmin, ReadOnlyAdmin
 
+from . import services
+from .cycles import cycle_errors
 from .deadlines import DeadlineStatus, deadline_status_expression
-from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, ReportSlot, Target, Task
+from .slots import CYCLE_FIELDS
 
 
 @admin.register(Document)
@@ -32,8 +38,8 @@ class DocumentAdmin(ProductPageAdmin):
 @admin.register(Task)
 class TaskAdmin(ProductPageAdmin):
     product_note = _("Tasks are added, changed and assigned on the plan page.")
-    list_display = ["ref", "title", "document", "is_recurring", "default_due_date", "illustrative"]
-    list_filter = ["document", "is_recurring", "illustrative"]
+    list_display = ["ref", "title", "document", "is_recurring", "default_due_date", "report_period", "illustrative"]
+    list_filter = ["document", "is_recurring", "report_period", "illustrative"]
     list_select_related = ["document"]
     search_fields = ["title", "ref", "document__number"]
 
@@ -64,14 +70,68 @@ class AssignmentAdmin(ProductPageAdmin):
         return reverse("tasks:assignment", args=[obj.pk])
 
 
+class IndicatorAdminForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = [
+            "code",
+            "name",
+            "unit_of_measure",
+            "direction",
+            "description",
+            "document",
+            "province",
+            *CYCLE_FIELDS,
+        ]
+
+    def clean(self):
+        data = super().clean()
+        errors = cycle_errors(
+            period=data.get("report_period") or "",
+            rule=data.get("due_rule") or "",
+            day=data.get("due_day"),
+            is_recurring=True,
+        )
+        for name, message in errors.items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return data
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    """The catalogue of indicators (code, name, unit of measure): configuration, no service."""
+    """The catalogue of indicators (code, name, unit of measure) and their reporting cycle:
+    configuration. A changed cycle goes through ``tasks.services.cycle_changed`` (dated, and the
+    units' periodic reports opened), which asks the policy like the plan's pages."""
 
-    list_display = ["code", "province", "name", "unit_of_measure", "direction", "document"]
+    form = IndicatorAdminForm
+    list_display = ["code", "province", "name", "unit_of_measure", "direction", "report_period", "document"]
     list_select_related = ["province", "document"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["document"]
+
+    def save_model(self, request, obj, form, change):
+        before = {name: form.initial.get(name) for name in CYCLE_FIELDS} if change else {}
+        before = {name: "" if value is None and name != "due_day" else value for name, value in before.items()}
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            try:
+                services.cycle_changed(obj=obj, user=request.user, before=before)
+            except ValidationError as error:  # the form checked the same rules: a race at most
+                raise PermissionDenied(error) from error
+
+
+@admin.register(ReportSlot)
+class ReportSlotAdmin(ProductPageAdmin):
+    product_note = _("Periodic reports are opened by the system and submitted by the unit on its page.")
+    list_display = ["unit", "period_start", "period_end", "due_date", "submitted_on", "outcome"]
+    list_filter = ["period", "outcome", "unit__level"]
+    list_select_related = ["unit"]
+    search_fields = ["unit__name", "unit__code"]
+    date_hierarchy = "period_end"
+
+    def product_url(self, obj):
+        return reverse("tasks:slot", args=[obj.pk])
 
 
 @admin.register(Target)
@@ -101,7 +161,7 @@ class IndicatorReportAdmin(ProductPageAdmin):
 
 @admin.register(HistoryEntry)
 class HistoryEntryAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "unit", "action", "assignment", "target", "report", "note"]
+    list_display = ["at", "user", "unit", "action", "assignment", "target", "report", "slot", "note"]
     list_filter = ["action"]
     list_select_related = [
         "user",
@@ -112,6 +172,7 @@ class HistoryEntryAdmin(ReadOnlyAdmin):
         "target__unit",
         "report__indicator",
         "report__unit",
+        "slot",
     ]
     search_fields = ["unit__name", "unit__code", "user__username", "note"]
     date_hierarchy = "at"

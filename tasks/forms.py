@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from projectsite import clock
@@ -10,9 +11,11 @@ from projectsite.bounds import parse_id
 from units.models import Unit
 
 from . import workflow
-from .models import Assignment, Document, ImportRecord, Indicator, Obstacle, Task, validate_figure
+from .cycles import DueRule, Period, cycle_errors
+from .models import Assignment, Document, ImportRecord, Indicator, Obstacle, ReportSlot, Task, validate_figure
 from .selectors import province_indicators
 from .services import EXPLANATION_MAX_DAYS, explanation_due_errors
+from .slots import slot_errors
 from .uploads import MAX_EVIDENCE_BYTES, check_csv_file, check_evidence_file
 
 MAX_FILES_PER_REPORT = 5
@@ -307,10 +310,37 @@ class DocumentForm(forms.ModelForm):
         return number
 
 
-class TaskForm(forms.ModelForm):
+class CycleFormMixin:
+    """The reporting cycle's three fields (``tasks.models.ReportingCycle``): named empty choices,
+    a bounded day, and the rules of ``tasks.cycles.cycle_errors`` on the fields they concern."""
+
+    CYCLE_FIELDS = ["report_period", "due_rule", "due_day"]
+
+    def cycle_fields_setup(self) -> None:
+        self.fields["report_period"].choices = [("", _("— no reporting cycle —")), *Period.choices]
+        self.fields["due_rule"].choices = [("", _("— choose when the report is due —")), *DueRule.choices]
+        day = self.fields["due_day"]
+        day.min_value, day.max_value = 0, 366  # the exact bound depends on the period and rule (cycle_errors)
+        day.validators += [MinValueValidator(0), MaxValueValidator(366)]
+        day.widget.attrs.update(min=0, max=366)
+
+    def cycle_clean(self, data: dict, *, is_recurring: bool) -> None:
+        if any(name in self.errors for name in self.CYCLE_FIELDS):
+            return
+        errors = cycle_errors(
+            period=data.get("report_period") or "",
+            rule=data.get("due_rule") or "",
+            day=data.get("due_day"),
+            is_recurring=is_recurring,
+        )
+        for name, message in errors.items():
+            self.add_error(name, message)
+
+
+class TaskForm(CycleFormMixin, forms.ModelForm):
     class Meta:
         model = Task
-        fields = ["ref", "title", "description", "is_recurring", "default_due_date"]
+        fields = ["ref", "title", "description", "is_recurring", "default_due_date", *CycleFormMixin.CYCLE_FIELDS]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, document: Document, **kwargs):
@@ -318,11 +348,13 @@ class TaskForm(forms.ModelForm):
         self.instance.document = document
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.cycle_fields_setup()
 
     def clean(self):
         data = super().clean()
         if data.get("is_recurring") and data.get("default_due_date"):
             self.add_error("default_due_date", _("A recurring task has no due date."))
+        self.cycle_clean(data, is_recurring=bool(data.get("is_recurring")))
         # The (document, ref) constraint is not checked by the ModelForm: document is not a field here.
         ref = data.get("ref")
         taken = Task.objects.filter(document=self.instance.document, ref=ref).exclude(pk=self.instance.pk)
@@ -518,4 +550,56 @@ class TransitionForm(BaseForm):
                     self.add_error(f"{name}_file", error)
         if not self.errors and not (data.get("mapping_text") or "").strip():
             self.add_error("mapping_file", _("Give the mapping: a file or rows."))
+        return data
+
+
+class SlotReportForm(BaseForm):
+    """A unit's periodic report (``ReportSlot``): the result of a task's period, the figures of its
+    targets, a note, evidence files. Figures left empty are not reported."""
+
+    outcome = forms.ChoiceField(
+        label=_("Result in the period"), choices=ReportSlot.Outcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    files = MultipleFileField(
+        label=_("Evidence files"),
+        required=False,
+        help_text=_("PDF, images, DOCX or XLSX; at most %(mb)s MB each, %(n)s files at a time.")
+        % {"mb": MAX_EVIDENCE_BYTES // (1024 * 1024), "n": MAX_FILES_PER_REPORT},
+    )
+    version = VersionField()
+    # Shown only once the service found a figure implausibly high (``services.figure_errors``).
+    confirmed = forms.BooleanField(label=_("The values are right: save them"), required=False)
+
+    def __init__(self, *args, slot: ReportSlot, targets: list, as_of, ask_confirmation: bool = False, **kwargs):
+        kwargs.setdefault("initial", {"outcome": slot.outcome or None, "note": slot.note, "version": slot.version})
+        super().__init__(*args, **kwargs)
+        self.slot, self.targets = slot, targets
+        if slot.assignment_id is None:  # an indicator's report: its figure and a note
+            del self.fields["outcome"], self.fields["files"]
+        else:
+            self.fields["files"].widget.attrs["accept"] = ".pdf,.png,.jpg,.jpeg,.webp,.docx,.xlsx"
+        for target in targets:
+            self.fields[f"figure_{target.pk}"] = FigureField(
+                label=_("%(indicator)s: cumulative value as of %(day)s")
+                % {"indicator": target.indicator.name, "day": as_of.strftime("%d/%m/%Y")},
+                required=slot.target_id is not None,
+            )
+        if not ask_confirmation:
+            del self.fields["confirmed"]
+        self.order_fields(["outcome", *[f"figure_{t.pk}" for t in targets], "note", "files", "version", "confirmed"])
+
+    def figures(self) -> dict:
+        data = self.cleaned_data
+        return {t: data[f"figure_{t.pk}"] for t in self.targets if data.get(f"figure_{t.pk}") is not None}
+
+    def clean(self):
+        data = super().clean()
+        figures = {t.pk: data.get(f"figure_{t.pk}") for t in self.targets if data.get(f"figure_{t.pk}") is not None}
+        errors = slot_errors(
+            slot=self.slot, outcome=data.get("outcome") or "", note=data.get("note") or "", figures=figures
+        )
+        for name, message in errors.items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
         return data

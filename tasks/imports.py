@@ -38,6 +38,7 @@ from .models import (
 )
 from .selectors import document_numbers, province_documents
 from .services import assignment_terms_errors, figure_errors, history_changes, history_entry_build
+from .slots import slots_ensure
 from .summaries import indicator_totals_rebuild
 
 UNIT_COLUMNS = {
@@ -624,6 +625,8 @@ def _apply_assignments(*, record: ImportRecord, user: User, preview: Preview) ->
             )
         )
     Assignment.objects.bulk_update(updated, ["role", "due_date", "version"], batch_size=1000)
+    # A recurring task with a reporting cycle: the current period's reports exist at once, as when assigned on the page.
+    slots_ensure(assignments=created)
     return entries
 
 

@@ -21,6 +21,8 @@ from projectsite.text import number
 from units.models import Unit
 from units.text import search_key
 
+from .cycles import Cycle, DueRule, Period, period_label
+
 # The largest indicator figure or target anyone may enter, by form, import or admin. Summed over
 # every unit of the country (about 12.000 with targets) the totals stay below 10^17, far inside
 # PostgreSQL's bigint and SQLite's integer (9,2 x 10^18), so a province's running totals
@@ -102,7 +104,49 @@ class Document(models.Model):
         return f"{self.number} · {origin}" if origin else self.number
 
 
-class Task(models.Model):
+class ReportingCycle(models.Model):
+    """A recurring task's or an indicator's reporting cycle (``tasks.cycles``): each period, every
+    unit that has the task (or reports the indicator) owes a report (``ReportSlot``) by a due date.
+    No period: no cycle (a recurring task is then "không thời hạn", as before)."""
+
+    report_period = models.CharField(
+        _("reporting period"), max_length=10, choices=Period.choices, blank=True, default=""
+    )
+    due_rule = models.CharField(_("report due"), max_length=15, choices=DueRule.choices, blank=True, default="")
+    due_day = models.PositiveSmallIntegerField(
+        _("day of the due rule"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "By a day of the period: 1–7 (Monday–Sunday) for a weekly report, otherwise 1–31, the day of the "
+            "period's last month. After the period ends: the number of days."
+        ),
+    )
+    # The day the cycle was set or last changed: no unit owes a report due before it.
+    cycle_since = models.DateField(_("cycle set on"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def cycle(self) -> Cycle | None:
+        return Cycle.of(self)
+
+
+def cycle_constraints(prefix: str) -> list:
+    """The cycle is all there or not at all; its day has a rough bound here (``tasks.cycles.cycle_errors``
+    has the exact one, which depends on the period and rule)."""
+    return [
+        models.CheckConstraint(
+            condition=Q(report_period="", due_rule="", due_day__isnull=True)
+            | (~Q(report_period="") & ~Q(due_rule="") & Q(due_day__isnull=False, due_day__lte=366)),
+            name=f"{prefix}_cycle_complete",
+            violation_error_message=_("A reporting cycle needs its period, its due rule and its day."),
+        ),
+    ]
+
+
+class Task(ReportingCycle):
     document = models.ForeignKey(Document, models.PROTECT, related_name="tasks", verbose_name=_("document"))
     ref = models.CharField(_("item"), max_length=30, help_text=_("The item of the document, e.g. II.3."))
     title = models.CharField(_("title"), max_length=500)
@@ -132,6 +176,12 @@ class Task(models.Model):
                 name="recurring_task_has_no_due_date",
                 violation_error_message=_("A recurring task has no due date."),
             ),
+            models.CheckConstraint(
+                condition=Q(is_recurring=True) | Q(report_period=""),
+                name="task_cycle_only_recurring",
+                violation_error_message=_("Only a recurring task has a reporting cycle."),
+            ),
+            *cycle_constraints("task"),
         ]
 
     def __str__(self) -> str:
@@ -249,7 +299,7 @@ class Assignment(CarriedAcrossTransitions):
         return self.original_due_date is not None and self.original_due_date != self.due_date
 
 
-class Indicator(models.Model):
+class Indicator(ReportingCycle):
     class Direction(models.TextChoices):
         INCREASE = "increase", _("Higher is better")
         DECREASE = "decrease", _("Lower is better")
@@ -283,6 +333,7 @@ class Indicator(models.Model):
             models.UniqueConstraint(
                 fields=["code"], condition=Q(province__isnull=True), name="indicator_code_unique_in_nation"
             ),
+            *cycle_constraints("indicator"),
         ]
 
     def __str__(self) -> str:
@@ -314,6 +365,8 @@ class Target(CarriedAcrossTransitions):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated at"), default=clock.now)
+    # A unit owes no periodic report due before its target was set (``tasks.slots``).
+    created_at = clock.StampField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("target")
@@ -396,8 +449,96 @@ class IndicatorTotalChange(models.Model):
         return f"{self.province_id}/{self.indicator_id} {self.day:%d/%m/%Y}: {self.delta:+d}"
 
 
+class ReportSlot(models.Model):
+    """One unit's report for one period of a cycle (docs/DECISIONS.md, "Reporting cycles"): of a
+    recurring task (through the unit's assignment) or of an indicator (through the unit's target).
+
+    Created by ``tasks.slots.slots_ensure`` when the period starts; received when the unit submits
+    it (``tasks.slots.slot_report``), on time when that day is on or before the due date. The first
+    submission stamps it; a correction later keeps that stamp. Reminders and escalations treat an
+    open slot like an open assignment (``reports.reminders``); ``tasks.selectors.reporting_rates``
+    counts them.
+    """
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("Carried out")
+        PARTLY = "partly", _("Partly carried out")
+        NOT_DONE = "not_done", _("Not carried out")
+
+    assignment = models.ForeignKey(
+        Assignment, models.PROTECT, null=True, blank=True, related_name="report_slots", verbose_name=_("assignment")
+    )
+    target = models.ForeignKey(
+        Target, models.PROTECT, null=True, blank=True, related_name="report_slots", verbose_name=_("target")
+    )
+    # The assignment's or target's unit, kept here so that the rates are one GROUP BY over the slots.
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="report_slots", verbose_name=_("unit"))
+    period = models.CharField(_("reporting period"), max_length=10, choices=Period.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    due_date = models.DateField(_("due date"))
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The local date of the first submission: on time when it is on or before the due date.
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    outcome = models.CharField(_("result in the period"), max_length=10, choices=Outcome.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = clock.StampField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic report")
+        verbose_name_plural = _("periodic reports")
+        ordering = ["-period_start", "pk"]
+        indexes = [
+            models.Index(fields=["unit", "period_end"], name="slot_unit_period"),
+            models.Index(fields=["due_date"], name="slot_due_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "period_start"], name="one_slot_per_assignment_period"),
+            models.UniqueConstraint(fields=["target", "period_start"], name="one_slot_per_target_period"),
+            models.CheckConstraint(
+                condition=Q(assignment__isnull=False, target__isnull=True)
+                | Q(assignment__isnull=True, target__isnull=False),
+                name="slot_of_assignment_or_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")) & Q(due_date__gte=F("period_start")),
+                name="slot_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True, submitted_on__isnull=True)
+                | Q(submitted_at__isnull=False, submitted_on__isnull=False),
+                name="slot_submitted_has_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period, self.period_start)
+
+    @property
+    def received(self) -> bool:
+        return self.submitted_on is not None
+
+    @property
+    def on_time(self) -> bool:
+        return self.submitted_on is not None and self.submitted_on <= self.due_date
+
+
 class HistoryEntry(models.Model):
-    """One change to an assignment, a target or a figure: who, when, old -> new."""
+    """One change to an assignment, a target, a figure or a periodic report: who, when, old -> new."""
 
     class Action(models.TextChoices):
         CREATED = "created", _("Created")
@@ -408,6 +549,8 @@ class HistoryEntry(models.Model):
         EXTENDED = "extended", _("Due date extended")
         EXTENSION_REJECTED = "extension_rejected", _("Extension refused")
         REPORTED = "reported", _("Figure reported")
+        SLOT_REPORTED = "slot_reported", _("Periodic report submitted")
+        SLOT_CORRECTED = "slot_corrected", _("Periodic report corrected")
 
     at = models.DateTimeField(_("at"), default=clock.now)
     user = models.ForeignKey(
@@ -422,6 +565,9 @@ class HistoryEntry(models.Model):
     )
     report = models.ForeignKey(
         IndicatorReport, models.PROTECT, null=True, blank=True, related_name="history", verbose_name=_("figure")
+    )
+    slot = models.ForeignKey(
+        ReportSlot, models.PROTECT, null=True, blank=True, related_name="history", verbose_name=_("periodic report")
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     import_record = models.ForeignKey(
@@ -442,9 +588,10 @@ class HistoryEntry(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(assignment__isnull=False, target__isnull=True, report__isnull=True)
-                    | Q(assignment__isnull=True, target__isnull=False, report__isnull=True)
-                    | Q(assignment__isnull=True, target__isnull=True, report__isnull=False)
+                    Q(assignment__isnull=False, target__isnull=True, report__isnull=True, slot__isnull=True)
+                    | Q(assignment__isnull=True, target__isnull=False, report__isnull=True, slot__isnull=True)
+                    | Q(assignment__isnull=True, target__isnull=True, report__isnull=False, slot__isnull=True)
+                    | Q(assignment__isnull=True, target__isnull=True, report__isnull=True, slot__isnull=False)
                 ),
                 name="history_about_one_object",
             ),
@@ -461,7 +608,8 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
 
 
 class Evidence(models.Model):
-    """A file attached to a change of an assignment, served only to who may see the assignment."""
+    """A file attached to a change of an assignment, or to a periodic report of one (its history
+    entry is then about the report), served only to who may see the assignment."""
 
     assignment = models.ForeignKey(Assignment, models.PROTECT, related_name="evidence", verbose_name=_("assignment"))
     history_entry = models.ForeignKey(

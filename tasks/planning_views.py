@@ -8,6 +8,7 @@ the province with ``?province=`` (units.choosing), kept by every link and redire
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from . import selectors, services
 from .forms import AssignForm, DocumentForm, TargetsForm, TaskForm
 from .indicators import with_latest_figure
 from .models import Target, Task
+from .slots import CYCLE_FIELDS
 
 
 def _province(request) -> Unit:
@@ -67,9 +69,13 @@ def document_edit(request, pk: int | None = None):
 def task_edit(request, document_pk: int, pk: int | None = None):
     document = selectors.editable_document(user=request.user, pk=document_pk, province=_province(request))
     task = get_object_or_404(Task, pk=pk, document=document) if pk else None
+    # The cycle as it was: a change dates it and (re)opens the units' periodic reports.
+    cycle_before = {name: getattr(task, name) for name in CYCLE_FIELDS} if task else {}
     form = TaskForm(request.POST if request.method == "POST" else None, instance=task, document=document)
     if request.method == "POST" and form.is_valid():
-        task = form.save()
+        with transaction.atomic():
+            task = form.save()
+            services.cycle_changed(obj=task, user=request.user, before=cycle_before)
         messages.success(request, _("Task saved."))
         after = (
             reverse("tasks:task_assign", args=[task.pk])

@@ -52,6 +52,8 @@ rules.add_perm("tasks.request_extension", member_of)
 rules.add_perm("tasks.decide_extension", secretariat_of)  # on the assignment
 # A target's figures are reported by its unit.
 rules.add_perm("tasks.report_figure", member_of)
+# A periodic report (ReportSlot) is submitted, and corrected, by its unit.
+rules.add_perm("tasks.submit_report", member_of)
 # Obstacles: raised by a unit about its own work, answered by the secretariat or the agency it
 # was forwarded to, forwarded and closed by the secretariat.
 rules.add_perm("tasks.raise_obstacle", member_of)  # on the unit

@@ -2,12 +2,17 @@
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
+    Count,
+    DateField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -18,16 +23,18 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Coalesce, Concat, TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from projectsite import clock
 from units.models import Unit, User, valid_on_q
 from units.selectors import carried_province_ids, scoped, unit_scope_q, user_province, visible_units
 from units.text import search_key
 
 from . import signals
-from .deadlines import DeadlineStatus, day_end, deadline_counts, deadline_status_expression
+from .cycles import period_bounds
+from .deadlines import UNTRACKED, DeadlineStatus, day_end, deadline_counts, deadline_status_expression
 from .models import (
     Assignment,
     Document,
@@ -39,8 +46,11 @@ from .models import (
     Indicator,
     IndicatorReport,
     Obstacle,
+    ReportSlot,
     Target,
+    Task,
 )
+from .slots import reporting_targets
 
 # The order a unit reads its list in: what needs action first.
 STATUS_ORDER = [
@@ -263,7 +273,14 @@ def unit_history(*, user: User, unit: Unit, limit: int = 30, as_at: datetime.dat
     entries = scoped(HistoryEntry.objects.filter(unit=unit), user)
     if as_at is not None:
         entries = entries.filter(at__lt=day_end(as_at))
-    entries = entries.select_related("user", "assignment__task__document", "target__indicator", "report__indicator")
+    entries = entries.select_related(
+        "user",
+        "assignment__task__document",
+        "target__indicator",
+        "report__indicator",
+        "slot__assignment__task__document",
+        "slot__target__indicator",
+    )
     return list(entries.order_by("-at", "-pk")[:limit])
 
 
@@ -446,3 +463,308 @@ def visible_imports(user: User) -> QuerySet[ImportRecord]:
 
 def visible_import(*, user: User, pk: int) -> ImportRecord:
     return get_object_or_404(visible_imports(user), pk=pk)
+
+
+# Periodic reports (ReportSlot) and reporting rates ------------------------------------------------
+
+SLOT_RELATED = ("assignment__task__document", "target__indicator", "unit", "submitted_by")
+
+
+def slot_counted_q(prefix: str = "", as_at: datetime.date | None = None) -> Q:
+    """The periodic reports that count: of a unit in force (as at a past date: valid then), and
+    not of a paused or cancelled assignment (as it stands now, like ``tasks.deadlines.counted_q``)."""
+    units = Q(**{prefix + "unit__is_active": True}) if as_at is None else valid_on_q(as_at, prefix=prefix + "unit__")
+    return units & ~Q(**{prefix + "assignment__work_status__in": UNTRACKED})
+
+
+# How far back a unit page lists the reports already received.
+RECENT_REPORTS = datetime.timedelta(days=400)
+
+
+def unit_slots(
+    *, user: User, unit: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None, recent: int = 10
+) -> tuple[list[ReportSlot], list[ReportSlot]]:
+    """The unit's periodic reports ``user`` may read: those still owed (the periods that started by
+    the page's date and not submitted by then), soonest due first, and the ``recent`` latest
+    received within ``RECENT_REPORTS`` (one query)."""
+    day = as_at or today or clock.today()
+    slots = scoped(ReportSlot.objects.filter(unit=unit), user).filter(slot_counted_q(as_at=as_at))
+    received = Q(submitted_at__isnull=False) if as_at is None else Q(submitted_at__lt=day_end(as_at))
+    rows = list(
+        slots.filter(period_start__lte=day)
+        .filter(~received | Q(period_end__gte=day - RECENT_REPORTS))
+        .annotate(was_received=ExpressionWrapper(received, output_field=BooleanField()))
+        .select_related(*SLOT_RELATED)
+        .order_by("due_date", "period_start", "pk")
+    )
+    owed = [slot for slot in rows if not slot.was_received]
+    done = sorted(
+        (slot for slot in rows if slot.was_received), key=lambda s: (s.period_end, s.submitted_at), reverse=True
+    )
+    return owed, done[:recent]
+
+
+def visible_slot(*, user: User, pk: int) -> ReportSlot:
+    """One periodic report ``user`` may read, or 404."""
+    return get_object_or_404(scoped(ReportSlot.objects.select_related(*SLOT_RELATED), user), pk=pk)
+
+
+def slot_timeline(slot: ReportSlot) -> QuerySet[HistoryEntry]:
+    """Every submission and correction of the report, newest first, with who made it and its files."""
+    return (
+        HistoryEntry.objects.filter(slot=slot)
+        .select_related("user")
+        .prefetch_related("evidence")
+        .order_by("-at", "-pk")
+    )
+
+
+def slot_figure_targets(slot: ReportSlot) -> list[Target]:
+    """The targets whose figures the report carries: an indicator's report its target; a task's
+    report the unit's own targets (it reports their figures itself) of the indicators of the task's
+    document, which the unit may fill in."""
+    if slot.target_id is not None:
+        return [slot.target]
+    targets = Target.objects.filter(unit_id=slot.unit_id, indicator__document_id=slot.assignment.task.document_id)
+    return list(reporting_targets(targets).select_related("indicator").order_by("indicator__code"))
+
+
+@dataclass
+class RateRow:
+    """Periodic reports expected, received and received on time (DHIS2's reporting rate and
+    timeliness) for one unit, area, level, task or indicator, or in all."""
+
+    key: int | None = None
+    label: str = ""
+    code: str = ""
+    expected: int = 0
+    received: int = 0
+    on_time: int = 0
+
+    @property
+    def late(self) -> int:
+        return self.received - self.on_time
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.received
+
+    @property
+    def rate(self) -> float | None:
+        """Received, out of expected."""
+        return self.received / self.expected if self.expected else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Received on time, out of expected."""
+        return self.on_time / self.expected if self.expected else None
+
+    def add(self, row: "dict | RateRow") -> None:
+        """Add the counts of a row of the aggregation (a dict), or of another RateRow."""
+        if isinstance(row, RateRow):
+            row = {"expected": row.expected, "received": row.received, "on_time": row.on_time}
+        self.expected += row["expected"]
+        self.received += row["received"]
+        self.on_time += row["on_time"]
+
+
+@dataclass
+class ReportingRates:
+    """The reporting rates of a province's periodic reports whose period ends between
+    ``period_start`` and ``period_end``, counted as at ``day`` (``reporting_rates``)."""
+
+    province: Unit
+    period_start: datetime.date
+    period_end: datetime.date
+    day: datetime.date
+    total: RateRow
+    by_level: list[RateRow]
+    by_area: list[RateRow]
+    by_unit: list[RateRow]
+    by_task: list[RateRow]  # a task's reports (key: the task) and an indicator's (key: None, code: its code)
+
+
+def _rate_conditions(day: datetime.date, as_at: datetime.date | None, prefix: str = "") -> tuple[Q, Q, Q]:
+    """(expected, received, received on time) as at the end of ``day`` (live when ``as_at`` is None)."""
+    received = (
+        Q(**{prefix + "submitted_at__isnull": False})
+        if as_at is None
+        else Q(**{prefix + "submitted_at__lt": day_end(as_at)})
+    )
+    expected = Q(**{prefix + "due_date__lt": day}) | received
+    on_time = received & Q(**{prefix + "submitted_on__lte": F(prefix + "due_date")})
+    return expected, received, on_time
+
+
+def rate_slots(
+    province: Unit,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    *,
+    today: datetime.date | None = None,
+    as_at: datetime.date | None = None,
+    area: Unit | None = None,
+    unit: Unit | None = None,
+) -> tuple[QuerySet[ReportSlot], dict[str, Count], datetime.date]:
+    """The counted reports of the window (see ``reporting_rates``) and the three counts to aggregate."""
+    day = as_at or today or clock.today()
+    expected, received, on_time = _rate_conditions(day, as_at)
+    slots = ReportSlot.objects.filter(
+        slot_counted_q(as_at=as_at),
+        expected,
+        unit__province=province,
+        period_end__gte=period_start,
+        period_end__lte=period_end,
+    )
+    if area is not None:
+        slots = slots.filter(unit__area=area)
+    if unit is not None:
+        slots = slots.filter(unit=unit)
+    counts = {"expected": Count("pk"), "received": Count("pk", filter=received), "on_time": Count("pk", filter=on_time)}
+    return slots, counts, day
+
+
+def reporting_rates(
+    province: Unit,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    *,
+    today: datetime.date | None = None,
+    as_at: datetime.date | None = None,
+    area: Unit | None = None,
+    unit: Unit | None = None,
+) -> ReportingRates:
+    """Reporting rate and timeliness of ``province``'s periodic reports (``ReportSlot``), as DHIS2
+    shows them: expected, received, received on time, and their shares, in all and per level, area,
+    unit and task (or indicator).
+
+    - A report belongs to the window when its period ends between ``period_start`` and
+      ``period_end`` (inclusive): June's monthly reports belong to June and to Q2, a week to the
+      month it ends in.
+    - Counted as at the end of a day: ``as_at`` (a past date: the units valid then, what was
+      submitted by then) or ``today`` (live; default ``clock.today()``). Expected: due before that
+      day (a report due today is not missing yet, as an assignment due today is not overdue), or
+      received by then (an early report counts, so the rate never passes 100%). Received:
+      submitted by then. On time: first submitted on or before its due date. Late = received - on
+      time; missing = expected - received.
+    - Only the reports that count (``slot_counted_q``): of units in force (valid on ``as_at``), not
+      of paused or cancelled assignments. ``area`` narrows to an area's units (a district with its
+      communes), ``unit`` to one unit.
+
+    One GROUP BY over the reports (one row per unit and task or indicator), summed here, then one
+    read of the units' and areas' names and one each of the tasks and indicators: four queries whatever
+    the number of units or reports.
+    """
+    slots, counts, day = rate_slots(province, period_start, period_end, today=today, as_at=as_at, area=area, unit=unit)
+    rows = list(
+        slots.values(
+            "unit_id",
+            level=F("unit__level"),
+            area_id=F("unit__area_id"),
+            task_id=F("assignment__task_id"),
+            indicator_id=F("target__indicator_id"),
+        )
+        .annotate(**counts)
+        .order_by()
+    )
+    total = RateRow(label=province.name, code=province.code)
+    tables: dict[str, dict] = {"level": {}, "area": {}, "unit": {}, "task": {}}
+    for row in rows:
+        total.add(row)
+        source = ("task", row["task_id"]) if row["task_id"] else ("indicator", row["indicator_id"])
+        for name, key in (
+            ("level", row["level"]),
+            ("area", row["area_id"]),
+            ("unit", row["unit_id"]),
+            ("task", source),
+        ):
+            if key is None:  # an agency is in no area
+                continue
+            tables[name].setdefault(key, RateRow(key=key)).add(row)
+    named = Unit.objects.filter(pk__in=set(tables["unit"]) | set(tables["area"])).values_list("pk", "name", "code")
+    names = {pk: (name, code) for pk, name, code in named}
+    for table in (tables["unit"], tables["area"]):
+        for key, row in table.items():
+            row.label, row.code = names.get(key, ("", ""))
+    labels = dict(Unit.Level.choices)
+    for level, row in tables["level"].items():
+        row.label = str(labels[level])
+    task_ids = [key for kind, key in tables["task"] if kind == "task"]
+    indicator_ids = [key for kind, key in tables["task"] if kind == "indicator"]
+    tasks = {t.pk: t for t in Task.objects.filter(pk__in=task_ids).select_related("document")}
+    indicators = Indicator.objects.in_bulk(indicator_ids)
+    for (kind, key), row in tables["task"].items():
+        if kind == "task":
+            task = tasks[key]
+            row.label, row.code = f"{task.ref}. {task.title}", task.document.number
+        else:
+            row.key, row.label, row.code = None, indicators[key].name, indicators[key].code
+    return ReportingRates(
+        province=province,
+        period_start=period_start,
+        period_end=period_end,
+        day=day,
+        total=total,
+        by_level=[tables["level"][level] for level in sorted(tables["level"])],
+        by_area=sorted(tables["area"].values(), key=lambda r: r.code),
+        by_unit=sorted(tables["unit"].values(), key=lambda r: r.code),
+        by_task=sorted(tables["task"].values(), key=lambda r: (r.code, r.label)),
+    )
+
+
+def reporting_rate_series(
+    province: Unit,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    *,
+    today: datetime.date | None = None,
+    as_at: datetime.date | None = None,
+    area: Unit | None = None,
+    unit: Unit | None = None,
+) -> list[RateRow]:
+    """``reporting_rates``' total per month of the window (a report in the month its period ends),
+    oldest first, every month listed (``key``: the month's first day): one query."""
+    slots, counts, _day = rate_slots(province, period_start, period_end, today=today, as_at=as_at, area=area, unit=unit)
+    found = {
+        row["month"]: row
+        for row in slots.annotate(month=TruncMonth("period_end", output_field=DateField()))
+        .values("month")
+        .annotate(**counts)
+        .order_by()
+    }
+    series = []
+    month = period_start.replace(day=1)
+    while month <= period_end:
+        row = RateRow(key=month, label=month.strftime("%m/%Y"))
+        if month in found:
+            row.add(found[month])
+        series.append(row)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return series
+
+
+def reporting_window(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The window a page shows its periodic reports for: from 1 January of ``day``'s year to the end
+    of ``day``'s month (the reports of later periods are not expected yet)."""
+    return datetime.date(day.year, 1, 1), period_bounds("monthly", day)[1]
+
+
+def unit_reporting(
+    unit: Unit, *, today: datetime.date | None = None, as_at: datetime.date | None = None
+) -> tuple[list[RateRow], RateRow]:
+    """A unit page's periodic reports per month of the year (``reporting_window``) and their total:
+    a province's all, a district's own and its communes', any other unit's own (one query)."""
+    day = as_at or today or clock.today()
+    if unit.level == Unit.Level.PROVINCE:
+        scope = {}
+    elif unit.level == Unit.Level.DISTRICT:
+        scope = {"area": unit}
+    else:
+        scope = {"unit": unit}
+    # The province by its key: the unit's (or area's) filter already pins the rows; no read of it.
+    province = unit if unit.level == Unit.Level.PROVINCE else Unit(pk=unit.province_id, level=Unit.Level.PROVINCE)
+    series = reporting_rate_series(province, *reporting_window(day), today=today, as_at=as_at, **scope)
+    total = RateRow(label=unit.name, code=unit.code)
+    for row in series:
+        total.add(row)
+    return series, total

@@ -19,6 +19,7 @@ from projectsite.text import number
 from units.models import Unit, User
 
 from . import signals, workflow
+from .cycles import cycle_errors
 from .loaders import DocumentRow
 from .models import (
     MAX_FIGURE,
@@ -28,11 +29,15 @@ from .models import (
     ExplanationRequest,
     ExtensionRequest,
     HistoryEntry,
+    Indicator,
     IndicatorReport,
     Obstacle,
+    ReportSlot,
     Target,
+    Task,
     figure_limit_message,
 )
+from .slots import CYCLE_FIELDS, slot_errors, slot_open_for_unit, slots_ensure
 from .summaries import indicator_totals_add_figure, indicator_totals_rebuild
 from .uploads import EvidenceType
 
@@ -57,7 +62,7 @@ def history_changes(before: dict, after: dict) -> dict[str, list]:
 
 def history_entry_build(
     *,
-    obj: Assignment | Target | IndicatorReport,
+    obj: Assignment | Target | IndicatorReport | ReportSlot,
     user: User | None,
     action: str,
     changes: dict,
@@ -72,6 +77,8 @@ def history_entry_build(
         entry.assignment = obj
     elif isinstance(obj, Target):
         entry.target = obj
+    elif isinstance(obj, ReportSlot):
+        entry.slot = obj
     else:
         entry.report = obj
     return entry
@@ -538,6 +545,8 @@ def assignments_create(
         batch_size=1000,
     )
     audit.history_recorded(history)
+    # A recurring task with a reporting cycle: the current period's report exists at once.
+    slots_ensure(assignments=assignments)
     return assignments
 
 
@@ -773,3 +782,120 @@ def explanation_close(*, request: ExplanationRequest, user: User, version: int, 
     audit.record("explanation.closed", user=user, unit=current.unit_id, obj=current, on_commit=True)
     signals.explanation_changed.send(sender=ExplanationRequest, request=current, event="closed", user=user)
     return current
+
+
+# Periodic reports (tasks.slots) ---------------------------------------------------------
+
+
+@transaction.atomic
+def cycle_changed(*, obj: Task | Indicator, user: User, before: dict) -> int:
+    """After a task's or an indicator's cycle was saved (``before``: its old ``report_period``,
+    ``due_rule``, ``due_day``; empty for a new one): date the change, give the reports not yet
+    submitted and not yet due the new rule's due date when the period is the same and that date is
+    not past, and create the reports the new cycle owes now. Returns how many reports were created.
+
+    The cycle's rules were checked with the form (``tasks.cycles.cycle_errors``, again here)."""
+    before = {name: before.get(name, None if name == "due_day" else "") for name in CYCLE_FIELDS}
+    if {name: getattr(obj, name) for name in CYCLE_FIELDS} == before:
+        return 0  # the cycle was not touched: nothing to date or open
+    if not user.has_perm("tasks.plan", obj.document if isinstance(obj, Task) else obj):
+        raise PermissionDenied
+    today = clock.today()
+    errors = cycle_errors(
+        period=obj.report_period,
+        rule=obj.due_rule,
+        day=obj.due_day,
+        is_recurring=obj.is_recurring if isinstance(obj, Task) else True,
+    )
+    if errors:
+        raise ValidationError(errors)
+    type(obj).objects.filter(pk=obj.pk).update(cycle_since=today)
+    obj.cycle_since = today
+    cycle = obj.cycle
+    field = "assignment__task" if isinstance(obj, Task) else "target__indicator"
+    if cycle is not None and cycle.period == before["report_period"]:
+        waiting = ReportSlot.objects.filter(**{field: obj}, submitted_at__isnull=True, due_date__gte=today)
+        for start in waiting.values_list("period_start", flat=True).distinct().order_by():
+            if (due := cycle.due(start)) >= today:
+                waiting.filter(period_start=start).update(due_date=due, version=F("version") + 1)
+    if cycle is None:
+        return 0
+    if isinstance(obj, Task):
+        return slots_ensure(today=today, tasks=[obj])
+    return slots_ensure(today=today, indicators=[obj])
+
+
+class SlotConflict(Exception):
+    """Someone else changed the report since the form was opened; nothing was saved."""
+
+    def __init__(self, current: ReportSlot):
+        super().__init__("slot changed")
+        self.current = current
+
+
+@transaction.atomic
+def slot_report(
+    *,
+    slot: ReportSlot,
+    user: User,
+    version: int,
+    outcome: str = "",
+    note: str = "",
+    figures: dict[Target, int] | None = None,
+    files: Sequence[tuple[UploadedFile, EvidenceType]] = (),
+    confirmed: bool = False,
+) -> HistoryEntry:
+    """The unit submits (or corrects) its report of a period: the result (a task's report), the
+    figures of its targets (``tasks.services.figure_report``, dated at the period's end or today if
+    earlier), a note and evidence files (a task's report).
+
+    The first submission stamps the report received, on time when its day is on or before the due
+    date; a correction later keeps that stamp (and is in the history). ``version`` is the version
+    the user saw: if the report changed since, nothing is saved and ``SlotConflict`` carries it.
+    """
+    if not user.has_perm("tasks.submit_report", slot):
+        raise PermissionDenied
+    if not slot_open_for_unit(slot):
+        raise ValidationError(_("This periodic report can no longer be submitted."), code="closed")
+    today = clock.today()
+    if slot.period_start > today:
+        raise ValidationError(_("This period has not started yet."), code="future")
+    figures = figures or {}
+    outcome = outcome if slot.assignment_id is not None else ""
+    if errors := slot_errors(slot=slot, outcome=outcome, note=note, figures={t.pk: v for t, v in figures.items()}):
+        raise ValidationError(errors)
+    if files and slot.assignment_id is None:
+        raise ValidationError(_("Files are attached to a task's report only."), code="files")
+    submitted = slot.submitted_at is not None
+    if submitted and outcome == slot.outcome and note.strip() == slot.note and not files and not figures:
+        raise ValidationError(_("Nothing has changed."), code="unchanged")
+
+    now = clock.now()
+    fields = {"outcome": outcome, "note": note.strip(), "updated_at": now}
+    if not submitted:
+        fields.update(submitted_at=now, submitted_on=timezone.localdate(now), submitted_by_id=user.pk)
+    claimed = ReportSlot.objects.filter(pk=slot.pk, version=version).update(version=F("version") + 1, **fields)
+    if not claimed:
+        raise SlotConflict(ReportSlot.objects.select_related("submitted_by").get(pk=slot.pk))
+
+    changes = {}
+    if outcome != slot.outcome:
+        changes["outcome"] = [slot.outcome or None, outcome]
+    as_of = min(today, slot.period_end)
+    for target, value in figures.items():
+        if target.unit_id != slot.unit_id:
+            raise PermissionDenied
+        try:
+            figure_report(target=target, user=user, as_of=as_of, value=value, note=note, confirmed=confirmed)
+        except ValidationError as error:
+            # On the report's form: the target's figure field, or the box confirming an implausible value.
+            field = "confirmed" if "confirmed" in getattr(error, "error_dict", {}) else f"figure_{target.pk}"
+            raise ValidationError({field: error.messages}) from error
+        changes[f"figure:{target.indicator.code}"] = [None, value]
+    action = HistoryEntry.Action.SLOT_CORRECTED if submitted else HistoryEntry.Action.SLOT_REPORTED
+    entry = history_entry_build(obj=slot, user=user, action=action, changes=changes, note=note.strip(), at=now)
+    entry.save()
+    if files:
+        _evidence_store(assignment=slot.assignment, entry=entry, user=user, files=files)
+    slot.refresh_from_db()
+    return entry

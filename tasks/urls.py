@@ -12,6 +12,7 @@ urlpatterns = [
     path("nhiem-vu/<id:pk>/gia-han/", views.assignment_extension, name="assignment_extension"),
     path("minh-chung/<id:pk>/", views.evidence_download, name="evidence"),
     path("chi-tieu/<id:pk>/", views.target_detail, name="target"),
+    path("bao-cao-dinh-ky/<id:pk>/", views.slot_detail, name="slot"),
     path("vuong-mac/", views.obstacle_list, name="obstacles"),
     path("vuong-mac/<id:pk>/", views.obstacle_detail, name="obstacle"),
     path("don-vi/<str:code>/giai-trinh/", views.unit_explanations, name="unit_explanations"),

@@ -24,6 +24,7 @@ from units.permissions import unit_as_at, unit_member_required, unit_scoped_read
 from units.selectors import unit_successions, visible_unit
 
 from . import selectors, services, workflow
+from .cycles import cycle_text
 from .deadlines import STATUS_COLOURS
 from .forms import (
     AssignmentReportForm,
@@ -34,9 +35,11 @@ from .forms import (
     FigureForm,
     ObstacleAnswerForm,
     ObstacleForm,
+    SlotReportForm,
 )
 from .indicators import progress_tree
 from .models import ExplanationRequest
+from .slots import slot_open_for_unit
 
 
 @unit_member_required
@@ -86,14 +89,27 @@ def _unit_page(request, unit: Unit, as_at: AsAt):
     groups = [(item, [a for a in assignments if a.deadline == item["status"]]) for item in summary if item["count"]]
     untracked = [a for a in assignments if not a.deadline]
     progress = progress_tree(unit=unit, today=today, as_at=past)
+    owed, received = selectors.unit_slots(user=request.user, unit=unit, today=today, as_at=past)
+    # A unit owing no report and having received none has no rate to show: no query for it.
+    series, reporting_total = (
+        selectors.unit_reporting(unit, today=today, as_at=past)
+        if owed or received or unit.level in (Unit.Level.PROVINCE, Unit.Level.DISTRICT)
+        else ([], selectors.RateRow())
+    )
     children = []
     if unit.level == Unit.Level.DISTRICT:
         progress_by_unit: dict[int, list] = {}
         for node in progress:
             for child in node.children:
                 progress_by_unit.setdefault(child.target.unit_id, []).append(child)
+        rates = {}
+        if reporting_total.expected:
+            window = selectors.reporting_window(today)
+            by_unit = selectors.reporting_rates(unit.province, *window, today=today, as_at=past, area=unit).by_unit
+            rates = {row.key: row for row in by_unit}
         for child in selectors.child_unit_summaries(user=request.user, unit=unit, today=today, as_at=past):
             child.progress = progress_by_unit.get(child.pk, [])
+            child.reporting = rates.get(child.pk)
             children.append(child)
     return render(
         request,
@@ -114,6 +130,10 @@ def _unit_page(request, unit: Unit, as_at: AsAt):
             "ended": unit.valid_to is not None and unit.valid_to <= today,
             "progress": progress,
             "children": children,
+            "slots_owed": owed,
+            "slots_received": received,
+            "series": series,
+            "reporting_total": reporting_total,
             # A page of the past, or of an ended unit, is read only.
             "can_write": past is None and unit.is_active and request.user.has_perm("tasks.raise_obstacle", unit),
             "obstacles": selectors.unit_obstacles(user=request.user, unit=unit)[:20],
@@ -229,6 +249,8 @@ def _assignment_page(request, assignment, *, form=None, extension_form=None, sta
             "extension_form": extension_form,
             "timeline": selectors.assignment_timeline(assignment),
             "extensions": assignment.extension_requests.select_related("requested_by", "decided_by"),
+            "cycle": cycle_text(assignment.task.cycle),
+            "slots": assignment.report_slots.select_related("assignment", "unit").order_by("-period_start")[:12],
             "obstacles": assignment.obstacles.select_related("raised_by"),
         },
         status=status,
@@ -531,3 +553,77 @@ def explanation_close(request, explanation):
         return _explanation_page(request, explanation, close_form=form, status=400)
     messages.success(request, _("Request closed."))
     return redirect("tasks:explanation", pk=explanation.pk)
+
+
+@unit_scoped_write(selectors.visible_slot, write="tasks.submit_report")
+def slot_detail(request, slot):
+    """A unit's periodic report of one period: submitted (or corrected) here by the unit, read by
+    whoever reads the unit."""
+    today = clock.today()
+    can_submit = (
+        request.user.has_perm("tasks.submit_report", slot) and slot_open_for_unit(slot) and slot.period_start <= today
+    )
+    targets = selectors.slot_figure_targets(slot) if can_submit else []
+    as_of = min(today, slot.period_end)
+
+    def form_for(data=None, files=None, ask=False):
+        return SlotReportForm(data, files, slot=slot, targets=targets, as_of=as_of, ask_confirmation=ask)
+
+    form = form_for() if can_submit else None
+    status = 200
+    if request.method == "POST":
+        if not can_submit:
+            raise PermissionDenied
+        form = form_for(request.POST, request.FILES, ask="confirmed" in request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.slot_report(
+                    slot=slot,
+                    user=request.user,
+                    version=data["version"],
+                    outcome=data.get("outcome") or "",
+                    note=data["note"],
+                    figures=form.figures(),
+                    files=data.get("files") or (),
+                    confirmed=data.get("confirmed", False),
+                )
+            except services.SlotConflict as conflict:
+                current = conflict.current
+                messages.error(
+                    request,
+                    _(
+                        "%(who)s changed this report at %(when)s. Your changes were not saved; they are still in "
+                        "the form below. Check them against the newer values and send again."
+                    )
+                    % {"who": current.submitted_by or _("someone"), "when": datetime_text(current.updated_at)},
+                )
+                data = request.POST.copy()
+                data["version"] = current.version
+                slot = selectors.visible_slot(user=request.user, pk=slot.pk)
+                form = SlotReportForm(data, slot=slot, targets=targets, as_of=as_of)
+                form.is_valid()
+                status = 409
+            except ValidationError as error:
+                if "confirmed" in getattr(error, "error_dict", {}) and "confirmed" not in form.fields:
+                    form = form_for(request.POST, request.FILES, ask=True)  # now the box is shown
+                    form.is_valid()
+                _add_errors(form, error)
+                status = 400
+            else:
+                messages.success(request, _("Report submitted."))
+                return redirect("tasks:slot", pk=slot.pk)
+        else:
+            status = 400
+    return render(
+        request,
+        "tasks/slot.html",
+        {
+            "slot": slot,
+            "today": today,
+            "form": form,
+            "timeline": selectors.slot_timeline(slot),
+            "days_left": (slot.due_date - today).days,
+        },
+        status=status,
+    )

@@ -13,7 +13,15 @@ from projectsite import clock
 from projectsite.as_at import AsAt, as_at_context, as_at_from
 from tasks.deadlines import STATUS_COLOURS
 from tasks.models import Document
-from tasks.selectors import STATUS_ORDER, assignments_with_status, province_documents, visible_documents
+from tasks.selectors import (
+    STATUS_ORDER,
+    assignments_with_status,
+    province_documents,
+    reporting_rate_series,
+    reporting_rates,
+    reporting_window,
+    visible_documents,
+)
 from units.models import Unit
 from units.permissions import area_viewer_required, province_viewer_required
 from units.selectors import chooses_province, provinces_in_force, user_area_or_404, user_province_or_404
@@ -71,6 +79,11 @@ def overview(request):
     indicators = selectors.area_indicator_summaries(area=area, today=today, as_at=past)
     # The official report's picker, for the secretariat (asked of the rules: no permission query).
     drafts = is_province and rules.has_perm("reports.draft_official_report", request.user, area)
+    # Periodic reports of the year up to the page's date: the province's per area, a district's per unit.
+    window = reporting_window(today)
+    scope = {} if is_province else {"area": area}
+    rates = reporting_rates(province_of(area), *window, today=today, as_at=past, **scope)
+    rate_series = reporting_rate_series(province_of(area), *window, today=today, as_at=past, **scope)
     return render(
         request,
         "reports/overview.html",
@@ -102,6 +115,9 @@ def overview(request):
                 link=(lambda row: document_url(row["document_id"], link_param)) if is_province else None,
             ),
             "indicators": indicators,
+            "rates": rates,
+            "rate_series": rate_series,
+            "rate_window": window,
             "area_chart": {
                 "labels": [row["name"] for row in charted],
                 "datasets": [

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from projectsite import text
 from projectsite.text import number
-from tasks.deadlines import STATUS_COLOURS, DeadlineStatus
-from tasks.models import Assignment
+from tasks.deadlines import STATUS_COLOURS, DeadlineStatus, due_soon_days
+from tasks.models import Assignment, ReportSlot
 
 register = template.Library()
 
@@ -46,6 +46,8 @@ def _display(field: str, value):
         return "—"
     if field == "work_status":
         return dict(Assignment.WorkStatus.choices).get(value, value)
+    if field == "outcome":
+        return dict(ReportSlot.Outcome.choices).get(value, value)
     if field == "progress":
         return f"{value}%"
     if field in ("due_date", "as_of", "original_due_date", "completed_on"):
@@ -59,6 +61,7 @@ def _display(field: str, value):
 
 
 FIELD_LABELS = {
+    "outcome": _("Result in the period"),
     "work_status": _("Work status"),
     "progress": _("Progress"),
     "due_date": _("Due date"),
@@ -71,9 +74,33 @@ FIELD_LABELS = {
 def change_rows(changes: dict) -> list[tuple[str, str, str]]:
     """``{"progress": [0, 40]}`` -> ``[("Tiến độ", "0%", "40%")]``."""
     return [
-        (FIELD_LABELS.get(field, field), _display(field, old), _display(field, new))
+        (_field_label(field), _display(field, old), _display(field, new))
         for field, (old, new) in (changes or {}).items()
     ]
+
+
+def _field_label(field: str) -> str:
+    if field.startswith("figure:"):  # a periodic report's figure of an indicator, by its code
+        return gettext("Figure %(code)s") % {"code": field.partition(":")[2]}
+    return FIELD_LABELS.get(field, field)
+
+
+@register.simple_tag
+def slot_badge(slot, today: datetime.date):
+    """A periodic report's state: received on time, received late, or not yet (due in n days, overdue)."""
+    if slot.received:
+        if slot.on_time:
+            return format_html('<span class="badge text-bg-success">{}</span>', gettext("Received on time"))
+        return format_html('<span class="badge text-bg-primary">{}</span>', gettext("Received late"))
+    days = (slot.due_date - today).days
+    if days < 0:
+        text = ngettext("Not received, %(n)s day overdue", "Not received, %(n)s days overdue", -days) % {"n": -days}
+        return format_html('<span class="badge text-bg-danger">{}</span>', text)
+    if days == 0:
+        return format_html('<span class="badge text-bg-warning">{}</span>', gettext("Due today"))
+    text = ngettext("Not yet received, %(n)s day left", "Not yet received, %(n)s days left", days) % {"n": days}
+    colour = "warning" if days <= due_soon_days() else "info"
+    return format_html('<span class="badge text-bg-{}">{}</span>', colour, text)
 
 
 @register.filter
@@ -117,7 +144,7 @@ def _unit_url_prefix(script_prefix: str) -> str:
 SCORE_ROW = (
     '<tr data-unit="{}"><td class="num fw-semibold">{}</td><td class="small">{}</td>'
     '<td class="cell-name"><a href="{}">{}</a></td><td class="num fw-semibold">{}</td>'
-    '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>'
+    '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num text-muted">{}</td></tr>'
 )
 
 
@@ -153,6 +180,7 @@ def score_rows(rows) -> str:
                 percent(row.on_time_rate),
                 percent(row.attainment),
                 percent(row.timeliness),
+                percent(row.reporting_rate),
             )
             for row in rows
         ),
@@ -168,3 +196,19 @@ def document_number(document, unit) -> str:
     if document.province_id is None or unit is None or document.province_id == unit.province_id:
         return document.number
     return f"{document.number} ({document.province.name})"
+
+
+@register.filter
+def rate_chart(series) -> dict:
+    """The data of the periodic reports' chart (``static/js/reporting.js``): per month, on time, late, missing."""
+    return {
+        "labels": [row.label for row in series],
+        "on_time": [row.on_time for row in series],
+        "late": [row.late for row in series],
+        "missing": [row.missing for row in series],
+        "names": {
+            "on_time": gettext("Received on time"),
+            "late": gettext("Received late"),
+            "missing": gettext("Not received"),
+        },
+    }

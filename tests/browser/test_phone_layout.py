@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from reports import reminders
 from tasks import services
-from tasks.models import ImportRecord, IndicatorReport, Target
+from tasks.models import Assignment, ImportRecord, IndicatorReport, ReportSlot, Target
+from tasks.slots import slots_ensure
 from tasks.summaries import indicator_totals_rebuild
 from tests.browser.conftest import log_in
 from tests.conftest import TODAY
@@ -96,6 +97,22 @@ def world(fixed_today, tmp_path):
             )
     indicator_totals_rebuild(province_id=tree.province.pk)
 
+    # A monthly report owed by Mường Xén since May (May's missing, June's due today).
+    cycle_task = make_task(
+        document,
+        ref="4",
+        title="Báo cáo kết quả tuyên truyền hằng tháng",
+        is_recurring=True,
+        report_period="monthly",
+        due_rule="day_of_period",
+        due_day=20,
+        cycle_since=datetime.date(2023, 1, 1),
+    )
+    recurring = make_assignment(tree.other_commune, cycle_task)
+    Assignment.objects.filter(pk=recurring.pk).update(created_at=datetime.datetime(2023, 4, 25, 9, tzinfo=datetime.UTC))
+    slots_ensure(today=TODAY)
+    tree.slot = ReportSlot.objects.filter(assignment=recurring).order_by("period_start").first()
+
     tree.head_commune.email = "head-commune@example.org"
     tree.head_commune.save()
     reminders.reminders_decide(today=TODAY)
@@ -131,6 +148,8 @@ def pages_by_role(world) -> dict:
             reverse("tasks:assignment", args=[world.overdue.pk]),
             reverse("tasks:obstacle", args=[world.obstacle.pk]),
             reverse("tasks:target", args=[world.target.pk]),
+            reverse("tasks:slot", args=[world.slot.pk]),
+            reverse("tasks:unit", args=[world.other_commune.code]),
             reverse("tasks:plan"),
             reverse("tasks:document_edit", args=[world.document.pk]),
             reverse("tasks:task_assign", args=[world.overdue.task.pk]),
@@ -192,6 +211,18 @@ def test_the_dashboard_charts_are_drawn_at_a_readable_size_on_a_phone(phone, wor
     text = row.inner_text()
     assert re.search(r"Quá hạn chưa hoàn thành:\s*1\b", text), text
     assert re.search(r"Tổng số:\s*3\b", text), text
+    assert phone.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_the_periodic_reports_chart_and_tables_fit_a_phone(phone, world):
+    log_in(phone, world.secretariat.username)
+    phone.wait_for_url("**/tong-quan/")
+    phone.wait_for_selector("#reporting-chart[data-drawn='true']")
+    chart = phone.locator("#reporting-chart").evaluate(MEASURE_CHART)
+    assert chart["width"] >= 300 and chart["height"] >= 200 and chart["plotHeight"] >= 120, chart
+    assert chart["inked"] > 100, chart  # the missing reports' red bars
+    row = phone.locator("[data-testid='rates-by-area'] tr", has=phone.get_by_role("link", name="Huyện Kỳ Sơn")).first
+    assert re.search(r"Chưa nộp:\s*1\b", row.inner_text()), row.inner_text()
     assert phone.evaluate(NO_SIDEWAYS_SCROLL)
 
 

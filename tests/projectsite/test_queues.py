@@ -19,6 +19,7 @@ JOBS = {
     "reports.deliver_notification": "outbox",
     "reports.flush_outbox": "outbox",
     "units.clear_expired_sessions": "celery",
+    "tasks.open_report_slots": "celery",
 }
 
 

@@ -175,11 +175,18 @@ def test_the_ranking_rows_escape_names_and_show_the_movement(tree):
     def row(name, movement):
         unit = SimpleNamespace(code="X1", name=name)
         return SimpleNamespace(
-            unit=unit, rank=2, movement=movement, score=None, on_time_rate=0.5, attainment=None, timeliness=1
+            unit=unit,
+            rank=2,
+            movement=movement,
+            score=None,
+            on_time_rate=0.5,
+            attainment=None,
+            timeliness=1,
+            reporting_rate=None,
         )
 
     html = score_rows([row("<script>x</script>", 3), row("B", -2), row("C", 0), row("D", None)])
     assert "<script>" not in html and "&lt;script&gt;" in html
     # One row without movement; every row without a score or an attainment.
-    assert "▲ 3" in html and "▼ 2" in html and ">=<" in html and html.count(">—<") == 1 + 4 + 4
+    assert "▲ 3" in html and "▼ 2" in html and ">=<" in html and html.count(">—<") == 1 + 4 + 4 + 4
     assert "50,0%" in html and "100,0%" in html

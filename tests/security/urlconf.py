@@ -23,6 +23,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from reports.models import Notification
 from tasks import imports, services
 from tasks.models import ImportRecord
+from tasks.slots import slots_ensure
 from tasks.uploads import PDF
 from tests.conftest import TODAY
 from tests.factories import Tree, make_assignment, make_document, make_eid_targets, make_task, make_user
@@ -114,6 +115,7 @@ OBJECT_OF = {
     ("tasks:assignment_extension", "pk"): "assignment",
     ("tasks:evidence", "pk"): "evidence",
     ("tasks:target", "pk"): "target",
+    ("tasks:slot", "pk"): "slot",
     ("tasks:obstacle", "pk"): "obstacle",
     ("tasks:explanation", "pk"): "explanation",
     ("tasks:explanation_close", "pk"): "explanation",
@@ -219,6 +221,18 @@ class World:
         self.documents = {tree.province.pk: make_document(province=tree.province) for tree in (self.home, self.foreign)}
         self.tasks = {pk: make_task(document) for pk, document in self.documents.items()}
         self.later_tasks = {pk: make_task(document) for pk, document in self.documents.items()}
+        # A recurring task with a monthly report: each anchor unit owes this month's report.
+        self.cycle_tasks = {
+            pk: make_task(
+                document,
+                is_recurring=True,
+                report_period="monthly",
+                due_rule="after_end",
+                due_day=5,
+                cycle_since=TODAY,
+            )
+            for pk, document in self.documents.items()
+        }
         units = {
             "commune": (self.home.commune, self.home.head_commune),
             "area": (self.home.area, self.home.head_district),
@@ -272,12 +286,15 @@ class World:
                 status=Notification.Status.FAILED,
             )
             record = uploads[uploader[anchor]]
+            recurring = make_assignment(unit, self.cycle_tasks[unit.province_id])
+            slots_ensure(today=TODAY, assignments=[recurring])
             self.objects.update(
                 {
                     ("unit", anchor): (unit.code, unit),
                     ("assignment", anchor): (assignment.pk, unit),
                     ("evidence", anchor): (assignment.evidence.get().pk, unit),
                     ("target", anchor): (self.indicator.targets.get(unit=unit).pk, unit),
+                    ("slot", anchor): (recurring.report_slots.get().pk, unit),
                     ("obstacle", anchor): (obstacle.pk, unit),
                     ("explanation", anchor): (explanation.pk, unit),
                     ("extension", anchor): (extension.pk, unit),

@@ -10,8 +10,9 @@ from tests.conftest import TODAY
 from tests.factories import make_assignment, make_document, make_task, make_unit
 
 # 12, one for the unit's predecessors and successors (units.selectors.unit_successions), one for its
-# explanation requests (tasks.selectors.unit_explanations)
-MAX_QUERIES = 14
+# explanation requests (tasks.selectors.unit_explanations), one for its periodic reports
+# (tasks.selectors.unit_slots) and one for their rates per month (unit_reporting).
+MAX_QUERIES = 16
 
 
 @pytest.fixture(autouse=True)
