@@ -9,8 +9,8 @@ counted as at today, live). The tasks are counted in the Government Office's gro
 
 The document is a list of sections (``SECTIONS``), each a small function that writes its part, or
 nothing when it has no data source (a part left out takes no number): the units' explanations come
-from ``reports.selectors.explanations_for_report``, the reporting rates from the reporting cycles
-(``reporting_rate_rows``). What only a person can write, the
+from ``reports.selectors.explanations_for_report``, the reporting rates from
+``tasks.selectors.reporting_rates`` (left out when no periodic report was owed in the period). What only a person can write, the
 number, the day of signing, the proposals and the signer's name, is left as blanks for the clerk.
 The layout itself is ``reports.docx_layout``.
 """
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from projectsite.text import number, percent
 from tasks.models import Obstacle, Target
+from tasks.selectors import reporting_rates
 from units.models import Unit
 
 from . import docx_layout as layout
@@ -114,16 +115,27 @@ def official_report_data(*, province: Unit, period: Period, today: datetime.date
         lagging=lagging,
         obstacles=selectors.obstacles_for_report(province=province, start=period.start, end=as_at),
         illustrative=illustrative,
-        rates=reporting_rate_rows(province=province, period=period, as_at=as_at),
+        rates=reporting_rate_rows(province=province, period=period, as_at=as_at, past=past),
         explanations=explanation_rows(province=province, period=period, as_at=as_at),
     )
 
 
-def reporting_rate_rows(*, province: Unit, period: Period, as_at: datetime.date) -> list[RateRow] | None:
-    """The units' regular reports of the period (expected, received, on time) by level, as
-    ``RateRow``s; None while the product has no reporting cycles (issue #16, item 2), and the
-    section is then left out of the report and its appendix."""
-    return None
+def reporting_rate_rows(
+    *, province: Unit, period: Period, as_at: datetime.date, past: datetime.date | None = None
+) -> list[RateRow] | None:
+    """The units' periodic reports of the period (expected, received, on time) by level and for the
+    whole province, counted by ``tasks.selectors.reporting_rates`` as the dashboard counts them (as
+    at ``past``, or live); None when no report was owed in the period (no reporting cycle): the
+    part is then left out of the report and its appendix."""
+    rates = reporting_rates(province, period.start, period.end, today=as_at, as_at=past)
+    if not rates.by_level:
+        return None
+    rows = [rate_row(row) for row in rates.by_level]
+    return [*rows, rate_row(rates.total, label=_("Whole province"))]
+
+
+def rate_row(row, label: str = "") -> RateRow:
+    return RateRow(label=label or row.label, expected=row.expected, received=row.received, on_time=row.on_time)
 
 
 def explanation_rows(*, province: Unit, period: Period, as_at: datetime.date) -> list | None:

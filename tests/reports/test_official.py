@@ -15,8 +15,9 @@ from docx.shared import Mm, Pt
 
 from reports import official, selectors
 from reports.periods import period_parse
-from tasks.models import Assignment, IndicatorReport, Obstacle
-from tasks.services import explanation_answer, explanation_ask
+from tasks.models import Assignment, IndicatorReport, Obstacle, ReportSlot
+from tasks.services import explanation_answer, explanation_ask, slot_report
+from tasks.slots import slots_ensure
 from tasks.summaries import indicator_totals_rebuild
 from tests.documents import open_docx, paragraphs, row_starting, tables
 from tests.factories import (
@@ -305,3 +306,31 @@ def test_an_explanation_asked_in_the_quarter_is_in_the_report_as_it_stood_at_the
     explanation_answer(request=request, user=head, answer="Thiếu máy đọc CCCD", version=request.version)
     again = paragraphs(open_docx(official.official_report_docx(report(data))))
     assert next(line for line in again if line.startswith(f"- {data.commune2.name}")) == line
+
+
+def test_the_reporting_part_counts_the_periodic_reports_as_the_dashboard_does(data, settings):
+    """A monthly report owed by two communes by 20/06: one on time, one never; the Q2 report says so."""
+    task = make_task(
+        make_document("CV-BC/UBND"),
+        ref="9",
+        title="Báo cáo tháng",
+        is_recurring=True,
+        report_period="monthly",
+        due_rule="day_of_period",
+        due_day=20,
+        cycle_since=d(6, 1),
+    )
+    make_assignment(data.commune, task)
+    make_assignment(data.commune2, task)
+    slots_ensure(today=d(6, 1))
+    slot = ReportSlot.objects.get(unit=data.commune, period_start=d(6, 1))
+    settings.APP_TODAY = d(6, 10)
+    slot_report(slot=slot, user=data.head_commune, version=slot.version, outcome="done")
+
+    result = report(data)
+    assert [(row.label, row.expected, row.received, row.on_time) for row in result.rates] == [
+        ("Cấp xã", 2, 1, 1),
+        ("Toàn tỉnh", 2, 1, 1),
+    ]
+    text = paragraphs(open_docx(official.official_report_docx(result)))
+    assert "III. TÌNH HÌNH BÁO CÁO ĐỊNH KỲ CỦA CÁC ĐƠN VỊ" in text
