@@ -322,6 +322,29 @@ def _explanations_for_province(province: Unit, today: datetime.date) -> Decision
     return summary
 
 
+def explanation_marks_carry(*, pairs: list[tuple[int, int]], **kwargs) -> None:
+    """A request a structure transition carried to a successor (answers
+    ``tasks.signals.explanations_carried``) keeps its escalation, so whoever was told is not told
+    again about the same matter. It is reminded afresh: the successor may never have heard of it."""
+    carried_to: dict[int, list[int]] = defaultdict(list)
+    for old, new in pairs:
+        carried_to[old].append(new)
+    if not carried_to:
+        return
+    escalated = ReminderMark.objects.filter(explanation_id__in=list(carried_to), stage="escalated").values_list(
+        "explanation_id", "notification_id"
+    )
+    ReminderMark.objects.bulk_create(
+        [
+            ReminderMark(explanation_id=new, stage="escalated", notification_id=notification_id)
+            for old, notification_id in escalated
+            for new in carried_to[old]
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+
+
 def last_reminder_at(*, unit: Unit, **kwargs) -> datetime.datetime | None:
     """When ``unit`` was last sent a reminder (answers ``tasks.signals.unit_last_reminder``)."""
     row = Notification.objects.filter(unit=unit, kind=Notification.Kind.REMINDER).order_by("-created_at").first()
