@@ -281,13 +281,29 @@ def _explanations_for_province(province: Unit, today: datetime.date) -> Decision
     decided = explanations_plan(province, today)
     run = uuid.uuid4()
     summary = DecisionSummary(units=len(decided.reminders))
+    mails, owners, summary.skipped_without_address = explanation_mails(province, decided, today)
+    inserted = outbox_add(mails, run=run)
+    summary.already_decided = len(mails) - len(inserted)
+    summary.mails = sum(1 for key in inserted if key.startswith("explanation-reminder:"))
+    summary.escalations = sum(1 for key in inserted if key.startswith("explanation-escalation:"))
+    _mark(inserted, owners, run)
+    return summary
+
+
+def explanation_mails(
+    province: Unit, decided: ExplanationPlan, today: datetime.date
+) -> tuple[list[Mail], dict[str, list], int]:
+    """The mails of ``decided``: one reminder per reminded unit and address, one escalation per
+    address; with, per mail key, the marks it owns (kind, request id, stage), and the number of
+    units skipped for want of an address."""
     mails: list[Mail] = []
     owners: dict[str, list] = {}
+    skipped = 0
     for unit_id, items in decided.reminders.items():
         unit = decided.units[unit_id]
         recipients = unit_recipients(unit)
         if not recipients:
-            summary.skipped_without_address += 1
+            skipped += 1
             continue
         subject, text, html = render_mail("explanation-reminder", {"unit": unit, "items": items, "today": today})
         for email, user in recipients:
@@ -314,12 +330,7 @@ def _explanations_for_province(province: Unit, today: datetime.date) -> Decision
             key = f"explanation-escalation:{today.isoformat()}:{province.pk}:{email}"
             mails.append(Mail(Notification.Kind.ESCALATION, key, email, subject, text, html, unit=unit, user=user))
             owners[key] = [("explanation", request.pk, "escalated") for request, _days in items]
-    inserted = outbox_add(mails, run=run)
-    summary.already_decided = len(mails) - len(inserted)
-    summary.mails = sum(1 for key in inserted if key.startswith("explanation-reminder:"))
-    summary.escalations = sum(1 for key in inserted if key.startswith("explanation-escalation:"))
-    _mark(inserted, owners, run)
-    return summary
+    return mails, owners, skipped
 
 
 def explanation_marks_carry(*, pairs: list[tuple[int, int]], **kwargs) -> None:
