@@ -317,7 +317,11 @@ def explanation_mails(
         for request, days_late in decided.escalations:
             if _asked_by_district(request):
                 district = decided.units[request.asked_by_unit_id]
-                recipients = [(email, user, district) for email, user in unit_recipients(district)]
+                # A district that has ended (a structure transition) is told nothing: the
+                # secretariat closes its requests now.
+                recipients = [
+                    (email, user, district) for email, user in unit_recipients(district) if district.is_active
+                ]
                 recipients += [(email, user, province) for email, user in secretariat]
             else:
                 recipients = [(email, user, province) for email, user in province_staff]

@@ -357,3 +357,26 @@ def test_the_transition_page_shows_the_requests_before_and_after_applying(tree, 
     assert done.status_code == 200
     assert "Yêu cầu giải trình chuyển sang / gộp / đóng 2 / 0 / 0" in visible_text(done.content.decode())
     assert ExplanationRequest.objects.filter(unit__code="40111", status=X.OPEN).count() == 2
+
+
+def test_a_request_whose_asking_district_ended_is_escalated_to_the_secretariat_only(tree, settings):
+    for user in User.objects.all():
+        user.email = f"{user.username}@example.org"
+        user.save()
+    Unit.objects.filter(pk=tree.area.pk).update(contact_emails="vanthu-dienchau@example.org")
+    settings.APP_TODAY = ASKED_ON
+    request = services.explanation_ask(
+        unit=tree.commune,
+        user=tree.head_district,
+        reason="Vì sao chậm?",
+        due_date=datetime.date(2025, 6, 30),
+    )
+    apply(settings, merge_input(), tree)  # Diễn Châu, the district that asked, ends
+
+    reminders.reminders_decide(today=datetime.date(2025, 7, 2))
+
+    new = ExplanationRequest.objects.get(carried_from=request)
+    assert new.asked_by_unit == tree.area
+    escalated = Notification.objects.filter(dedupe_key__startswith="explanation-escalation")
+    assert set(escalated.values_list("recipient", flat=True)) == {"secretariat40@example.org"}
+    assert tree.secretariat.has_perm("tasks.close_explanation", new)
