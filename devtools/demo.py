@@ -22,8 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projectsite.text import number
+from reports import reminders
 from reports.activity import reporting_weeks_reset
-from tasks.models import Assignment, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from reports.models import Notification, ReminderMark
+from reports.selectors import lagging_units
+from tasks.deadlines import DeadlineStatus, deadline_conditions
+from tasks.models import Assignment, ExplanationRequest, HistoryEntry, Indicator, IndicatorReport, Target, Task
 from tasks.selectors import documents_by_number
 from tasks.services import history_entry_build, proportional_split, targets_ensure
 from tasks.summaries import indicator_totals_rebuild
@@ -637,3 +641,196 @@ def history_close_out(
         )
         HistoryEntry.objects.bulk_create(history, batch_size=500)
     return summary
+
+
+# Explanation requests of 2023 (illustrative) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    """One request of the story: asked of the ``unit`` on ``asked`` by ``asker``, answered on
+    ``answered`` (None: not by the history day)."""
+
+    unit: Unit
+    asker: User
+    asked: datetime.date
+    due: datetime.date
+    reason: str
+    answer: str = ""
+    answered: datetime.date | None = None
+    assignment: Assignment | None = None
+    target: Target | None = None
+
+
+# The unanswered request due on 12/06/2023 is reminded on 10/06 and escalated on 13/06, as the
+# daily reminder run would have done.
+EXPLANATION_MAIL_DAYS = (datetime.date(2023, 6, 10), datetime.date(2023, 6, 13))
+ILLUSTRATIVE = "(dữ liệu minh họa)"
+
+
+def history_explanations(*, province: Unit, secretariat: User) -> int:
+    """A few explanation requests asked in April–June 2023 of units lagging on the history day
+    (illustrative): a district and two communes asked by the secretariat and answered (one after
+    its date), a commune asked by its district and not answered, reminded and escalated, and a
+    commune asked a week before the history day, not yet due; the units on the lagging list's
+    first page as at that day. Written as rows with their dates, and
+    the reminder and escalation as the mails sent those days, so the pages as at 20/06/2023 and the
+    report of Q2/2023 show them. Returns how many were created (none when the province has some)."""
+    if ExplanationRequest.objects.filter(unit__province=province).exists():
+        return 0
+    lagging = lagging_units(province=province, today=HISTORY_DAY)
+    units = Unit.objects.in_bulk([row.unit_id for row in lagging])
+    heads = {u.unit_id: u for u in User.objects.filter(unit__province=province, role=User.Role.UNIT_HEAD)}
+    # The worst first (the lagging list's order, so they are on its first page).
+    ranked = [(units[row.unit_id], row) for row in lagging]
+    districts = [unit for unit, _row in ranked if unit.level == Unit.Level.DISTRICT]
+    communes = [
+        unit for unit, row in ranked if unit.level == Unit.Level.COMMUNE and row.overdue and unit.area_id in heads
+    ]
+    targets = {t.unit_id: t for t in Target.objects.filter(unit__province=province, indicator__code=EID_CODE)}
+    day = datetime.date
+    story: list[DemoRequest] = []
+    if districts:
+        story.append(
+            DemoRequest(
+                districts[0],
+                secretariat,
+                day(2023, 4, 14),
+                day(2023, 4, 28),
+                "Tỷ lệ kích hoạt tài khoản định danh điện tử của huyện thấp hơn tiến độ chung của tỉnh. Đề nghị "
+                f"báo cáo nguyên nhân và giải pháp {ILLUSTRATIVE}.",
+                "Địa bàn miền núi, dân cư phân tán, nhiều người dân chưa có điện thoại thông minh. Huyện đã thành "
+                f"lập tổ lưu động kích hoạt tại thôn, bản {ILLUSTRATIVE}.",
+                day(2023, 4, 26),
+                target=targets.get(districts[0].pk),
+            )
+        )
+    if len(communes) >= 4:
+        late, behind, silent, recent = communes[:4]
+        overdue = (
+            Assignment.objects.filter(deadline_conditions(HISTORY_DAY)[DeadlineStatus.OVERDUE], unit=silent)
+            .filter(due_date__lt=day(2023, 6, 5))
+            .order_by("due_date", "pk")
+            .first()
+        )
+        story += [
+            DemoRequest(
+                late,
+                secretariat,
+                day(2023, 5, 15),
+                day(2023, 5, 29),
+                f"Nhiều nhiệm vụ của xã đã quá hạn nhưng chưa báo cáo kết quả. Đề nghị giải trình {ILLUSTRATIVE}.",
+                "Cán bộ đầu mối của xã thay đổi trong tháng 5; xã đã phân công lại và cập nhật kết quả "
+                f"{ILLUSTRATIVE}.",
+                day(2023, 5, 31),  # after its date: late
+            ),
+            DemoRequest(
+                behind,
+                secretariat,
+                day(2023, 5, 22),
+                day(2023, 6, 2),
+                f"Kết quả kích hoạt định danh điện tử của xã chậm so với kế hoạch. Đề nghị giải trình {ILLUSTRATIVE}.",
+                f"Máy đọc chip của xã hỏng hai tuần; đã được Công an huyện hỗ trợ thiết bị thay thế {ILLUSTRATIVE}.",
+                day(2023, 6, 1),
+                target=targets.get(behind.pk),
+            ),
+            DemoRequest(
+                silent,
+                heads[silent.area_id],
+                day(2023, 6, 5),
+                day(2023, 6, 12),
+                f"Nhiệm vụ đã quá hạn, xã chưa báo cáo tiến độ. Đề nghị giải trình lý do {ILLUSTRATIVE}.",
+                assignment=overdue,
+            ),
+            DemoRequest(
+                recent,
+                secretariat,
+                day(2023, 6, 12),
+                day(2023, 6, 26),
+                f"Xã có nhiều nhiệm vụ quá hạn. Đề nghị giải trình và nêu thời hạn hoàn thành {ILLUSTRATIVE}.",
+            ),
+        ]
+    rows = [
+        ExplanationRequest(
+            unit=spec.unit,
+            assignment=spec.assignment,
+            target=spec.target,
+            reason=spec.reason,
+            due_date=spec.due,
+            status=ExplanationRequest.Status.ANSWERED if spec.answered else ExplanationRequest.Status.OPEN,
+            asked_by=spec.asker,
+            asked_by_unit_id=spec.asker.unit_id,
+            asked_at=_at(spec.asked, 9),
+            answer=spec.answer,
+            answered_by=heads.get(spec.unit.pk) if spec.answered else None,
+            answered_at=_at(spec.answered, 15) if spec.answered else None,
+        )
+        for spec in story
+    ]
+    ExplanationRequest.objects.bulk_create(rows)
+    for mail_day in EXPLANATION_MAIL_DAYS:
+        _explanation_mails_sent(province, mail_day)
+    return len(rows)
+
+
+def _explanation_mails_sent(province: Unit, day: datetime.date) -> None:
+    """The explanation reminders and escalations the daily run decided on ``day``, written as the
+    mails sent that morning (no worker delivers mails of 2023), with their marks."""
+    mails, owners, _skipped = reminders.explanation_mails(province, reminders.explanations_plan(province, day), day)
+    at = _at(day, 7)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                kind=mail.kind,
+                dedupe_key=mail.key,
+                recipient=mail.recipient,
+                user=mail.user,
+                unit=mail.unit,
+                subject=mail.subject[:300],
+                body_text=mail.text,
+                body_html=mail.html,
+                status=Notification.Status.SENT,
+                attempts=1,
+                created_at=at,
+                next_attempt_at=at,
+                sent_at=at,
+            )
+            for mail in mails
+        ]
+    )
+    sent = dict(Notification.objects.filter(dedupe_key__in=list(owners)).values_list("dedupe_key", "pk"))
+    marks = {(pk, stage): sent[key] for key, owned in owners.items() for _kind, pk, stage in owned}
+    ReminderMark.objects.bulk_create(
+        [
+            ReminderMark(explanation_id=pk, stage=stage, notification_id=notification, created_at=at)
+            for (pk, stage), notification in marks.items()
+        ]
+    )
+
+
+def history_explanations_close_out(*, province: Unit) -> int:
+    """After the history day the units explained what was still waiting (the escalated one after
+    the quarter ended) and whoever asked closed every request in July 2023 (illustrative), so none
+    is open when the structure changes. Returns how many were closed."""
+    S = ExplanationRequest.Status
+    heads = {u.unit_id: u for u in User.objects.filter(unit__province=province, role=User.Role.UNIT_HEAD)}
+    requests = list(ExplanationRequest.objects.filter(unit__province=province).exclude(status=S.CLOSED))
+    for request in requests:
+        if request.status == S.OPEN:
+            late = request.due_date < HISTORY_DAY
+            request.answer = (
+                f"Xã đã hoàn thành và báo cáo bổ sung; chậm do thiếu cán bộ đầu mối {ILLUSTRATIVE}."
+                if late
+                else f"Xã đã xây dựng kế hoạch khắc phục, hoàn thành trong tháng 7/2023 {ILLUSTRATIVE}."
+            )
+            request.answered_by = heads.get(request.unit_id)
+            answered = datetime.date(2023, 7, 5) if late else datetime.date(2023, 6, 24)
+            request.answered_at = _at(answered, 15)
+        request.status = S.CLOSED
+        request.closed_by = request.asked_by
+        request.closed_at = _at(datetime.date(2023, 7, 14), 16)
+        request.version += 1
+    ExplanationRequest.objects.bulk_update(
+        requests, ["answer", "answered_by", "answered_at", "status", "closed_by", "closed_at", "version"]
+    )
+    return len(requests)

@@ -10,8 +10,9 @@ counted as at today, live). The tasks are counted in the Government Office's gro
 The document is a list of sections (``SECTIONS``), each a small function that writes its part, or
 nothing when it has no data source (a part left out takes no number): the units' explanations come
 from ``reports.selectors.explanations_for_report``, the reporting rates from
-``tasks.selectors.reporting_rates`` (left out when no periodic report was owed in the period). What only a person can write, the
-number, the day of signing, the proposals and the signer's name, is left as blanks for the clerk.
+``tasks.selectors.reporting_rates`` (left out when no periodic report was owed in the period).
+What only a person can write, the number, the day of signing, the proposals and the signer's
+name, is left as blanks for the clerk.
 The layout itself is ``reports.docx_layout``.
 """
 

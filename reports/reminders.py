@@ -341,13 +341,29 @@ def _explanations_for_province(province: Unit, today: datetime.date) -> Decision
     decided = explanations_plan(province, today)
     run = uuid.uuid4()
     summary = DecisionSummary(units=len(decided.reminders))
+    mails, owners, summary.skipped_without_address = explanation_mails(province, decided, today)
+    inserted = outbox_add(mails, run=run)
+    summary.already_decided = len(mails) - len(inserted)
+    summary.mails = sum(1 for key in inserted if key.startswith("explanation-reminder:"))
+    summary.escalations = sum(1 for key in inserted if key.startswith("explanation-escalation:"))
+    _mark(inserted, owners, run)
+    return summary
+
+
+def explanation_mails(
+    province: Unit, decided: ExplanationPlan, today: datetime.date
+) -> tuple[list[Mail], dict[str, list], int]:
+    """The mails of ``decided``: one reminder per reminded unit and address, one escalation per
+    address; with, per mail key, the marks it owns (kind, request id, stage), and the number of
+    units skipped for want of an address."""
     mails: list[Mail] = []
     owners: dict[str, list] = {}
+    skipped = 0
     for unit_id, items in decided.reminders.items():
         unit = decided.units[unit_id]
         recipients = unit_recipients(unit)
         if not recipients:
-            summary.skipped_without_address += 1
+            skipped += 1
             continue
         subject, text, html = render_mail("explanation-reminder", {"unit": unit, "items": items, "today": today})
         for email, user in recipients:
@@ -361,7 +377,11 @@ def _explanations_for_province(province: Unit, today: datetime.date) -> Decision
         for request, days_late in decided.escalations:
             if _asked_by_district(request):
                 district = decided.units[request.asked_by_unit_id]
-                recipients = [(email, user, district) for email, user in unit_recipients(district)]
+                # A district that has ended (a structure transition) is told nothing: the
+                # secretariat closes its requests now.
+                recipients = [
+                    (email, user, district) for email, user in unit_recipients(district) if district.is_active
+                ]
                 recipients += [(email, user, province) for email, user in secretariat]
             else:
                 recipients = [(email, user, province) for email, user in province_staff]
@@ -374,12 +394,30 @@ def _explanations_for_province(province: Unit, today: datetime.date) -> Decision
             key = f"explanation-escalation:{today.isoformat()}:{province.pk}:{email}"
             mails.append(Mail(Notification.Kind.ESCALATION, key, email, subject, text, html, unit=unit, user=user))
             owners[key] = [("explanation", request.pk, "escalated") for request, _days in items]
-    inserted = outbox_add(mails, run=run)
-    summary.already_decided = len(mails) - len(inserted)
-    summary.mails = sum(1 for key in inserted if key.startswith("explanation-reminder:"))
-    summary.escalations = sum(1 for key in inserted if key.startswith("explanation-escalation:"))
-    _mark(inserted, owners, run)
-    return summary
+    return mails, owners, skipped
+
+
+def explanation_marks_carry(*, pairs: list[tuple[int, int]], **kwargs) -> None:
+    """A request a structure transition carried to a successor (answers
+    ``tasks.signals.explanations_carried``) keeps its escalation, so whoever was told is not told
+    again about the same matter. It is reminded afresh: the successor may never have heard of it."""
+    carried_to: dict[int, list[int]] = defaultdict(list)
+    for old, new in pairs:
+        carried_to[old].append(new)
+    if not carried_to:
+        return
+    escalated = ReminderMark.objects.filter(explanation_id__in=list(carried_to), stage="escalated").values_list(
+        "explanation_id", "notification_id"
+    )
+    ReminderMark.objects.bulk_create(
+        [
+            ReminderMark(explanation_id=new, stage="escalated", notification_id=notification_id)
+            for old, notification_id in escalated
+            for new in carried_to[old]
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
 
 
 def last_reminder_at(*, unit: Unit, **kwargs) -> datetime.datetime | None:

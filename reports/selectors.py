@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tasks.deadlines import DeadlineStatus, counted_q, day_end, deadline_conditions, deadline_counts
@@ -460,7 +461,7 @@ class ExplanationRow:
     unit: Unit
     area_name: str  # the district of a commune; "" for an agency, a district, a commune of the two-level structure
     subject: str  # the assignment or target it is about; "" for the unit's work in general
-    asked_on: datetime.date
+    asked_on: datetime.date  # first asked (the origin's date for a request carried by a transition)
     due_date: datetime.date
     status: str  # ExplanationRequest.Status at the end of the period
     late: bool  # not explained by its date (answered after it, or still unanswered at the period's end)
@@ -476,12 +477,22 @@ def explanations_for_report(*, province: Unit, start: datetime.date, end: dateti
     (an explanation given later is not in the report, so a report drafted again says the same).
     By area, unit and date asked; one query."""
     begin, moment = day_end(start - datetime.timedelta(days=1)), day_end(end)
+    # A request a structure transition carried to a successor by the end of the period is that
+    # successor's row from then (asked on the effective date, first asked on the origin's date).
+    carried_on = ExplanationRequest.carried_from.through.objects.filter(to_explanationrequest_id=OuterRef("pk"))
     requests = (
         ExplanationRequest.objects.filter(unit__province=province, asked_at__lt=moment)
         .exclude(answered_at__lt=begin)
         .exclude(closed_at__lt=begin)
+        .exclude(Q(closed_at__lt=moment) & Exists(carried_on))
         .select_related(*EXPLANATION_RELATED, "unit__area")
-        .order_by(F("unit__area__code").asc(nulls_first=True), "unit__level", "unit__code", "asked_at", "pk")
+        .order_by(
+            F("unit__area__code").asc(nulls_first=True),
+            "unit__level",
+            "unit__code",
+            Coalesce("first_asked_at", "asked_at"),
+            "pk",
+        )
     )
     rows = []
     for request in requests:
@@ -497,7 +508,7 @@ def explanations_for_report(*, province: Unit, start: datetime.date, end: dateti
                 unit=unit,
                 area_name=unit.area.name if unit.area_id and unit.area_id != unit.pk else "",
                 subject=explanation_subject_text(request),
-                asked_on=timezone.localdate(request.asked_at),
+                asked_on=timezone.localdate(request.asked_first),
                 due_date=request.due_date,
                 status=status,
                 late=(answered_on > request.due_date) if answered_on else request.due_date < settled,

@@ -1,6 +1,6 @@
 """The programme's objects in the admin: read there, changed on the application's pages.
 
-Assignments, targets, figures, documents and tasks each have a page and a service in the
+Assignments, targets, figures, documents, tasks and explanation requests each have a page and a service in the
 application (the same checks, history, version check and audit as every other change), so the
 admin shows them read-only with a link to that page (docs/DECISIONS.md, "The admin writes nothing
 the application's services write").
@@ -18,7 +18,17 @@ from projectsite.admin import ProductPageAdmin, ReadOnlyAdmin
 from . import services
 from .cycles import cycle_errors
 from .deadlines import DeadlineStatus, deadline_status_expression
-from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, ReportSlot, Target, Task
+from .models import (
+    Assignment,
+    Document,
+    ExplanationRequest,
+    HistoryEntry,
+    Indicator,
+    IndicatorReport,
+    ReportSlot,
+    Target,
+    Task,
+)
 from .slots import CYCLE_FIELDS
 
 
@@ -157,6 +167,20 @@ class IndicatorReportAdmin(ProductPageAdmin):
 
     def product_url(self, obj):
         return reverse("tasks:unit", args=[obj.unit.code])
+
+
+@admin.register(ExplanationRequest)
+class ExplanationRequestAdmin(ProductPageAdmin):
+    product_note = _("Explanation requests are asked, answered and closed on their own pages.")
+    list_display = ["unit", "assignment", "target", "due_date", "status", "asked_by", "asked_at", "answered_at"]
+    list_filter = ["status", "unit__level"]
+    list_select_related = ["unit", "assignment__task__document", "target__indicator", "target__unit", "asked_by"]
+    search_fields = ["unit__name", "unit__code", "reason", "answer"]
+    date_hierarchy = "asked_at"
+    list_per_page = 50
+
+    def product_url(self, obj):
+        return reverse("tasks:explanation", args=[obj.pk])
 
 
 @admin.register(HistoryEntry)

@@ -773,11 +773,15 @@ class ImportRecord(models.Model):
         return f"{self.file_name} ({self.uploaded_at:%d/%m/%Y %H:%M})"
 
 
-class ExplanationRequest(models.Model):
+class ExplanationRequest(CarriedAcrossTransitions):
     """A request for explanation (yêu cầu giải trình): the secretariat, or a district head for one of
     its communes, asks a lagging unit to explain by a date, about one of its assignments, one of its
     targets or its work in general; the unit answers on its page; the secretariat (or the district
-    that asked) closes it. Reminded and escalated by ``reports.reminders`` while unanswered."""
+    that asked) closes it. Reminded and escalated by ``reports.reminders`` while unanswered.
+
+    A structure transition closes the not-closed requests of a unit that ends (``ended_by``, the
+    note in ``close_note``) and carries them on as new rows of its successor (``carried_from``),
+    asked from the effective date; ``first_asked_at`` keeps when the matter was first asked."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Awaiting explanation")
@@ -817,6 +821,11 @@ class ExplanationRequest(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_note = models.TextField(_("closing note"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Set on a request carried over by a structure transition: when its first origin was asked
+    # (``asked_at`` is the transition's effective date, so the pages as at a date before it do not
+    # show it on the successor), and where it came from, in words as they were that day.
+    first_asked_at = models.DateTimeField(_("first asked at"), null=True, blank=True)
+    carried_note = models.TextField(_("carried-over note"), blank=True)
 
     class Meta:
         verbose_name = _("explanation request")
@@ -866,6 +875,11 @@ class ExplanationRequest(models.Model):
         if self.answered_at is not None and self.answered_at < moment:
             return self.Status.ANSWERED
         return self.Status.OPEN
+
+    @property
+    def asked_first(self) -> datetime.datetime:
+        """When the matter was first asked: the origin's date for a request carried over."""
+        return self.first_asked_at or self.asked_at
 
     @property
     def reason_line(self) -> str:

@@ -27,3 +27,7 @@ explanation_changed = Signal()
 
 # Asked with ``unit``: a receiver answers when the unit was last reminded (a datetime), or None.
 unit_last_reminder = Signal()
+
+# A structure transition carried explanation requests of ending units to their successors: ``pairs``
+# is a list of (old request id, the successor's request id it went to). Sent inside the transition.
+explanations_carried = Signal()

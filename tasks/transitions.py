@@ -4,7 +4,8 @@ district level ended, agencies merged or renamed), and the open work moves with 
 This module is the one way a structure changes, for the page, the command and the demo alike.
 Its input says what the new structure is and where every old unit goes; ``transition_preview``
 shows where each old unit's open assignments, targets, latest figures and accounts would go and
-lists what is unresolved; ``transition_apply`` applies it atomically and idempotently.
+lists what is unresolved; ``transition_apply`` applies it atomically and idempotently. The
+explanation requests not closed of a unit that ends follow its work to one successor.
 
 The contract (the dataclasses and the two functions' signatures) is fixed; see
 docs/DECISIONS.md, "Structure transitions", for the rules.
@@ -28,7 +29,8 @@ from units import services as unit_services
 from units.loaders import UnitRow
 from units.models import StructureTransition, Unit, UnitSuccession, User
 
-from .models import Assignment, HistoryEntry, Indicator, IndicatorReport, Target
+from . import signals
+from .models import Assignment, ExplanationRequest, HistoryEntry, Indicator, IndicatorReport, Target
 from .summaries import indicator_totals_rebuild
 
 
@@ -120,6 +122,7 @@ class Destination:
     targets: int = 0
     figures: int = 0
     accounts: int = 0
+    explanations: int = 0  # explanation requests not closed: carried to one successor, or closed
     head: str = ""  # the head's username
     head_goes_to: str = ""  # code of the successor it heads, "" when it goes elsewhere
     accounts_fate: str = ""  # what happens to the accounts, in words
@@ -157,6 +160,8 @@ class Preview:
             "targets": sum(d.targets for d in self.destinations),
             "figures": sum(d.figures for d in self.destinations),
             "accounts": sum(d.accounts for d in self.destinations),
+            "explanations": sum(d.explanations for d in self.destinations),
+            "explanations_carried": sum(d.explanations for d in self.destinations if d.fate == "carried"),
         }
 
 
@@ -379,6 +384,10 @@ def _open_targets(unit_ids, on: datetime.date):
     return Target.objects.filter(unit_id__in=unit_ids, due_date__gte=on, ended_by__isnull=True)
 
 
+def _explanations_not_closed(unit_ids):
+    return ExplanationRequest.objects.filter(unit_id__in=unit_ids).exclude(status=ExplanationRequest.Status.CLOSED)
+
+
 def _resolve(data: TransitionInput) -> tuple[_Plan | None, list[str]]:
     plan = _plan(data)
     if isinstance(plan, list):
@@ -393,6 +402,9 @@ def _resolve(data: TransitionInput) -> tuple[_Plan | None, list[str]]:
     figure_counts: dict[int, int] = defaultdict(int)
     for unit_id in _latest_figures(ending_ids, data.effective_on).values_list("unit_id", flat=True):
         figure_counts[unit_id] += 1
+    explanation_counts: dict[int, int] = defaultdict(int)
+    for unit_id in _explanations_not_closed(ending_ids).values_list("unit_id", flat=True):
+        explanation_counts[unit_id] += 1
     accounts: dict[int, list[User]] = defaultdict(list)
     for account in User.objects.filter(unit_id__in=ending_ids, is_active=True).order_by("pk"):
         accounts[account.unit_id].append(account)
@@ -419,6 +431,7 @@ def _resolve(data: TransitionInput) -> tuple[_Plan | None, list[str]]:
             targets=target_counts[unit.pk],
             figures=figure_counts[unit.pk],
             accounts=len(accounts[unit.pk]),
+            explanations=explanation_counts[unit.pk],
         )
         heads = [a for a in accounts[unit.pk] if a.role == User.Role.UNIT_HEAD]
         destination.head = heads[0].username if heads else ""
@@ -585,6 +598,7 @@ def _apply(data: TransitionInput, *, digest: str, by: User | None, progress: Pro
         summary["provinces_absorbed"] = len(plan.absorbed)
     summary.update(_carry_assignments(plan, transition, carrying, closed, by, progress))
     summary.update(_carry_targets(plan, transition, carrying, closed))
+    summary.update(_carry_explanations(plan, transition, carrying, closed, by))
     summary.update(_carry_figures(plan, transition, carrying, by))
     summary.update(_move_accounts(plan, data, transition, successors, by))
     indicators = set(summary.pop("_indicators")) | set(summary.pop("_figure_indicators"))
@@ -903,6 +917,231 @@ def _carry_targets(plan, transition, carrying, closed) -> dict:
         "targets_carried": len(made) + len(updated),
         "_indicators": sorted({row["indicator_id"] for row in rows}),
     }
+
+
+# Explanation requests ---------------------------------------------------------------------------
+
+EXPLANATION_FIELDS = [
+    "id",
+    "unit_id",
+    "assignment_id",
+    "target_id",
+    "reason",
+    "due_date",
+    "status",
+    "asked_by_id",
+    "asked_by_unit_id",
+    "asked_at",
+    "first_asked_at",
+    "answer",
+    "answered_by_id",
+    "answered_at",
+    "carried_note",
+    "unit__name",
+    "unit__code",
+    "assignment__task__document__number",
+    "assignment__task__ref",
+    "assignment__task__title",
+    "target__indicator__name",
+]
+
+
+def _request_successor(code: str, destinations: list[tuple[Unit, int | None]]) -> Unit:
+    """The one successor an ending unit's explanation requests follow: the full one; of a partial
+    split, the one with the largest share, then the one that keeps the old code, then the first
+    named (a request is one unit's to answer, it is not divided)."""
+    order = {id(destination): i for i, destination in enumerate(destinations)}
+    best = max(destinations, key=lambda d: (d[1] or 0, d[0].code == code, -order[id(d)]))
+    return best[0]
+
+
+def _carried_subjects(model, old_ids: set[int]) -> dict[tuple[int, int], int]:
+    """(old assignment or target, successor unit) → the row of that successor it was carried to."""
+    through = model.carried_from.through
+    name = model._meta.model_name
+    found: dict[tuple[int, int], int] = {}
+    old = sorted(old_ids)
+    for start in range(0, len(old), BATCH):
+        rows = through.objects.filter(**{f"to_{name}_id__in": old[start : start + BATCH]}).values_list(
+            f"to_{name}_id", f"from_{name}_id", f"from_{name}__unit_id"
+        )
+        for old_id, new_id, unit_id in rows:
+            found[(old_id, unit_id)] = new_id
+    return found
+
+
+def _subject_words(row: dict) -> str:
+    if row["assignment_id"]:
+        number, ref = row["assignment__task__document__number"], row["assignment__task__ref"]
+        return f"{number} – {ref}. {row['assignment__task__title']}"
+    return row["target__indicator__name"] or ""
+
+
+def _carry_explanations(plan, transition, carrying, closed, by) -> dict:
+    """The not-closed explanation requests of the ending units (DECISIONS, "Explanation requests
+    across a structure transition"): each old row is closed on the effective date with a note
+    saying where it went (its status before stays readable as at an earlier date); a request of a
+    unit with successors goes on as a new row of one successor, about the assignment or target it
+    was carried to there (else the unit's work in general), with its reason, date, asker and
+    answer. Two open requests that would be about the same thing of one successor become one,
+    which names both origins; a closed unit's requests are closed with the closure's reason, an
+    ended unit's without successor with a note. A fixed number of queries."""
+    X = ExplanationRequest.Status
+    ending_ids = {unit.pk: code for code, unit in plan.ending.items()}
+    rows = list(_explanations_not_closed(ending_ids).order_by("pk").values(*EXPLANATION_FIELDS))
+    counts = {"explanations_carried": 0, "explanations_merged": 0, "explanations_closed": 0}
+    if not rows:
+        return counts
+    opening = timezone.make_aware(datetime.datetime.combine(transition.effective_on, datetime.time.min))
+    day = transition.effective_on.strftime("%d/%m/%Y")
+    successor_of = {
+        pk: _request_successor(code, carrying[code])
+        for pk, code in ending_ids.items()
+        if code not in closed and carrying.get(code)
+    }
+    carried = [row for row in rows if row["unit_id"] in successor_of]
+    assignments_to = _carried_subjects(Assignment, {r["assignment_id"] for r in carried if r["assignment_id"]})
+    targets_to = _carried_subjects(Target, {r["target_id"] for r in carried if r["target_id"]})
+    # Where each request goes: (successor, assignment, target); None stands for "in general".
+    destination: dict[int, tuple[Unit, int | None, int | None]] = {}
+    for row in carried:
+        successor = successor_of[row["unit_id"]]
+        assignment = assignments_to.get((row["assignment_id"], successor.pk)) if row["assignment_id"] else None
+        target = targets_to.get((row["target_id"], successor.pk)) if row["target_id"] else None
+        destination[row["id"]] = (successor, assignment, target)
+    # One open request per unit and subject: the successor's own open request takes those that
+    # would duplicate it; else the one due first is carried and takes the others.
+    own_open = {
+        (r["unit_id"], r["assignment_id"] or 0, r["target_id"] or 0): r
+        for r in ExplanationRequest.objects.filter(
+            unit_id__in={s.pk for s in successor_of.values()}, status=X.OPEN
+        ).values("id", "unit_id", "assignment_id", "target_id", "carried_note")
+    }
+    open_groups: dict[tuple[int, int, int], list[dict]] = defaultdict(list)
+    keepers: list[tuple[dict, list[dict]]] = []  # (the origin carried as a new row, every origin)
+    for row in carried:
+        successor, assignment, target = destination[row["id"]]
+        if row["status"] == X.OPEN:
+            open_groups[(successor.pk, assignment or 0, target or 0)].append(row)
+        else:
+            keepers.append((row, [row]))
+    into_own: list[tuple[dict, list[dict]]] = []  # (the successor's own open request, origins merged into it)
+    for key, group in open_groups.items():
+        group.sort(key=lambda r: (r["due_date"], r["asked_at"], r["id"]))
+        if key in own_open:
+            into_own.append((own_open[key], group))
+        else:
+            keepers.append((group[0], group))
+    merged_away = {r["id"] for _keeper, group in keepers for r in group[1:]}
+    merged_away |= {r["id"] for _own, group in into_own for r in group}
+
+    # The old rows: closed on the effective date, with where they went.
+    old_rows = []
+    for row in rows:
+        if row["unit_id"] in successor_of:
+            words = (
+                _(
+                    "The unit was reorganised from %(day)s; the request went to %(successor)s, merged into its open "
+                    "request about the same matter."
+                )
+                if row["id"] in merged_away
+                else _("The unit was reorganised from %(day)s; the request went to %(successor)s.")
+            )
+            note = words % {"day": day, "successor": successor_of[row["unit_id"]].name}
+        elif ending_ids[row["unit_id"]] in closed:
+            note = closed[ending_ids[row["unit_id"]]]
+        else:
+            note = _("The unit ended on %(day)s (%(basis)s) without a successor; the request is closed.") % {
+                "day": day,
+                "basis": transition.basis,
+            }
+        old_rows.append(
+            ExplanationRequest(
+                pk=row["id"],
+                status=X.CLOSED,
+                closed_at=opening,
+                closed_by=by,
+                close_note=note,
+                ended_by=transition,
+                end_reason=note,
+                version=F("version") + 1,
+            )
+        )
+    ExplanationRequest.objects.bulk_update(
+        old_rows,
+        ["status", "closed_at", "closed_by", "close_note", "ended_by", "end_reason", "version"],
+        batch_size=BATCH,
+    )
+
+    def origin_line(row: dict) -> str:
+        return _("The request to %(unit)s (explain by %(due)s) was merged into this one: “%(reason)s”") % {
+            "unit": f"{row['unit__name']} ({row['unit__code']})",
+            "due": row["due_date"].strftime("%d/%m/%Y"),
+            "reason": " ".join(row["reason"].split()),
+        }
+
+    def note_for(keeper: dict, group: list[dict], about: tuple) -> str:
+        units = ", ".join(dict.fromkeys(f"{r['unit__name']} ({r['unit__code']})" for r in group))
+        lines = [
+            _("Carried over from the request to %(units)s by the structure transition %(basis)s of %(day)s.")
+            % {"units": units, "basis": transition.basis, "day": day}
+        ]
+        lines += [origin_line(r) for r in group if r is not keeper]
+        if (keeper["assignment_id"] or keeper["target_id"]) and not (about[1] or about[2]):
+            lines.append(
+                _("It was about: %(subject)s (no longer open, so the request is about the unit's work in general).")
+                % {"subject": _subject_words(keeper)}
+            )
+        if keeper["carried_note"]:
+            lines.append(keeper["carried_note"])
+        return "\n".join(lines)
+
+    new_rows = []
+    for keeper, group in keepers:
+        successor, assignment, target = destination[keeper["id"]]
+        new_rows.append(
+            ExplanationRequest(
+                unit=successor,
+                assignment_id=assignment,
+                target_id=target,
+                reason=keeper["reason"],
+                due_date=keeper["due_date"],
+                status=keeper["status"],
+                asked_by_id=keeper["asked_by_id"],
+                asked_by_unit_id=keeper["asked_by_unit_id"],
+                asked_at=opening,
+                first_asked_at=keeper["first_asked_at"] or keeper["asked_at"],
+                answer=keeper["answer"],
+                answered_by_id=keeper["answered_by_id"],
+                answered_at=keeper["answered_at"],
+                carried_note=note_for(keeper, group, destination[keeper["id"]]),
+            )
+        )
+    if connection.features.can_return_rows_from_bulk_insert:
+        ExplanationRequest.objects.bulk_create(new_rows, batch_size=BATCH)
+    else:  # a backend that does not return keys: one by one (requests are few)
+        for request in new_rows:
+            request.save()
+    merged_into = []
+    for own, group in into_own:
+        lines = [origin_line(r) for r in group]
+        if own["carried_note"]:
+            lines.insert(0, own["carried_note"])
+        merged_into.append(ExplanationRequest(pk=own["id"], carried_note="\n".join(lines), version=F("version") + 1))
+    ExplanationRequest.objects.bulk_update(merged_into, ["carried_note", "version"], batch_size=BATCH)
+    pairs = [(r["id"], new.pk) for (_keeper, group), new in zip(keepers, new_rows, strict=True) for r in group]
+    pairs += [(r["id"], own["id"]) for own, group in into_own for r in group]
+    through = ExplanationRequest.carried_from.through
+    through.objects.bulk_create(
+        [through(from_explanationrequest_id=new, to_explanationrequest_id=old) for old, new in pairs],
+        batch_size=BATCH,
+    )
+    # reports keeps who was escalated about what: a request carried over is not escalated again.
+    signals.explanations_carried.send(sender=ExplanationRequest, pairs=pairs)
+    counts["explanations_carried"] = len(new_rows)
+    counts["explanations_merged"] = len(merged_away)
+    counts["explanations_closed"] = len(rows) - len(carried)
+    return counts
 
 
 def _carry_figures(plan, transition, carrying, by) -> dict:

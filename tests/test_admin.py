@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from reports.models import DEFAULT_WEIGHTS, ReminderSettings, ScoreWeights
-from tasks.models import Assignment, HistoryEntry, IndicatorReport, Target
+from tasks.models import Assignment, ExplanationRequest, HistoryEntry, IndicatorReport, Target
 from tests.conftest import TODAY
 from tests.factories import Tree, make_assignment, make_eid_targets, make_task
 from tests.security.test_sessions import form_fields
@@ -59,7 +59,7 @@ def test_unit_heads_cannot_enter_the_admin(client, tree):
     assert response.status_code == 302 and "login" in response.url
 
 
-@pytest.mark.parametrize("name", ["assignment", "target", "indicatorreport", "document", "task"])
+@pytest.mark.parametrize("name", ["assignment", "target", "indicatorreport", "document", "task", "explanationrequest"])
 def test_what_the_application_changes_through_its_services_is_read_only_in_the_admin(client, secretariat, tree, name):
     """No save button, a link to the page that changes it, and a posted change is refused (403)."""
     assignment = make_assignment(tree.commune, make_task(), due_date=datetime.date(2023, 6, 30))
@@ -68,12 +68,20 @@ def test_what_the_application_changes_through_its_services_is_read_only_in_the_a
     report = IndicatorReport.objects.create(
         indicator=indicator, unit=tree.commune, as_of=datetime.date(2023, 6, 30), value=10
     )
+    explanation = ExplanationRequest.objects.create(
+        unit=tree.commune,
+        assignment=assignment,
+        reason="Vì sao chậm?",
+        due_date=datetime.date(2023, 6, 30),
+        asked_by=tree.secretariat,
+    )
     obj = {
         "assignment": assignment,
         "target": target,
         "indicatorreport": report,
         "document": assignment.task.document,
         "task": assignment.task,
+        "explanationrequest": explanation,
     }[name]
     client.force_login(secretariat)
     url = reverse(f"admin:tasks_{name}_change", args=[obj.pk])
@@ -88,6 +96,20 @@ def test_what_the_application_changes_through_its_services_is_read_only_in_the_a
     assert client.post(url, {"due_date": "15/07/2023", "progress": 40, "value": 99, "title": "X"}).status_code == 403
     assert list(type(obj).objects.filter(pk=obj.pk).values()) == before
     assert not HistoryEntry.objects.exists()
+
+
+def test_an_explanation_request_in_the_admin_links_to_its_page_where_it_is_answered_and_closed(
+    client, secretariat, tree
+):
+    request = ExplanationRequest.objects.create(
+        unit=tree.commune, reason="Vì sao chậm?", due_date=datetime.date(2023, 6, 30), asked_by=tree.secretariat
+    )
+    client.force_login(secretariat)
+    listing = client.get(reverse("admin:tasks_explanationrequest_changelist"), {"q": tree.commune.code})
+    assert listing.status_code == 200 and "Xã Diễn Kỷ" in listing.content.decode()
+    assert "Yêu cầu giải trình được tạo, trả lời và đóng trên trang của yêu cầu." in listing.content.decode()
+    page = client.get(reverse("admin:tasks_explanationrequest_change", args=[request.pk])).content.decode()
+    assert f'href="/giai-trinh/{request.pk}/"' in page
 
 
 def test_the_list_of_assignments_says_where_they_are_changed(client, secretariat, tree):

@@ -14,10 +14,11 @@ from django.urls import reverse
 
 from devtools.demo import HISTORY_DAY
 from devtools.reform import DISTRICTS_CLOSED
-from reports.selectors import indicator_summaries
+from reports.models import Notification, ReminderMark
+from reports.selectors import explanations_for_report, indicator_summaries, lagging_details, lagging_units
 from tasks.deadlines import DeadlineStatus
 from tasks.indicators import with_latest_figure
-from tasks.models import Assignment, Document, HistoryEntry, IndicatorReport, Target, Task
+from tasks.models import Assignment, Document, ExplanationRequest, HistoryEntry, IndicatorReport, Target, Task
 from tasks.selectors import status_counts
 from units.models import StructureTransition, Unit, User
 
@@ -27,7 +28,7 @@ DATA = Path(settings.BASE_DIR) / "data"
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Unit, User, Document, Task, Assignment, Target, IndicatorReport, HistoryEntry)
+        for model in (Unit, User, Document, Task, Assignment, Target, IndicatorReport, HistoryEntry, ExplanationRequest)
     }
 
 
@@ -151,6 +152,22 @@ def overview_numbers(response) -> dict:
     }
 
 
+def explanations_seen(client) -> dict:
+    """What the lagging list as at 20/06/2023 (its first page, and every row as its export reads
+    them) and the report from 01/04/2023 to the history day show of the explanation requests."""
+    province = Unit.objects.get(code="40", level=Unit.Level.PROVINCE)
+    rows = lagging_details(lagging_units(province=province, today=HISTORY_DAY, as_at=HISTORY_DAY), as_at=HISTORY_DAY)
+    page = client.get(reverse("reports:lagging"), {"as_at": "20/06/2023"})
+    assert page.status_code == 200
+    report = explanations_for_report(province=province, start=datetime.date(2023, 4, 1), end=HISTORY_DAY)
+    return {
+        "lagging": sorted((row.code, x.pk, x.shown_status) for row in rows for x in row.explanations),
+        "first_page": page.content.decode().count('data-testid="lagging-explanations"><span class="stack-label">'),
+        "page_links": sorted(int(pk) for pk in re.findall(r'href="/giai-trinh/(\d+)/"', page.content.decode())),
+        "report": [(r.unit.code, r.asked_on, r.due_date, r.status, r.late, r.answered_on) for r in report],
+    }
+
+
 @pytest.mark.django_db
 def test_the_overview_as_at_20_06_2023_shows_after_the_transitions_what_it_showed_live_that_day(client, settings):
     assert "--history-only" in seed("--history-only", "--today", TODAY)
@@ -160,12 +177,33 @@ def test_the_overview_as_at_20_06_2023_shows_after_the_transitions_what_it_showe
     live = overview_numbers(client.get(reverse("reports:overview")))
     assert all(live["cards"][status.value] > 0 for status in DeadlineStatus)
     assert len(live["by_area"]) == 21 and live["indicators"][0][2] == 1_097_165
+    # Explanation requests of April–June 2023 (illustrative), to units on the lagging list.
+    asked = explanations_seen(client)
+    statuses = [x[2] for x in asked["lagging"]]
+    assert len(asked["lagging"]) == 5 and statuses.count("answered") == 3 and statuses.count("open") == 2
+    assert ExplanationRequest.objects.filter(unit__level=Unit.Level.DISTRICT).count() == 1
+    assert {pk for _code, pk, _status in asked["lagging"]} <= set(asked["page_links"])  # on its first page
+    assert len(asked["report"]) == 5
+    assert sum(1 for row in asked["report"] if row[4]) == 2  # one explained after its date, one not explained
+    escalated = ReminderMark.objects.get(stage="escalated").explanation
+    assert escalated.status == "open" and escalated.asked_by_unit.level == Unit.Level.DISTRICT
+    assert Notification.objects.filter(kind="escalation", status="sent", created_at__date="2023-06-13").exists()
 
     settings.APP_TODAY = datetime.date(2026, 11, 20)
     seed("--today", TODAY)  # goes on from step 1: the transitions and the current year
     assert StructureTransition.objects.count() == 3
     client.force_login(User.objects.get(username="secretariat"))
     assert overview_numbers(client.get(reverse("reports:overview"), {"as_at": "20/06/2023"})) == live
+    assert explanations_seen(client) == asked
+    # Explained and closed in July 2023: none open when the structure changed, none carried.
+    assert not ExplanationRequest.objects.exclude(status="closed").exists()
+    assert not ExplanationRequest.objects.filter(ended_by__isnull=False).exists()
+    province = Unit.objects.get(code="40", level=Unit.Level.PROVINCE)
+    quarter = explanations_for_report(
+        province=province, start=datetime.date(2023, 4, 1), end=datetime.date(2023, 6, 30)
+    )
+    assert [(r.unit, r.status, r.late) for r in quarter if r.request == escalated] == [(escalated.unit, "open", True)]
+    assert [r.status for r in quarter].count("answered") == 4
     today = overview_numbers(client.get(reverse("reports:overview")))
     assert len(today["by_area"]) == 130 and today["indicators"][0][2] == 1_097_165
 

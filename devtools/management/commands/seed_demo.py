@@ -1,8 +1,9 @@
 """Load Nghệ An's demo: today's world with its history.
 
 1. The 2023 structure (21 districts, 460 communes) and the programme of 2023 with illustrative
-   tasks, progress and e-ID figures, seeded with the application's clock at 20/06/2023, so that
-   the pages "as at" 20/06/2023 show what the secretariat saw that day.
+   tasks, progress, e-ID figures and explanation requests of April–June, seeded with the
+   application's clock at 20/06/2023, so that the pages "as at" 20/06/2023 show what the
+   secretariat saw that day.
 2. The transitions of 01/12/2024, 01/03/2025 (an agency merger) and 01/07/2025, applied through
    ``tasks.transitions.transition_apply`` (the service a real server uses), each with the clock
    at its effective date (``devtools.reform``; the demo's own choices are labelled
@@ -37,6 +38,8 @@ from devtools.demo import (
     DemoSummary,
     demo_accounts,
     history_close_out,
+    history_explanations,
+    history_explanations_close_out,
     missing_heads,
     read_demo_tasks,
 )
@@ -164,6 +167,8 @@ class Command(BaseCommand):
                         tasks=history_tasks,
                         progress=write,
                     ).build()
+                    asked = history_explanations(province=province, secretariat=secretariat)
+                    write(_("  explanation requests: %(n)s new") % {"n": number(asked)})
             secretariat = User.objects.get(username="secretariat")
             if options["history_only"]:
                 write(_("Stopped after step 1 (--history-only); run seed_demo again to go on."))
@@ -175,6 +180,7 @@ class Command(BaseCommand):
                     closed = history_close_out(
                         province=province, after=HISTORY_DAY, until=first, secretariat=secretariat
                     )
+                    explained = history_explanations_close_out(province=province)
                 write(
                     _(
                         "The rest of 2023 and 2024: %(confirmed)s assignments completed after %(day)s, "
@@ -185,6 +191,8 @@ class Command(BaseCommand):
                         "open": number(closed.left_open),
                         "day": HISTORY_DAY.strftime("%d/%m/%Y"),
                     }
+                    + " "
+                    + _("Explanation requests closed in July 2023: %(n)s.") % {"n": number(explained)}
                 )
 
             write(_("2. The structure transitions, through the transition service …"))

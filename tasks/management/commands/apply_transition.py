@@ -176,6 +176,14 @@ class Command(BaseCommand):
                 "accounts": number(totals["accounts"]),
             }
         )
+        if totals["explanations"]:
+            self.stdout.write(
+                _(
+                    "Explanation requests not closed: %(n)s, of which %(carried)s go to a successor (the others are "
+                    "closed)."
+                )
+                % {"n": number(totals["explanations"]), "carried": number(totals["explanations_carried"])}
+            )
         if preview.unresolved:
             self.stdout.write(self.style.WARNING(_("Unresolved (%(n)s):") % {"n": len(preview.unresolved)}))
             for item in preview.unresolved:
