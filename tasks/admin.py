@@ -10,10 +10,11 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from projectsite.admin import ProductPageAdmin, ReadOnlyAdmin
+from projectsite.admin import PolicyAdmin, ProductPageAdmin, ReadOnlyAdmin
 
 from .deadlines import DeadlineStatus, deadline_status_expression
 from .models import Assignment, Document, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from .services import indicator_save
 
 
 @admin.register(Document)
@@ -65,13 +66,21 @@ class AssignmentAdmin(ProductPageAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
-    """The catalogue of indicators (code, name, unit of measure): configuration, no service."""
+class IndicatorAdmin(PolicyAdmin):
+    """The catalogue of indicators (code, name, unit of measure): configuration, saved through
+    ``tasks.services.indicator_save`` (the audit trail); a province's by its secretariat, a
+    national one by a superuser."""
+
+    change_policy = "tasks.plan"  # on the indicator's province
 
     list_display = ["code", "province", "name", "unit_of_measure", "direction", "document"]
     list_select_related = ["province", "document"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["document"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: who may change it (403 otherwise) and the audit trail.
+        indicator_save(indicator=obj, user=request.user)
 
 
 @admin.register(Target)

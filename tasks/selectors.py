@@ -1,18 +1,24 @@
 """Reads of assignments, documents and indicators. Unit scoping goes through units.selectors."""
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from units.models import Unit, User, valid_on_q
+from projectsite import clock
+from units import trail
+from units.models import AuditEntry, Unit, User, valid_on_q
 from units.selectors import scoped, unit_scope_q, user_province, visible_units
 
 from . import signals
 from .deadlines import DeadlineStatus, day_end, deadline_counts, deadline_status_expression
 from .models import (
+    EXTENSION_ACTIONS,
+    HISTORY_LABELS,
     Assignment,
     Document,
     Evidence,
@@ -23,6 +29,7 @@ from .models import (
     IndicatorReport,
     Obstacle,
     Target,
+    Task,
 )
 
 # The order a unit reads its list in: what needs action first.
@@ -236,3 +243,240 @@ def visible_imports(user: User) -> QuerySet[ImportRecord]:
 
 def visible_import(*, user: User, pk: int) -> ImportRecord:
     return get_object_or_404(visible_imports(user), pk=pk)
+
+
+# The audit trail ("Nhật ký thay đổi") -----------------------------------------------------------
+# Two tables make one trail: the history of assignments, targets and figures (HistoryEntry) and
+# every other change (units.models.AuditEntry). Both are read through the one access rule, filtered
+# alike, merged by time in one UNION query, and a page's rows are then loaded with two queries.
+
+Kind = AuditEntry.Kind
+
+# The history's rows of each kind (the other kinds have none).
+HISTORY_KIND_Q = {
+    Kind.EXTENSION: Q(action__in=EXTENSION_ACTIONS),
+    Kind.ASSIGNMENT: Q(assignment__isnull=False) & ~Q(action__in=EXTENSION_ACTIONS),
+    Kind.TARGET: Q(target__isnull=False),
+    Kind.FIGURE: Q(report__isnull=False),
+}
+
+# What an "about" reference may name, and the history rows that belong to it.
+HISTORY_ABOUT = {
+    "tasks.assignment": lambda pk: Q(assignment_id=pk),
+    "tasks.task": lambda pk: Q(assignment__task_id=pk),
+    "tasks.document": lambda pk: Q(assignment__task__document_id=pk),
+    "tasks.target": lambda pk: Q(target_id=pk),
+    "tasks.indicatorreport": lambda pk: Q(report_id=pk),
+}
+ABOUT_TYPES = (*HISTORY_ABOUT, *sorted(set(trail.KIND_OF) - set(HISTORY_ABOUT)))
+
+
+@dataclass(frozen=True)
+class TrailFilter:
+    """What the trail is narrowed to; every part is optional."""
+
+    unit: Unit | None = None  # the unit and every unit under it
+    actor: User | None = None  # who made the change
+    kind: str | None = None  # AuditEntry.Kind
+    since: datetime.date | None = None  # from this local day
+    until: datetime.date | None = None  # to the end of this local day
+    about: tuple[str, int] | None = None  # ("tasks.task", 17): one object and what belongs to it
+
+
+def _trail_q(filters: TrailFilter) -> Q:
+    """The filters both tables share (unit, who, when)."""
+    q = Q()
+    if filters.unit is not None:
+        q &= Q(unit__path__startswith=filters.unit.path)
+    if filters.actor is not None:
+        q &= Q(user=filters.actor)
+    if filters.since is not None:
+        q &= Q(at__gte=clock.day_end(filters.since) - datetime.timedelta(days=1))
+    if filters.until is not None:
+        q &= Q(at__lt=clock.day_end(filters.until))
+    return q
+
+
+def _audit_about_q(object_type: str, pk: int) -> Q:
+    q = Q(object_type=object_type, object_id=pk)
+    if object_type == "tasks.document":  # a document's tasks belong to it
+        q |= Q(object_type="tasks.task", object_id__in=Task.objects.filter(document_id=pk).values("pk"))
+    return q
+
+
+def audit_trail(*, user: User, filters: TrailFilter = TrailFilter()) -> QuerySet:
+    """The changes ``user`` may read, newest first, as ``(at, id, source)`` rows ("h": a history
+    entry, "a": an audit entry) ready to count and slice; ``audit_trail_rows`` reads a slice.
+
+    The one access rule applies to both tables (``units.selectors.scoped`` on the entry's unit), so
+    a unit head reads its unit and the units under it, the secretariat its province, a national
+    account every province and the national entries (no unit)."""
+    common = _trail_q(filters)
+    sides = []
+    if filters.kind is None or filters.kind in HISTORY_KIND_Q:
+        history = scoped(HistoryEntry.objects.filter(common), user)
+        if filters.kind is not None:
+            history = history.filter(HISTORY_KIND_Q[filters.kind])
+        if filters.about is not None:
+            about = HISTORY_ABOUT.get(filters.about[0])
+            history = history.filter(about(filters.about[1])) if about else None
+        if history is not None:
+            sides.append(history.order_by().annotate(source=Value("h")).values_list("at", "id", "source"))
+    audits = scoped(AuditEntry.objects.filter(common), user)
+    if filters.kind is not None:
+        audits = audits.filter(kind=filters.kind)
+    if filters.about is not None:
+        audits = audits.filter(_audit_about_q(*filters.about))
+    sides.append(audits.order_by().annotate(source=Value("a")).values_list("at", "id", "source"))
+    keys = sides[0].union(*sides[1:], all=True) if len(sides) > 1 else sides[0]
+    return keys.order_by("-at", "-id")
+
+
+@dataclass
+class TrailRow:
+    """One change as the trail shows it."""
+
+    at: datetime.datetime
+    user: User | None
+    unit: Unit | None
+    kind: str
+    action: str
+    action_label: str
+    object_type: str
+    object_id: int | None
+    object_label: str
+    changes: list[tuple[str, str, str]]
+    note: str
+    source: str
+    url: str | None = None  # the object's page, when the reader's page knows one
+
+    @property
+    def kind_label(self) -> str:
+        return str(Kind(self.kind).label)
+
+    @property
+    def about(self) -> str:
+        """The reference of its object, for the trail's ``about`` filter."""
+        return f"{self.object_type}:{self.object_id}"
+
+
+# The kind of a history entry read (HISTORY_KIND_Q as Python): the first that matches.
+HISTORY_KIND_ROWS = (
+    (Kind.EXTENSION, lambda e: e.action in EXTENSION_ACTIONS),
+    (Kind.ASSIGNMENT, lambda e: e.assignment_id is not None),
+    (Kind.TARGET, lambda e: e.target_id is not None),
+    (Kind.FIGURE, lambda e: True),
+)
+
+
+def _history_row(entry: HistoryEntry) -> TrailRow:
+    kind = next(kind for kind, q in HISTORY_KIND_ROWS if q(entry))
+    if entry.assignment_id:
+        task = entry.assignment.task
+        label = f"{task.document.number} – {task.ref}. {task.title}"
+        subject, pk, model = "tasks.assignment", entry.assignment_id, Assignment
+    elif entry.target_id:
+        subject, label, pk, model = "tasks.target", str(entry.target.indicator), entry.target_id, Target
+    else:
+        label = f"{entry.report.indicator} – {entry.report.as_of:%d/%m/%Y}"
+        subject, pk, model = "tasks.indicatorreport", entry.report_id, IndicatorReport
+    return TrailRow(
+        at=entry.at,
+        user=entry.user,
+        unit=entry.unit,
+        kind=kind,
+        action=entry.action,
+        action_label=entry.get_action_display(),
+        object_type=subject,
+        object_id=pk,
+        object_label=label,
+        changes=trail.change_rows(entry.changes, model=model, labels=HISTORY_LABELS),
+        note=entry.note,
+        source="h",
+    )
+
+
+def _audit_row(entry: AuditEntry) -> TrailRow:
+    return TrailRow(
+        at=entry.at,
+        user=entry.user,
+        unit=entry.unit,
+        kind=entry.kind,
+        action=entry.action,
+        action_label=trail.action_label(entry.action),
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        object_label=entry.object_repr,
+        changes=trail.change_rows(entry.changes, model=trail.model_of(entry.object_type)),
+        note=entry.note,
+        source="a",
+    )
+
+
+def audit_trail_rows(keys) -> list[TrailRow]:
+    """The rows of ``keys`` (a slice of ``audit_trail``), in their order: two queries whatever their number."""
+    keys = list(keys)
+    history_ids = [pk for _at, pk, source in keys if source == "h"]
+    audit_ids = [pk for _at, pk, source in keys if source == "a"]
+    found = {}
+    if history_ids:
+        history = HistoryEntry.objects.filter(pk__in=history_ids).select_related(
+            "user", "unit", "assignment__task__document", "target__indicator", "report__indicator"
+        )
+        found.update({("h", entry.pk): _history_row(entry) for entry in history})
+    if audit_ids:
+        audits = AuditEntry.objects.filter(pk__in=audit_ids).select_related("user", "unit")
+        found.update({("a", entry.pk): _audit_row(entry) for entry in audits})
+    return [found[(source, pk)] for _at, pk, source in keys if (source, pk) in found]
+
+
+def deadline_moves(timeline: Iterable[HistoryEntry]) -> list[dict]:
+    """Who moved an assignment's due date, when, from what to what: the entries of its timeline
+    (``assignment_timeline``, already read: no query) that changed it, newest first. A request for
+    an extension is not a move; its approval is, and so are an import's change and a transition."""
+    moves = []
+    for entry in timeline:
+        if "due_date" not in (entry.changes or {}) or entry.action == HistoryEntry.Action.EXTENSION_REQUESTED:
+            continue
+        old, new = entry.changes["due_date"]
+        moves.append(
+            {
+                "at": entry.at,
+                "user": entry.user,
+                "action": entry.get_action_display(),
+                "old": trail.readable(old, Assignment._meta.get_field("due_date")),
+                "new": trail.readable(new, Assignment._meta.get_field("due_date")),
+                "note": entry.note,
+            }
+        )
+    return moves
+
+
+def object_changes(*, object_type: str, pk: int, limit: int = 20) -> list[TrailRow]:
+    """The latest audit entries about one object (a task, a document), newest first, for its page.
+    The caller has read the object through its own scope."""
+    entries = (
+        AuditEntry.objects.filter(object_type=object_type, object_id=pk)
+        .select_related("user", "unit")
+        .order_by("-at", "-pk")[:limit]
+    )
+    return [_audit_row(entry) for entry in entries]
+
+
+def trail_subject(*, user: User, about: tuple[str, int]) -> str | None:
+    """What an ``about`` reference names, as the user may read it (None when it is not theirs)."""
+    object_type, pk = about
+    if object_type == "tasks.assignment":
+        found = scoped(Assignment.objects.select_related("task__document", "unit"), user).filter(pk=pk).first()
+        return f"{found.task.document.number} – {found.task.ref}. {found.task.title} → {found.unit}" if found else None
+    if object_type == "tasks.task":
+        found = Task.objects.select_related("document").filter(document__in=visible_documents(user), pk=pk).first()
+        return f"{found.document.number} – {found.ref}. {found.title}" if found else None
+    if object_type == "tasks.document":
+        found = visible_documents(user).filter(pk=pk).first()
+        return str(found) if found else None
+    if object_type == "tasks.target":
+        found = scoped(Target.objects.select_related("indicator", "unit"), user).filter(pk=pk).first()
+        return str(found) if found else None
+    latest = scoped(AuditEntry.objects.filter(object_type=object_type, object_id=pk), user).order_by("-at", "-pk")
+    return latest.values_list("object_repr", flat=True).first()

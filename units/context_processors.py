@@ -21,4 +21,5 @@ def navigation(request):
         "nav_is_secretariat": rules.has_perm("tasks.plan", user),
         "nav_imports": rules.has_perm("tasks.import_data", user),
         "nav_transition": rules.has_perm("tasks.apply_transition", user),
+        "nav_audit_trail": rules.has_perm("units.view_audit_trail", user),
     }

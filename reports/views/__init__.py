@@ -5,9 +5,11 @@
 - ``scorecard``: the ranking, its weights and snapshots;
 - ``exports``: the Excel downloads (their rows are built in ``reports.exports``);
 - ``national``: the national dashboard (every province) and its export;
-- ``search``; ``mail_log``: the mail log and sending a failed mail again.
+- ``search``; ``mail_log``: the mail log and sending a failed mail again;
+- ``audit``: the audit trail ("Nhật ký thay đổi") and its export.
 """
 
+from .audit import audit_trail_excel, audit_trail_page
 from .dashboard import assignment_list, document_detail, lagging, overview
 from .exports import lagging_excel, overview_excel, scorecard_excel, unit_excel
 from .mail_log import notification_log, notification_requeue
@@ -18,6 +20,8 @@ from .search import search
 
 __all__ = [
     "assignment_list",
+    "audit_trail_excel",
+    "audit_trail_page",
     "document_detail",
     "lagging",
     "lagging_excel",
