@@ -9,7 +9,6 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from projectsite import clock
 from units import trail
 from units.models import AuditEntry, Unit, User, valid_on_q
 from units.selectors import scoped, unit_scope_q, user_province, visible_units
@@ -291,9 +290,9 @@ def _trail_q(filters: TrailFilter) -> Q:
     if filters.actor is not None:
         q &= Q(user=filters.actor)
     if filters.since is not None:
-        q &= Q(at__gte=clock.day_end(filters.since) - datetime.timedelta(days=1))
+        q &= Q(at__gte=day_end(filters.since) - datetime.timedelta(days=1))
     if filters.until is not None:
-        q &= Q(at__lt=clock.day_end(filters.until))
+        q &= Q(at__lt=day_end(filters.until))
     return q
 
 

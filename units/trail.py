@@ -85,7 +85,7 @@ ACTION_LABELS = {
     "password_changed": _("Password changed"),
     "password_set": _("Password set by an administrator"),
     "groups_changed": _("Permission groups changed"),
-    "applied": _("Applied"),
+    "applied": _("Structure transition applied"),
     "weights_set": _("Scorecard weights changed"),
     "snapshot_taken": _("Ranking recorded"),
 }
