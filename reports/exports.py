@@ -402,13 +402,14 @@ def audit_columns() -> list[Column]:
 
 def audit_rows(rows: Iterable) -> Iterable[list]:
     """One line per change (``tasks.selectors.TrailRow``); the changes as "Field: old → new" lines."""
+    system = _("system")
     for row in rows:
         yield [
             row.at,
-            row.user.username if row.user else _("system"),
-            row.user.get_full_name() if row.user else "",
-            row.unit.code if row.unit else "",
-            row.unit.name if row.unit else "",
+            row.username or system,
+            row.user_name,
+            row.unit_code or "",
+            row.unit_name,
             row.kind_label,
             row.action_label,
             row.object_label,

@@ -214,7 +214,8 @@ def accounts_transfer(
                 note=note,
             )
         )
-    audit_entries_save(entries)
+    # The transition's own line in the audit log tells of them (as of the assignments it carries).
+    audit_entries_save(entries, log=False)
     return {"moved": len(moves), "deactivated": len(deactivate)}
 
 

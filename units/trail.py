@@ -30,6 +30,7 @@ unit's timeline and activity); ``tasks.selectors.audit_trail`` reads both tables
 """
 
 import datetime
+import functools
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -37,9 +38,8 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import capfirst
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from projectsite import audit
@@ -109,6 +109,8 @@ KEY_LABELS = {
     "provinces_absorbed": _("Provinces absorbed"),
     "province_renamed_from": _("Former name of the province"),
 }
+
+YES_NO = {True: _("Yes"), False: _("No")}
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -225,11 +227,18 @@ def audit_entry_build(
 
 
 def audit_entries_save(
-    entries: Iterable[AuditEntry], *, log_action: str | None = None, log_fields: dict | None = None
+    entries: Iterable[AuditEntry],
+    *,
+    log: bool = True,
+    log_action: str | None = None,
+    log_fields: dict | None = None,
 ) -> list[AuditEntry]:
     """Save ``entries`` (one insert per 1.000) and write their lines of the audit log when the
-    transaction commits (see ``audit_record`` for ``log_action`` and ``log_fields``)."""
+    transaction commits (see ``audit_record`` for ``log_action`` and ``log_fields``); ``log=False``
+    where one line of the caller already tells of them all (a structure transition)."""
     entries = AuditEntry.objects.bulk_create(list(entries), batch_size=1000)
+    if not log:
+        return entries
     codes = dict(Unit.objects.filter(pk__in={e.unit_id for e in entries if e.unit_id}).values_list("pk", "code"))
     for entry in entries:
         _log(entry, codes.get(entry.unit_id), log_action, log_fields)
@@ -278,9 +287,41 @@ def _log(entry: AuditEntry, unit_code: str | None, log_action, log_fields, obj=N
 # Reading -----------------------------------------------------------------------------------
 
 
+# A long page or an export reads thousands of labels: each is translated once per language, not
+# once per row (a lazy label costs a catalogue look-up each time it is read). Keyed by the identity
+# of what holds the labels: a model's field or a constant of this module, which live as long as the
+# process.
+_translated: dict[tuple, dict] = {}
+
+
+def _translations(holder, items) -> dict:
+    key = (id(holder), translation.get_language())
+    found = _translated.get(key)
+    if found is None:
+        found = _translated[key] = {value: str(label) for value, label in items()}
+    return found
+
+
+def choice_label(field: models.Field, value) -> str:
+    """``field``'s label for the stored ``value`` (the value itself when it names no choice)."""
+    return _translations(field, lambda: field.flatchoices).get(value, value)
+
+
 def action_label(action: str) -> str:
-    label = ACTION_LABELS.get(action)
-    return str(label) if label is not None else action
+    return _translations(ACTION_LABELS, ACTION_LABELS.items).get(action, action)
+
+
+def kind_label(kind: str) -> str:
+    return _translations(Kind, lambda: Kind.choices).get(kind, kind)
+
+
+def _label(name: str, field, labels: dict | None) -> str:
+    """A change's label: the page's own word, the model field's name, or ``KEY_LABELS``'."""
+    if labels and name in labels:
+        return str(labels[name])
+    if field is not None:
+        return _translations(field.verbose_name, lambda: [(None, capfirst(field.verbose_name))])[None]
+    return _translations(KEY_LABELS, KEY_LABELS.items).get(name, name)
 
 
 def model_of(object_type: str) -> type[models.Model] | None:
@@ -290,15 +331,28 @@ def model_of(object_type: str) -> type[models.Model] | None:
         return None
 
 
+@functools.cache
+def _field_order(model) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for candidate in model if isinstance(model, tuple) else (model,):
+        if candidate is not None:
+            for field in candidate._meta.get_fields():
+                order.setdefault(field.name, len(order))
+    return order
+
+
+@functools.cache
 def _field(model, name: str):
     """The field ``name`` of ``model``, or of the first of several models that has one."""
     for candidate in model if isinstance(model, tuple) else (model,):
         if candidate is None:
             continue
         try:
-            return candidate._meta.get_field(name)
+            field = candidate._meta.get_field(name)
         except FieldDoesNotExist:
             continue
+        if isinstance(field, models.Field):  # not a reverse relation that shares the name
+            return field
     return None
 
 
@@ -307,9 +361,9 @@ def readable(value, field=None, name: str = "") -> str:
     if value is None or value == "" or value == []:
         return "—"
     if field is not None and getattr(field, "choices", None) and not isinstance(value, list | dict):
-        return str(dict(field.flatchoices).get(value, value))
+        return str(choice_label(field, value))
     if isinstance(value, bool):
-        return gettext("Yes") if value else gettext("No")
+        return _translations(YES_NO, YES_NO.items)[value]
     if name == "progress" and isinstance(value, int):
         return f"{value}%"
     if isinstance(value, int):
@@ -344,18 +398,12 @@ def change_rows(
     """
     rows = []
     # In the model's order of fields (the database may keep a JSON object's keys in another order).
-    order = {}
-    for candidate in model if isinstance(model, tuple) else (model,):
-        if candidate is not None and in_field_order:
-            for field in candidate._meta.get_fields():
-                order.setdefault(field.name, len(order))
+    order = _field_order(model) if in_field_order else {}
     names = sorted(changes or {}, key=lambda name: (order.get(name, len(order)), name))
     for name in names:
         pair = changes[name]
         old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
         field = _field(model, name)
-        label = (labels or {}).get(name) or (
-            capfirst(field.verbose_name) if field is not None else KEY_LABELS.get(name, name)
-        )
-        rows.append((str(label), readable(old, field, name), readable(new, field, name)))
+        label = _label(name, field, labels)
+        rows.append((label, readable(old, field, name), readable(new, field, name)))
     return rows

@@ -21,7 +21,7 @@ from ..filters import AuditFilter
 
 ENTRIES_PER_PAGE = 50
 # An export holds at most this many changes, the newest; a narrower filter gets the older ones.
-EXPORT_LIMIT = 20_000
+EXPORT_LIMIT = 10_000
 EXPORT_CHUNK = 2_000
 
 # The page of an object the trail links to, by the object's model.

@@ -11,12 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from reports.models import ReminderSettings
+from reports.services import weights_update
 from tasks import services
 from tests.conftest import TODAY
 from tests.factories import Tree, make_document, make_task, make_user
 from tests.pages import visible_text
 from units import trail
 from units.models import AuditEntry, User
+from units.services import secretariat_group_ensure
 
 URL = reverse("reports:audit_trail")
 EXPORT = reverse("reports:audit_trail_excel")
@@ -217,3 +220,24 @@ def test_an_entry_of_a_national_object_is_read_only_by_the_national_level(client
     assert "Chưa có thay đổi nào được ghi." in secretariat_text
     _r, national_text = page_text(client, make_user(None, User.Role.NATIONAL, username="c06"), kind="document")
     assert str(national_document) in national_text and "cấp quốc gia" in national_text
+
+
+def test_reminder_settings_and_scorecard_weights_changes_are_on_the_trail(client, tree):
+    secretariat = tree.secretariat
+    secretariat.is_staff = True
+    secretariat.save()
+    secretariat_group_ensure(users=[secretariat])
+    client.force_login(User.objects.get(pk=secretariat.pk))
+    data = {"province": tree.province.pk, "overdue_repeat_days": 2, "escalation_days": 5, "offsets": "[7, 3, 1]"}
+    assert client.post(reverse("admin:reports_remindersettings_add"), data).status_code == 302
+    config = ReminderSettings.objects.get()
+    change = reverse("admin:reports_remindersettings_change", args=[config.pk])
+    assert client.post(change, {**data, "escalation_days": 10}).status_code == 302
+    weights_update(province=tree.province, user=secretariat, on_time=40, attainment=40, timeliness=20)
+    _r, text = page_text(client, secretariat, kind="settings")
+    assert "Báo cáo cấp trên khi quá hạn trên (ngày): 5 → 10" in text
+    assert "Đổi trọng số xếp hạng" in text
+    entries = list(AuditEntry.objects.filter(kind="settings").order_by("pk").values_list("action", "changes"))
+    assert entries[0][0] == "created" and entries[0][1]["offsets"] == [None, [7, 3, 1]]
+    assert entries[1] == ("updated", {"escalation_days": [5, 10]})
+    assert entries[2] == ("weights_set", {"on_time": [50, 40], "attainment": [30, 40]})

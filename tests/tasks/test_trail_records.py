@@ -14,6 +14,7 @@ from tests.conftest import TODAY
 from tests.factories import Tree, make_assignment, make_document, make_task
 from tests.pages import visible_text
 from tests.security.test_sessions import form_fields
+from units import trail
 from units.loaders import UnitRow
 from units.models import AuditEntry, Unit, User
 from units.services import secretariat_group_ensure
@@ -120,6 +121,9 @@ def test_a_structure_transition_is_one_entry_of_the_province_with_its_counts(tre
     assert entry.changes["basis"] == [None, "1674/NQ-UBTVQH15"]
     assert entry.changes["effective_on"] == [None, "2025-07-01"]
     assert entry.changes["ended_units"] == [None, 3]
+    rows = trail.change_rows(entry.changes, model=trail.model_of(entry.object_type))
+    assert ("Đơn vị kết thúc", "—", "3") in rows and ("Quan hệ kế thừa đã ghi", "—", "2") in rows
+    assert ("Hiệu lực từ ngày", "—", "01/07/2025") in rows
     # The accounts of the ended units each have their entry, on their new unit's trail or their old one's.
     assert AuditEntry.objects.filter(kind="account", action__in=["moved", "deactivated"]).exists()
 
