@@ -333,11 +333,15 @@ def model_of(object_type: str) -> type[models.Model] | None:
 
 @functools.cache
 def _field_order(model) -> dict[str, int]:
+    """The model's fields in their order, then the keys of ``KEY_LABELS`` in theirs."""
     order: dict[str, int] = {}
     for candidate in model if isinstance(model, tuple) else (model,):
         if candidate is not None:
             for field in candidate._meta.get_fields():
-                order.setdefault(field.name, len(order))
+                if isinstance(field, models.Field):
+                    order.setdefault(field.name, len(order))
+    for name in KEY_LABELS:
+        order.setdefault(name, len(order))
     return order
 
 
