@@ -155,3 +155,9 @@ def test_the_assignment_page_links_to_its_trail_only_for_who_reads_the_trail(cli
         assert ('data-testid="assignment-trail"' in response.content.decode()) is shown, user
     client.force_login(Tree("41", "Tỉnh Hà Tĩnh").head_commune)
     assert client.get(reverse("tasks:assignment", args=[assignment.pk])).status_code == 404
+
+
+def test_a_new_documents_form_has_no_history_yet(client, tree):
+    client.force_login(tree.secretariat)
+    page = client.get(reverse("tasks:document_new")).content.decode()
+    assert 'id="object-history"' not in page
