@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from projectsite.admin import PolicyAdmin, ReadOnlyAdmin
@@ -9,7 +8,7 @@ from units.selectors import unit_search
 
 from .models import Notification, ReminderSettings, ScorecardSnapshot, ScoreEntry, ScoreWeights
 from .scorecard import weights_for
-from .services import weights_update
+from .services import reminder_settings_save, weights_update
 
 
 class ScoreWeightsAdminForm(forms.ModelForm):
@@ -125,9 +124,8 @@ class ReminderSettingsAdmin(PolicyAdmin):
         return obj.province
 
     def save_model(self, request, obj, form, change):
-        if not request.user.has_perm(self.change_policy, obj.province):
-            raise PermissionDenied
-        super().save_model(request, obj, form, change)
+        # Through the service: the province's secretariat only (403 otherwise), the audit trail.
+        reminder_settings_save(config=obj, user=request.user)
 
 
 @admin.register(Notification)

@@ -442,3 +442,36 @@ def unit_rows(assignments: Iterable[Assignment]) -> list[list]:
         ]
         for a in assignments
     ]
+
+
+def audit_columns() -> list[Column]:
+    return [
+        Column(_("At"), "datetime", 17),
+        Column(_("Account"), "text", 18),
+        Column(_("Full name"), "text", 22),
+        Column(_("Unit code"), "text", 10),
+        Column(_("Unit"), "text", 28),
+        Column(_("Kind"), "text", 18),
+        Column(_("Action"), "text", 22),
+        Column(_("Object"), "text", 40),
+        Column(_("Changes"), "text", 60),
+        Column(_("Note"), "text", 40),
+    ]
+
+
+def audit_rows(rows: Iterable) -> Iterable[list]:
+    """One line per change (``tasks.selectors.TrailRow``); the changes as "Field: old → new" lines."""
+    system = _("system")
+    for row in rows:
+        yield [
+            row.at,
+            row.username or system,
+            row.user_name,
+            row.unit_code or "",
+            row.unit_name,
+            row.kind_label,
+            row.action_label,
+            row.object_label,
+            "\n".join(f"{label}: {old} → {new}" for label, old, new in row.changes),
+            row.note,
+        ]

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from projectsite.bounds import parse_id
 from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.models import Assignment, Document, Task
-from tasks.selectors import province_documents
-from units.models import Unit
+from tasks.selectors import ABOUT_TYPES, TrailFilter, province_documents
+from units.models import AuditEntry, Unit, User
+from units.selectors import visible_units
 from units.text import search_key
 
 
@@ -226,3 +227,89 @@ class QueueFilter(FilterForm):
                 found |= Q(text__icontains=data["q"])
             queryset = queryset.filter(found)
         return queryset
+
+
+# The dates the trail's period may name: the programme's years, with room on both sides.
+AUDIT_FIRST_DAY = datetime.date(2000, 1, 1)
+AUDIT_LAST_DAY = datetime.date(2100, 12, 31)
+
+
+class AuditFilter(FilterForm):
+    """?unit=425&user=secretariat40&kind=assignment&since=01/06/2023&until=30/06/2023&about=tasks.task:17
+
+    Every value that names nothing the user may read is refused with the reason (the page answers
+    400 and lists nothing): a unit outside the user's scope, an account that does not exist, a
+    period that ends before it starts, a malformed ``about``.
+    """
+
+    unit = UnitField(
+        label=_("Unit (with the units under it)"),
+        required=False,
+        queryset=Unit.objects.none(),
+        widget=forms.TextInput(attrs={"placeholder": _("Unit code, e.g. 425")}),
+    )
+    user = forms.CharField(
+        label=_("Account"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"placeholder": _("Username")}),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *AuditEntry.Kind.choices])
+    since = forms.DateField(label=_("From"), required=False)
+    until = forms.DateField(label=_("To"), required=False)
+    about = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = visible_units(user)
+
+    def clean_user(self):
+        username = self.cleaned_data["user"].strip()
+        if not username:
+            return None
+        account = User.objects.filter(username=username).first()
+        if account is None:
+            raise ValidationError(
+                _("No account has the username “%(name)s”."), code="unknown", params={"name": username[:150]}
+            )
+        return account
+
+    def clean_about(self):
+        value = self.cleaned_data["about"].strip()
+        if not value:
+            return None
+        object_type, _sep, key = value.rpartition(":")
+        pk = parse_id(key)
+        if object_type not in ABOUT_TYPES or pk is None:
+            raise ValidationError(_("“%(value)s” names no object whose history can be shown."), params={"value": value})
+        return object_type, pk
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        for name in ("since", "until"):
+            day = data.get(name)
+            if day is not None and not AUDIT_FIRST_DAY <= day <= AUDIT_LAST_DAY:
+                self.add_error(
+                    name,
+                    _("Give a date between %(first)s and %(last)s.")
+                    % {"first": f"{AUDIT_FIRST_DAY:%d/%m/%Y}", "last": f"{AUDIT_LAST_DAY:%d/%m/%Y}"},
+                )
+                since = until = None
+        if since and until and since > until:
+            self.add_error("until", _("The end of the period must not come before its start."))
+        return data
+
+    def filters(self) -> TrailFilter:
+        """The valid filters (empty ones for an unbound form)."""
+        if not self.is_bound:
+            return TrailFilter()
+        data = self.cleaned_data
+        return TrailFilter(
+            unit=data.get("unit"),
+            actor=data.get("user"),
+            kind=data.get("kind") or None,
+            since=data.get("since"),
+            until=data.get("until"),
+            about=data.get("about"),
+        )

@@ -4,10 +4,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from projectsite import audit, clock
+from projectsite import clock
 from units.models import Unit, User
+from units.trail import audit_record, changes_between, created_changes, field_values
 
-from .models import ScorecardSnapshot, ScoreEntry, ScoreWeights
+from .models import ReminderSettings, ScorecardSnapshot, ScoreEntry, ScoreWeights
 from .scorecard import live_rows, scorecard_day, weights_for
 
 
@@ -25,7 +26,15 @@ def weights_update(*, province: Unit, user: User, on_time: int, attainment: int,
         return current  # saved unchanged: nothing to write or to log
     defaults = {**values, "updated_by": user}
     weights, _created = ScoreWeights.objects.update_or_create(province=province, defaults=defaults)
-    audit.record("scorecard.weights_set", user=user, unit=province, obj=weights, on_commit=True, **values)
+    audit_record(
+        user=user,
+        obj=weights,
+        action="weights_set",
+        unit=province,
+        changes=changes_between(current.as_dict(), values),
+        log_action="scorecard.weights_set",
+        log_fields=values,
+    )
     return weights
 
 
@@ -65,7 +74,46 @@ def snapshot_take(*, province: Unit, user: User, year: int, final: bool = False,
         )
         for row in rows
     )
-    audit.record(
-        "scorecard.snapshot_taken", user=user, unit=province, obj=snapshot, on_commit=True, year=year, final=final
+    audit_record(
+        user=user,
+        obj=snapshot,
+        action="snapshot_taken",
+        unit=province,
+        changes=created_changes({"year": str(year), "as_of": day, "is_final": final}),
+        note=note,
+        log_action="scorecard.snapshot_taken",
+        log_fields={"year": year, "final": final},
     )
     return snapshot
+
+
+def _reminder_fields() -> list[str]:
+    """What the secretariat sets in a province's reminder settings (every field of its own)."""
+    return [
+        f.name
+        for f in ReminderSettings._meta.concrete_fields
+        if f.editable and not f.primary_key and f.name != "province"
+    ]
+
+
+@transaction.atomic
+def reminder_settings_save(*, config: ReminderSettings, user: User) -> ReminderSettings:
+    """Save a province's reminder settings as the admin's form left them: its secretariat only
+    (``units.manage_unit`` on the province). The trail records what changed."""
+    if not user.has_perm("units.manage_unit", config.province):
+        raise PermissionDenied
+    fields = _reminder_fields()
+    stored = ReminderSettings.objects.filter(pk=config.pk).first() if config.pk else None
+    before = field_values(stored, fields) if stored is not None else {}
+    config.save()
+    after = field_values(config, fields)
+    changes = changes_between(before, after) if stored is not None else created_changes(after)
+    if changes:
+        audit_record(
+            user=user,
+            obj=config,
+            action="updated" if stored is not None else "created",
+            unit=config.province_id,
+            changes=changes,
+        )
+    return config

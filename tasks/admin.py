@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from projectsite.admin import ProductPageAdmin, ReadOnlyAdmin
+from projectsite.admin import PolicyAdmin, ProductPageAdmin, ReadOnlyAdmin
 
 from . import services
 from .cycles import cycle_errors
@@ -29,6 +29,7 @@ from .models import (
     Target,
     Task,
 )
+from .services import indicator_save
 from .slots import CYCLE_FIELDS
 
 
@@ -109,10 +110,14 @@ class IndicatorAdminForm(forms.ModelForm):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(PolicyAdmin):
     """The catalogue of indicators (code, name, unit of measure) and their reporting cycle:
-    configuration. A changed cycle goes through ``tasks.services.cycle_changed`` (dated, and the
-    units' periodic reports opened), which asks the policy like the plan's pages."""
+    configuration, saved through ``tasks.services.indicator_save`` (the audit trail); a province's
+    by its secretariat, a national one by a superuser. A changed cycle goes through
+    ``tasks.services.cycle_changed`` (dated, and the units' periodic reports opened), which asks the
+    policy like the plan's pages."""
+
+    change_policy = "tasks.plan"  # on the indicator's province
 
     form = IndicatorAdminForm
     list_display = ["code", "province", "name", "unit_of_measure", "direction", "report_period", "document"]
@@ -124,7 +129,8 @@ class IndicatorAdmin(admin.ModelAdmin):
         before = {name: form.initial.get(name) for name in CYCLE_FIELDS} if change else {}
         before = {name: "" if value is None and name != "due_day" else value for name, value in before.items()}
         with transaction.atomic():
-            super().save_model(request, obj, form, change)
+            # Through the service: who may change it (403 otherwise) and the audit trail.
+            indicator_save(indicator=obj, user=request.user)
             try:
                 services.cycle_changed(obj=obj, user=request.user, before=before)
             except ValidationError as error:  # the form checked the same rules: a race at most

@@ -601,6 +601,24 @@ class HistoryEntry(models.Model):
         return f"{self.get_action_display()} {self.at:%d/%m/%Y %H:%M}"
 
 
+# The extension's steps are history of the assignment; the audit trail shows them as extensions.
+EXTENSION_ACTIONS = (
+    HistoryEntry.Action.EXTENSION_REQUESTED,
+    HistoryEntry.Action.EXTENDED,
+    HistoryEntry.Action.EXTENSION_REJECTED,
+)
+
+# How a history entry's changes are labelled where the model's own field names read worse.
+HISTORY_LABELS = {
+    "outcome": _("Result in the period"),
+    "work_status": _("Work status"),
+    "progress": _("Progress"),
+    "due_date": _("Due date"),
+    "value": _("Value"),
+    "as_of": _("As of"),
+}
+
+
 def evidence_path(instance: "Evidence", filename: str) -> str:
     """A name of our own: the user's file name is kept in the database, never on disk."""
     now = timezone.now()

@@ -54,15 +54,23 @@ def document_edit(request, pk: int | None = None):
         province=province,  # a new document is the province's own
     )
     if request.method == "POST" and form.is_valid():
-        document = form.save()
+        document = services.document_save(document=form.save(commit=False), user=request.user)
         messages.success(request, _("Document saved: %(number)s.") % {"number": document.number})
         return redirect(keep_province(reverse("reports:document", args=[document.pk]), request))
     return render(
         request,
         "tasks/form_page.html",
-        {"form": form, "title": document or _("New document")},
+        {"form": form, "title": document or _("New document"), **_history(document)},
         status=400 if form.is_bound else 200,
     )
+
+
+def _history(obj) -> dict:
+    """The latest changes of a saved document or task, shown under its form (who moved the due date)."""
+    if obj is None or obj.pk is None:
+        return {}
+    label = obj._meta.label_lower
+    return {"history": selectors.object_changes(object_type=label, pk=obj.pk), "trail_about": f"{label}:{obj.pk}"}
 
 
 @permission_required("tasks.plan", policy=SECRETARIAT)
@@ -74,7 +82,7 @@ def task_edit(request, document_pk: int, pk: int | None = None):
     form = TaskForm(request.POST if request.method == "POST" else None, instance=task, document=document)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            task = form.save()
+            task = services.task_save(task=form.save(commit=False), user=request.user)
             services.cycle_changed(obj=task, user=request.user, before=cycle_before)
         messages.success(request, _("Task saved."))
         after = (
@@ -88,7 +96,12 @@ def task_edit(request, document_pk: int, pk: int | None = None):
         if task
         else _("New task under %(number)s") % {"number": document.label}
     )
-    return render(request, "tasks/form_page.html", {"form": form, "title": title}, status=400 if form.is_bound else 200)
+    return render(
+        request,
+        "tasks/form_page.html",
+        {"form": form, "title": title, **_history(task)},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @permission_required("tasks.plan", policy=SECRETARIAT)

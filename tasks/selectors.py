@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -28,7 +29,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from projectsite import clock
-from units.models import Unit, User, valid_on_q
+from units import trail
+from units.models import AuditEntry, Unit, User, valid_on_q
 from units.selectors import carried_province_ids, scoped, unit_scope_q, user_province, visible_units
 from units.text import search_key
 
@@ -36,6 +38,8 @@ from . import signals
 from .cycles import period_bounds
 from .deadlines import UNTRACKED, DeadlineStatus, day_end, deadline_counts, deadline_status_expression
 from .models import (
+    EXTENSION_ACTIONS,
+    HISTORY_LABELS,
     Assignment,
     Document,
     Evidence,
@@ -768,3 +772,297 @@ def unit_reporting(
     for row in series:
         total.add(row)
     return series, total
+
+
+# The audit trail ("Nhật ký thay đổi") -----------------------------------------------------------
+# Two tables make one trail: the history of assignments, targets and figures (HistoryEntry) and
+# every other change (units.models.AuditEntry). Both are read through the one access rule, filtered
+# alike, merged by time in one UNION query, and a page's rows are then loaded with two queries.
+
+Kind = AuditEntry.Kind
+
+# The history's rows of each kind (the other kinds have none).
+HISTORY_KIND_Q = {
+    Kind.EXTENSION: Q(action__in=EXTENSION_ACTIONS),
+    Kind.ASSIGNMENT: Q(assignment__isnull=False) & ~Q(action__in=EXTENSION_ACTIONS),
+    Kind.TARGET: Q(target__isnull=False),
+    Kind.FIGURE: Q(report__isnull=False),
+    Kind.REPORT: Q(slot__isnull=False),
+}
+
+# What an "about" reference may name, and the history rows that belong to it.
+HISTORY_ABOUT = {
+    "tasks.assignment": lambda pk: Q(assignment_id=pk) | Q(slot__assignment_id=pk),
+    "tasks.task": lambda pk: Q(assignment__task_id=pk),
+    "tasks.document": lambda pk: Q(assignment__task__document_id=pk),
+    "tasks.target": lambda pk: Q(target_id=pk),
+    "tasks.indicatorreport": lambda pk: Q(report_id=pk),
+    "tasks.reportslot": lambda pk: Q(slot_id=pk),
+}
+ABOUT_TYPES = (*HISTORY_ABOUT, *sorted(set(trail.KIND_OF) - set(HISTORY_ABOUT)))
+
+
+@dataclass(frozen=True)
+class TrailFilter:
+    """What the trail is narrowed to; every part is optional."""
+
+    unit: Unit | None = None  # the unit and every unit under it
+    actor: User | None = None  # who made the change
+    kind: str | None = None  # AuditEntry.Kind
+    since: datetime.date | None = None  # from this local day
+    until: datetime.date | None = None  # to the end of this local day
+    about: tuple[str, int] | None = None  # ("tasks.task", 17): one object and what belongs to it
+
+
+def _trail_q(filters: TrailFilter) -> Q:
+    """The filters both tables share (unit, who, when)."""
+    q = Q()
+    if filters.unit is not None:
+        q &= Q(unit__path__startswith=filters.unit.path)
+    if filters.actor is not None:
+        q &= Q(user=filters.actor)
+    if filters.since is not None:
+        q &= Q(at__gte=day_end(filters.since) - datetime.timedelta(days=1))
+    if filters.until is not None:
+        q &= Q(at__lt=day_end(filters.until))
+    return q
+
+
+def _audit_about_q(object_type: str, pk: int) -> Q:
+    q = Q(object_type=object_type, object_id=pk)
+    if object_type == "tasks.document":  # a document's tasks belong to it
+        q |= Q(object_type="tasks.task", object_id__in=Task.objects.filter(document_id=pk).values("pk"))
+    return q
+
+
+def audit_trail(*, user: User, filters: TrailFilter = TrailFilter()) -> QuerySet:
+    """The changes ``user`` may read, newest first, as ``(at, id, source)`` rows ("h": a history
+    entry, "a": an audit entry) ready to count and slice; ``audit_trail_rows`` reads a slice.
+
+    The one access rule applies to both tables (``units.selectors.scoped`` on the entry's unit), so
+    a unit head reads its unit and the units under it, the secretariat its province, a national
+    account every province and the national entries (no unit)."""
+    common = _trail_q(filters)
+    sides = []
+    if filters.kind is None or filters.kind in HISTORY_KIND_Q:
+        history = scoped(HistoryEntry.objects.filter(common), user)
+        if filters.kind is not None:
+            history = history.filter(HISTORY_KIND_Q[filters.kind])
+        if filters.about is not None:
+            about = HISTORY_ABOUT.get(filters.about[0])
+            history = history.filter(about(filters.about[1])) if about else None
+        if history is not None:
+            sides.append(history.order_by().annotate(source=Value("h")).values_list("at", "id", "source"))
+    audits = scoped(AuditEntry.objects.filter(common), user)
+    if filters.kind is not None:
+        audits = audits.filter(kind=filters.kind)
+    if filters.about is not None:
+        audits = audits.filter(_audit_about_q(*filters.about))
+    sides.append(audits.order_by().annotate(source=Value("a")).values_list("at", "id", "source"))
+    keys = sides[0].union(*sides[1:], all=True) if len(sides) > 1 else sides[0]
+    return keys.order_by("-at", "-id")
+
+
+@dataclass
+class TrailRow:
+    """One change as the trail shows it (plain values: a page of 50 or an export of 10.000 rows
+    reads no model instance)."""
+
+    at: datetime.datetime
+    username: str | None  # None: the system
+    user_name: str  # the full name, or ""
+    unit_code: str | None  # None: a national object
+    unit_name: str
+    kind: str
+    action: str
+    action_label: str
+    object_type: str
+    object_id: int | None
+    object_label: str
+    changes: list[tuple[str, str, str]]
+    note: str
+    source: str
+    url: str | None = None  # the object's page, when the reader's page knows one
+
+    @property
+    def kind_label(self) -> str:
+        return trail.kind_label(self.kind)
+
+    @property
+    def about(self) -> str:
+        """The reference of its object, for the trail's ``about`` filter."""
+        return f"{self.object_type}:{self.object_id}"
+
+
+HISTORY_ACTION = HistoryEntry._meta.get_field("action")
+
+# The columns a trail row shows: the rest of a task, a target or an account is not read.
+WHO_AND_WHERE = ("at", "action", "changes", "note", "user__username", "user__first_name", "user__last_name")
+HISTORY_ROW_FIELDS = (
+    "pk",
+    *WHO_AND_WHERE,
+    "unit__code",
+    "unit__name",
+    "assignment_id",
+    "target_id",
+    "report_id",
+    "assignment__task__ref",
+    "assignment__task__title",
+    "assignment__task__document__number",
+    "target__indicator__name",
+    "report__as_of",
+    "report__indicator__name",
+    "slot_id",
+    "slot__period_start",
+    "slot__period_end",
+    "slot__assignment__task__ref",
+    "slot__assignment__task__title",
+    "slot__target__indicator__name",
+)
+AUDIT_ROW_FIELDS = (
+    "pk",
+    *WHO_AND_WHERE,
+    "unit__code",
+    "unit__name",
+    "kind",
+    "object_type",
+    "object_id",
+    "object_repr",
+)
+
+
+def _history_kind(values: dict) -> str:
+    """The trail's kind of a history entry (HISTORY_KIND_Q, read in Python)."""
+    if values["action"] in EXTENSION_ACTIONS:
+        return Kind.EXTENSION
+    if values["slot_id"] is not None:
+        return Kind.REPORT
+    if values["assignment_id"] is not None:
+        return Kind.ASSIGNMENT
+    return Kind.TARGET if values["target_id"] is not None else Kind.FIGURE
+
+
+def _row(values: dict, **fields) -> TrailRow:
+    """What both tables' rows share: who, where, when, the note."""
+    username = values["user__username"]
+    return TrailRow(
+        at=values["at"],
+        username=username,
+        user_name=" ".join(filter(None, (values["user__first_name"], values["user__last_name"]))) if username else "",
+        unit_code=values["unit__code"],
+        unit_name=values["unit__name"] or "",
+        action=values["action"],
+        note=values["note"],
+        **fields,
+    )
+
+
+def _history_row(values: dict) -> TrailRow:
+    if values["assignment_id"] is not None:
+        label = (
+            f"{values['assignment__task__document__number']} – "
+            f"{values['assignment__task__ref']}. {values['assignment__task__title']}"
+        )
+        subject, pk, model = "tasks.assignment", values["assignment_id"], Assignment
+    elif values["target_id"] is not None:
+        subject, label, pk, model = "tasks.target", values["target__indicator__name"], values["target_id"], Target
+    elif values["slot_id"] is not None:
+        what = (
+            f"{values['slot__assignment__task__ref']}. {values['slot__assignment__task__title']}"
+            if values["slot__assignment__task__ref"] is not None
+            else values["slot__target__indicator__name"]
+        )
+        period = f"{values['slot__period_start']:%d/%m/%Y}–{values['slot__period_end']:%d/%m/%Y}"
+        subject, label, pk, model = "tasks.reportslot", f"{what} – {period}", values["slot_id"], ReportSlot
+    else:
+        label = f"{values['report__indicator__name']} – {values['report__as_of']:%d/%m/%Y}"
+        subject, pk, model = "tasks.indicatorreport", values["report_id"], IndicatorReport
+    return _row(
+        values,
+        kind=_history_kind(values),
+        action_label=trail.choice_label(HISTORY_ACTION, values["action"]),
+        object_type=subject,
+        object_id=pk,
+        object_label=label,
+        changes=trail.change_rows(values["changes"], model=model, labels=HISTORY_LABELS),
+        source="h",
+    )
+
+
+def _audit_row(values: dict) -> TrailRow:
+    return _row(
+        values,
+        kind=values["kind"],
+        action_label=trail.action_label(values["action"]),
+        object_type=values["object_type"],
+        object_id=values["object_id"],
+        object_label=values["object_repr"],
+        changes=trail.change_rows(values["changes"], model=trail.model_of(values["object_type"])),
+        source="a",
+    )
+
+
+def audit_trail_rows(keys) -> list[TrailRow]:
+    """The rows of ``keys`` (a slice of ``audit_trail``), in their order: two queries whatever their number."""
+    keys = list(keys)
+    history_ids = [pk for _at, pk, source in keys if source == "h"]
+    audit_ids = [pk for _at, pk, source in keys if source == "a"]
+    found = {}
+    if history_ids:
+        history = HistoryEntry.objects.filter(pk__in=history_ids).values(*HISTORY_ROW_FIELDS)
+        found.update({("h", values["pk"]): _history_row(values) for values in history})
+    if audit_ids:
+        audits = AuditEntry.objects.filter(pk__in=audit_ids).values(*AUDIT_ROW_FIELDS)
+        found.update({("a", values["pk"]): _audit_row(values) for values in audits})
+    return [found[(source, pk)] for _at, pk, source in keys if (source, pk) in found]
+
+
+def deadline_moves(timeline: Iterable[HistoryEntry]) -> list[dict]:
+    """Who moved an assignment's due date, when, from what to what: the entries of its timeline
+    (``assignment_timeline``, already read: no query) that changed it, newest first. A request for
+    an extension is not a move; its approval is, and so are an import's change and a transition."""
+    moves = []
+    for entry in timeline:
+        if "due_date" not in (entry.changes or {}) or entry.action == HistoryEntry.Action.EXTENSION_REQUESTED:
+            continue
+        old, new = entry.changes["due_date"]
+        moves.append(
+            {
+                "at": entry.at,
+                "user": entry.user,
+                "action": entry.get_action_display(),
+                "old": trail.readable(old, Assignment._meta.get_field("due_date")),
+                "new": trail.readable(new, Assignment._meta.get_field("due_date")),
+                "note": entry.note,
+            }
+        )
+    return moves
+
+
+def object_changes(*, object_type: str, pk: int, limit: int = 20) -> list[TrailRow]:
+    """The latest audit entries about one object (a task, a document), newest first, for its page.
+    The caller has read the object through its own scope."""
+    entries = AuditEntry.objects.filter(object_type=object_type, object_id=pk).order_by("-at", "-pk")
+    return [_audit_row(values) for values in entries.values(*AUDIT_ROW_FIELDS)[:limit]]
+
+
+def trail_subject(*, user: User, about: tuple[str, int]) -> str | None:
+    """What an ``about`` reference names, as the user may read it (None when it is not theirs)."""
+    object_type, pk = about
+    if object_type == "tasks.assignment":
+        found = scoped(Assignment.objects.select_related("task__document", "unit"), user).filter(pk=pk).first()
+        return f"{found.task.document.number} – {found.task.ref}. {found.task.title} → {found.unit}" if found else None
+    if object_type == "tasks.reportslot":
+        found = scoped(ReportSlot.objects.select_related("unit"), user).filter(pk=pk).first()
+        return str(found) if found else None
+    if object_type == "tasks.task":
+        found = Task.objects.select_related("document").filter(document__in=visible_documents(user), pk=pk).first()
+        return f"{found.document.number} – {found.ref}. {found.title}" if found else None
+    if object_type == "tasks.document":
+        found = visible_documents(user).filter(pk=pk).first()
+        return str(found) if found else None
+    if object_type == "tasks.target":
+        found = scoped(Target.objects.select_related("indicator", "unit"), user).filter(pk=pk).first()
+        return str(found) if found else None
+    latest = scoped(AuditEntry.objects.filter(object_type=object_type, object_id=pk), user).order_by("-at", "-pk")
+    return latest.values_list("object_repr", flat=True).first()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from projectsite import audit, clock
 from projectsite.text import number
 from units.models import Unit, User
+from units.trail import audit_record, changes_between, created_changes, field_values
 
 from . import signals, workflow
 from .cycles import cycle_errors
@@ -104,7 +105,7 @@ def documents_load(*, rows: Sequence[DocumentRow], province: Unit | None = None)
         scope = own if row.implements else national
         if row.number in scope:
             continue
-        scope[row.number] = Document.objects.create(
+        document = scope[row.number] = Document.objects.create(
             number=row.number,
             kind=row.kind,
             issued_on=row.issued_on,
@@ -113,8 +114,69 @@ def documents_load(*, rows: Sequence[DocumentRow], province: Unit | None = None)
             implements=(own.get(row.implements) or national.get(row.implements)) if row.implements else None,
             province=province if row.implements else None,
         )
+        audit_record(
+            user=None,
+            obj=document,
+            action="created",
+            unit=document.province_id,
+            changes=created_changes(field_values(document, DOCUMENT_FIELDS)),
+        )
         created += 1
     return created
+
+
+# What the trail records of a document, a task and an indicator (the fields their pages change).
+DOCUMENT_FIELDS = ["number", "kind", "issued_on", "issuer", "title", "implements"]
+TASK_FIELDS = ["ref", "title", "description", "is_recurring", "default_due_date"]
+INDICATOR_FIELDS = ["code", "name", "unit_of_measure", "direction", "description", "document", "province"]
+
+
+def _stored(model, pk, fields: list[str]) -> dict:
+    """The values of ``fields`` as stored, before a form's change is saved; {} for a new row."""
+    if pk is None:
+        return {}
+    related = [name for name in fields if model._meta.get_field(name).many_to_one]
+    return field_values(model.objects.select_related(*related).get(pk=pk), fields)
+
+
+def _save_recorded(*, obj, user: User, fields: list[str], unit) -> None:
+    """Save ``obj`` as a form left it and record what changed (nothing changed: no entry)."""
+    before = _stored(type(obj), obj.pk, fields)
+    obj.save()
+    after = field_values(obj, fields)
+    changes = changes_between(before, after) if before else created_changes(after)
+    if changes:
+        audit_record(user=user, obj=obj, action="updated" if before else "created", unit=unit, changes=changes)
+
+
+@transaction.atomic
+def document_save(*, document: Document, user: User) -> Document:
+    """Save a document as the planning form left it (a new one is the province's own): the
+    secretariat of its province; a national document, a superuser. The trail records what changed."""
+    if not user.has_perm("tasks.plan", document):
+        raise PermissionDenied
+    _save_recorded(obj=document, user=user, fields=DOCUMENT_FIELDS, unit=document.province_id)
+    return document
+
+
+@transaction.atomic
+def task_save(*, task: Task, user: User) -> Task:
+    """Save a task as the planning form left it; who may change its document may change it. The
+    trail records what changed: "who moved this task's due date" has an answer."""
+    if not user.has_perm("tasks.plan", task.document):
+        raise PermissionDenied
+    _save_recorded(obj=task, user=user, fields=TASK_FIELDS, unit=task.document.province_id)
+    return task
+
+
+@transaction.atomic
+def indicator_save(*, indicator: Indicator, user: User) -> Indicator:
+    """Save an indicator of the catalogue as the admin's form left it: the secretariat of its
+    province, a superuser for a national one (no province)."""
+    if not user.has_perm("tasks.plan", indicator):
+        raise PermissionDenied
+    _save_recorded(obj=indicator, user=user, fields=INDICATOR_FIELDS, unit=indicator.province_id)
+    return indicator
 
 
 def proportional_split(total: int, weights: Sequence[float]) -> list[int]:
@@ -451,7 +513,15 @@ def obstacle_raise(*, user: User, category: str, text: str, assignment: Assignme
     obstacle = Obstacle.objects.create(
         unit=unit, assignment=assignment, category=category, text=text.strip(), raised_by=user
     )
-    audit.record("obstacle.raised", user=user, unit=unit, obj=obstacle, on_commit=True)
+    audit_record(
+        user=user,
+        obj=obstacle,
+        action="raised",
+        unit=unit,
+        changes=created_changes(field_values(obstacle, ["category", "assignment", "status"])),
+        note=obstacle.text,
+        log_fields={},
+    )
     return obstacle
 
 
@@ -465,10 +535,12 @@ def obstacle_answer(*, obstacle: Obstacle, user: User, answer: str) -> Obstacle:
         raise ValidationError(_("This obstacle is closed."), code="closed")
     if not answer.strip():
         raise ValidationError({"answer": _("Write the answer.")})
+    before = {"status": obstacle.status, "answer": obstacle.answer}
+    changes = changes_between(before, {"status": Obstacle.Status.ANSWERED, "answer": answer.strip()})
     obstacle.answer, obstacle.answered_by, obstacle.answered_at = answer.strip(), user, clock.now()
     obstacle.status = Obstacle.Status.ANSWERED
     obstacle.save(update_fields=["answer", "answered_by", "answered_at", "status"])
-    audit.record("obstacle.answered", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
+    audit_record(user=user, obj=obstacle, action="answered", unit=obstacle.unit_id, changes=changes, log_fields={})
     signals.obstacle_decided.send(sender=Obstacle, obstacle=obstacle, user=user)  # mailed, as a confirmation
     return obstacle
 
@@ -482,9 +554,17 @@ def obstacle_forward(*, obstacle: Obstacle, user: User, agency: Unit) -> Obstacl
         raise ValidationError({"agency": _("Choose a provincial agency of the province.")})
     if obstacle.status == Obstacle.Status.CLOSED:
         raise ValidationError(_("This obstacle is closed."), code="closed")
+    changes = changes_between(field_values(obstacle, ["forwarded_to"]), {"forwarded_to": agency})
     obstacle.forwarded_to = agency
     obstacle.save(update_fields=["forwarded_to"])
-    audit.record("obstacle.forwarded", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True, to=agency.code)
+    audit_record(
+        user=user,
+        obj=obstacle,
+        action="forwarded",
+        unit=obstacle.unit_id,
+        changes=changes,
+        log_fields={"to": agency.code},
+    )
     return obstacle
 
 
@@ -494,9 +574,10 @@ def obstacle_close(*, obstacle: Obstacle, user: User) -> Obstacle:
         raise ValidationError(_("This obstacle is closed."), code="closed")
     if not user.has_perm("tasks.close_obstacle", obstacle):
         raise PermissionDenied
+    changes = {"status": [obstacle.status, Obstacle.Status.CLOSED.value]}
     obstacle.status, obstacle.closed_at = Obstacle.Status.CLOSED, clock.now()
     obstacle.save(update_fields=["status", "closed_at"])
-    audit.record("obstacle.closed", user=user, unit=obstacle.unit_id, obj=obstacle, on_commit=True)
+    audit_record(user=user, obj=obstacle, action="closed", unit=obstacle.unit_id, changes=changes, log_fields={})
     signals.obstacle_decided.send(sender=Obstacle, obstacle=obstacle, user=user)  # mailed, as a confirmation
     return obstacle
 
@@ -713,7 +794,15 @@ def explanation_ask(
             _("This unit already has an open explanation request about this: wait for its answer or close it."),
             code="duplicate",
         ) from None
-    audit.record("explanation.asked", user=user, unit=unit, obj=request, on_commit=True, due=due_date.isoformat())
+    audit_record(
+        user=user,
+        obj=request,
+        action="asked",
+        unit=unit,
+        changes=created_changes(field_values(request, ["assignment", "target", "reason", "due_date"])),
+        log_action="explanation.asked",
+        log_fields={"due": due_date.isoformat()},
+    )
     signals.explanation_changed.send(sender=ExplanationRequest, request=request, event="asked", user=user)
     return request
 
@@ -756,7 +845,17 @@ def explanation_answer(*, request: ExplanationRequest, user: User, version: int,
         answered_at=clock.now(),
         status=ExplanationRequest.Status.ANSWERED,
     )
-    audit.record("explanation.answered", user=user, unit=current.unit_id, obj=current, on_commit=True)
+    audit_record(
+        user=user,
+        obj=current,
+        action="answered",
+        unit=current.unit_id,
+        changes=changes_between(
+            field_values(request, ["status", "answer"]), field_values(current, ["status", "answer"])
+        ),
+        log_action="explanation.answered",
+        log_fields={},
+    )
     signals.explanation_changed.send(sender=ExplanationRequest, request=current, event="answered", user=user)
     return current
 
@@ -779,7 +878,17 @@ def explanation_close(*, request: ExplanationRequest, user: User, version: int, 
         closed_at=clock.now(),
         close_note=note.strip(),
     )
-    audit.record("explanation.closed", user=user, unit=current.unit_id, obj=current, on_commit=True)
+    audit_record(
+        user=user,
+        obj=current,
+        action="closed",
+        unit=current.unit_id,
+        changes=changes_between(
+            field_values(request, ["status", "close_note"]), field_values(current, ["status", "close_note"])
+        ),
+        log_action="explanation.closed",
+        log_fields={},
+    )
     signals.explanation_changed.send(sender=ExplanationRequest, request=current, event="closed", user=user)
     return current
 

@@ -24,10 +24,11 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projectsite import audit, clock
+from projectsite import clock
 from units import services as unit_services
 from units.loaders import UnitRow
 from units.models import StructureTransition, Unit, UnitSuccession, User
+from units.trail import audit_record, created_changes
 
 from . import signals
 from .models import Assignment, ExplanationRequest, HistoryEntry, Indicator, IndicatorReport, Target
@@ -610,14 +611,16 @@ def _apply(data: TransitionInput, *, digest: str, by: User | None, progress: Pro
     if renamed_from is not None:
         transition.summary = {**summary, "province_renamed_from": renamed_from}
     transition.save(update_fields=["summary"])
-    audit.record(
-        "structure.transition_applied",
+    audit_record(
         user=by,
-        unit=plan.province,
         obj=transition,
-        on_commit=True,
-        basis=transition.basis,
-        effective_on=effective.isoformat(),
+        action="applied",
+        unit=plan.province,
+        changes=created_changes(
+            {"effective_on": effective, "basis": transition.basis, **{k: v for k, v in transition.summary.items() if v}}
+        ),
+        log_action="structure.transition_applied",
+        log_fields={"basis": transition.basis, "effective_on": effective.isoformat()},
     )
     return transition
 

@@ -239,6 +239,7 @@ def assignment_detail(request, assignment):
 def _assignment_page(request, assignment, *, form=None, extension_form=None, status=200):
     if extension_form is None:
         extension_form = _extension_form(request, assignment)
+    timeline = list(selectors.assignment_timeline(assignment))
     return render(
         request,
         "tasks/assignment.html",
@@ -247,7 +248,8 @@ def _assignment_page(request, assignment, *, form=None, extension_form=None, sta
             "today": clock.today(),
             "form": form,
             "extension_form": extension_form,
-            "timeline": selectors.assignment_timeline(assignment),
+            "timeline": timeline,
+            "deadline_moves": selectors.deadline_moves(timeline),
             "extensions": assignment.extension_requests.select_related("requested_by", "decided_by"),
             "cycle": cycle_text(assignment.task.cycle),
             "slots": assignment.report_slots.select_related("assignment", "unit").order_by("-period_start")[:12],

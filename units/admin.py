@@ -1,14 +1,16 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from projectsite.admin import ReadOnlyAdmin
 
-from .models import StructureTransition, Unit, UnitHandover, UnitSuccession, User
+from .models import AuditEntry, StructureTransition, Unit, UnitHandover, UnitSuccession, User
 from .selectors import unit_search
-from .services import account_save, unit_save
+from .services import account_access_record, account_password_reset, account_save, unit_save
 
 
 @admin.register(Unit)
@@ -104,6 +106,26 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         account_save(account=obj, user=request.user)
 
+    def save_related(self, request, form, formsets, change):
+        # Groups and single permissions are saved after the account (in the same transaction as
+        # the admin's form): the trail records them when they changed.
+        account = form.instance
+        before = {
+            "groups": sorted(account.groups.values_list("name", flat=True)) if change else [],
+            "user_permissions": sorted(account.user_permissions.values_list("codename", flat=True)) if change else [],
+        }
+        super().save_related(request, form, formsets, change)
+        account_access_record(account=account, user=request.user, before=before)
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django's page sets the password; the trail records that it was set (never the password),
+        # in the same transaction.
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                account_password_reset(account=self.get_object(request, unquote(id)), user=request.user)
+        return response
+
 
 @admin.register(UnitHandover)
 class UnitHandoverAdmin(ReadOnlyAdmin):
@@ -131,3 +153,14 @@ class UnitSuccessionAdmin(ReadOnlyAdmin):
     list_display = ["predecessor", "successor", "share", "effective_on", "illustrative"]
     list_select_related = ["predecessor", "successor"]
     search_fields = ["predecessor__code", "successor__code"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit trail, read-only (the page "Nhật ký thay đổi" reads it with the history)."""
+
+    list_display = ["at", "user", "unit", "kind", "action", "object_repr"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "unit"]
+    search_fields = ["object_repr", "user__username", "unit__code", "note"]
+    date_hierarchy = "at"

@@ -27,4 +27,5 @@ def navigation(request):
         "nav_imports": rules.has_perm("tasks.import_data", user),
         "nav_transition": rules.has_perm("tasks.apply_transition", user),
         "province_query": province_query(request),
+        "nav_audit_trail": rules.has_perm("units.view_audit_trail", user),
     }

@@ -411,3 +411,61 @@ class UnitSuccession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor} ({self.effective_on:%d/%m/%Y})"
+
+
+class AuditEntry(models.Model):
+    """One change in the audit trail ("Nhật ký thay đổi"): who changed what, when, from what to what.
+
+    Written by the service that makes the change, in its transaction (``units.trail.audit_record``).
+    Changes to assignments, targets and figures are ``tasks.HistoryEntry`` rows instead (they carry
+    evidence files and feed a unit's timeline, activity and digest); the trail reads both
+    (``tasks.selectors.audit_trail``). ``kind`` names every kind the trail filters by, those of the
+    history included, so that a service may record any of them here.
+    """
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Documents")
+        TASK = "task", _("Tasks")
+        ASSIGNMENT = "assignment", _("Assignments")
+        TARGET = "target", _("Targets")
+        FIGURE = "figure", _("Indicator figures")
+        REPORT = "report", _("Periodic reports")
+        INDICATOR = "indicator", _("Indicators")
+        OBSTACLE = "obstacle", _("Obstacles")
+        EXTENSION = "extension", _("Extensions")
+        EXPLANATION = "explanation", _("Explanation requests")
+        ACCOUNT = "account", _("Accounts")
+        UNIT = "unit", _("Units")
+        TRANSITION = "transition", _("Structure transitions")
+        SETTINGS = "settings", _("Settings and scorecard")
+
+    at = models.DateTimeField(_("at"), default=clock.now)
+    # Empty: the system (a command, a seeding), not a person.
+    user = models.ForeignKey(User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by"))
+    # The unit whose change it is (a province-wide object: the province); empty for a national
+    # object (a national document, a national account), which only national accounts read.
+    unit = models.ForeignKey(Unit, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # "created", "updated", "answered", ... (labels: units.trail.ACTION_LABELS).
+    action = models.CharField(_("action"), max_length=40)
+    # What the change is about, by model label and key ("tasks.task", 17), and as it read then.
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.PositiveBigIntegerField(_("object id"), null=True, blank=True)
+    object_repr = models.CharField(_("object"), max_length=300)
+    # {"field": [old, new], ...}: dates as ISO text, choices as their codes, related objects by name.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("audit trail entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["unit", "-at"], name="audit_unit"),
+            models.Index(fields=["object_type", "object_id", "-at"], name="audit_object"),
+            models.Index(fields=["user", "-at"], name="audit_user"),
+            models.Index(fields=["-at"], name="audit_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_repr} ({self.at:%d/%m/%Y %H:%M})"

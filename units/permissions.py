@@ -30,6 +30,7 @@ UNIT_SCOPED_READ = "unit_scoped_read"
 UNIT_SCOPED_WRITE = "unit_scoped_write"
 IMPORTER = "importer"
 NATIONAL_VIEWER = "national_viewer"
+AUDIT_VIEWER = "audit_viewer"
 POLICIES = (
     PUBLIC,
     ANY_ACCOUNT,
@@ -42,6 +43,7 @@ POLICIES = (
     UNIT_SCOPED_WRITE,
     IMPORTER,
     NATIONAL_VIEWER,
+    AUDIT_VIEWER,
 )
 
 
@@ -156,3 +158,8 @@ def oversees_area(user) -> bool:
     Asked of the rules directly: the menu asks on every page, and a refusal through
     ``user.has_perm`` would cost ModelBackend's permission queries."""
     return rules.has_perm("units.view_area_pages", user)
+
+
+# The audit trail: the province viewers, national accounts, superusers and unit heads (the view
+# scopes the entries with units.selectors.unit_scope_q). Staff and accounts without a role: 403.
+audit_viewer_required = permission_required("units.view_audit_trail", policy=AUDIT_VIEWER)

@@ -72,6 +72,11 @@ def is_unit_member(user) -> bool:
 
 
 @rules.predicate
+def is_unit_head(user) -> bool:
+    return user.role == User.Role.UNIT_HEAD
+
+
+@rules.predicate
 def is_district_head(user) -> bool:
     return user.role == User.Role.UNIT_HEAD and user.unit.level == Unit.Level.DISTRICT
 
@@ -147,3 +152,7 @@ rules.add_perm("units.view_national_pages", is_superuser | national)
 rules.add_perm(
     "units.view_area_pages", is_superuser | national | province_viewer | (unit_member & heads_or_staffs_a_district)
 )
+# The audit trail ("Nhật ký thay đổi"): the province viewers (their province), national accounts
+# (every province, read only), superusers, and a unit's head (their unit and the units under it, the
+# read scope: units.selectors.unit_scope_q); a unit's staff do not read who changed what.
+rules.add_perm("units.view_audit_trail", is_superuser | national | province_viewer | (unit_member & is_unit_head))

@@ -16,11 +16,10 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
-from projectsite import audit
-
 from .loaders import UnitRow
 from .models import StructureTransition, Unit, UnitHandover, UnitSuccession, User
 from .text import search_key
+from .trail import audit_entries_save, audit_entry_build, audit_record, changes_between, created_changes, field_values
 
 
 @transaction.atomic
@@ -175,6 +174,10 @@ def accounts_transfer(
     """
     moves = list(moves)
     deactivate = list(deactivate)
+    before = {
+        account.pk: account
+        for account in User.objects.filter(pk__in=[m.account_id for m in moves] + deactivate).select_related("unit")
+    }
     User.objects.bulk_update(
         [User(pk=move.account_id, unit_id=move.unit.pk, role=move.role) for move in moves],
         ["unit", "role"],
@@ -191,6 +194,28 @@ def accounts_transfer(
                 for move in heads
             ]
         )
+    # One trail entry per account, so that "who moved my account" has an answer on its unit's trail.
+    entries = []
+    for move in moves:
+        account = before[move.account_id]
+        changes = changes_between({"unit": account.unit, "role": account.role}, {"unit": move.unit, "role": move.role})
+        entries.append(
+            audit_entry_build(user=by, obj=account, action="moved", unit=move.unit, changes=changes, note=note)
+        )
+    for pk in deactivate:
+        account = before[pk]
+        entries.append(
+            audit_entry_build(
+                user=by,
+                obj=account,
+                action="deactivated",
+                unit=account.unit_id,
+                changes={"is_active": [True, False]},
+                note=note,
+            )
+        )
+    # The transition's own line in the audit log tells of them (as of the assignments it carries).
+    audit_entries_save(entries, log=False)
     return {"moved": len(moves), "deactivated": len(deactivate)}
 
 
@@ -216,6 +241,20 @@ def accounts_ensure(*, accounts: Iterable[User], password_hash: str) -> list[Use
         account.password = password_hash
     User.objects.bulk_create(new, batch_size=500)
     return new
+
+
+@transaction.atomic
+def secretariat_appoint(*, account: User, standing_body: Unit) -> User:
+    """Make ``account`` the secretariat in ``standing_body`` with access to the admin (``seed_reference
+    --secretariat``, run by whoever installs the server: the trail records it as the system's)."""
+    fields = ["role", "unit", "is_staff"]
+    before = field_values(account, fields)
+    account.role, account.unit, account.is_staff = User.Role.SECRETARIAT, standing_body, True
+    account.save(update_fields=fields)
+    changes = changes_between(before, field_values(account, fields))
+    if changes:
+        audit_record(user=None, obj=account, action="updated", unit=standing_body, changes=changes)
+    return account
 
 
 SECRETARIAT_GROUP = "Thường trực Đề án 06"
@@ -264,14 +303,65 @@ def sessions_end(*, users: Iterable[User]) -> int:
 # The admin's saves of units and accounts --------------------------------------------------
 
 
+# What the trail records of a unit and of an account (never a password: only that one was set).
+UNIT_FIELDS = [
+    "code",
+    "name",
+    "level",
+    "kind",
+    "parent",
+    "contact_emails",
+    "phone",
+    "is_active",
+    "valid_from",
+    "valid_to",
+]
+ACCOUNT_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "role",
+    "unit",
+    "job_title",
+    "phone",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "wants_digest",
+    "must_change_password",
+]
+
+
+def _stored(model, pk, fields: list[str]) -> dict:
+    """The values of ``fields`` of the row as stored, before a form's change is saved; {} for a new one."""
+    if pk is None:
+        return {}
+    related = [name for name in fields if model._meta.get_field(name).many_to_one]
+    return field_values(model.objects.select_related(*related).get(pk=pk), fields)
+
+
+def _saved_action(before: dict, changes: dict) -> str:
+    if not before:
+        return "created"
+    if changes.get("is_active") == [True, False]:
+        return "deactivated"
+    return "updated"
+
+
 @transaction.atomic
 def unit_save(*, unit: Unit, user: User) -> Unit:
     """Save a unit's details as the admin's form left them. Only the secretariat of the unit's
     province (``units.manage_unit``); a unit deactivated without a date is deactivated today."""
+    before = _stored(Unit, unit.pk, UNIT_FIELDS)
     unit.save()
     unit.refresh_from_db(fields=["province", "area"])  # the tree links are known only now
     if not user.has_perm("units.manage_unit", unit):
         raise PermissionDenied  # rolls the save back
+    after = field_values(unit, UNIT_FIELDS)
+    changes = changes_between(before, after) if before else created_changes(after)
+    if changes:
+        audit_record(user=user, obj=unit, action=_saved_action(before, changes), unit=unit, changes=changes)
     return unit
 
 
@@ -284,10 +374,39 @@ def account_save(*, account: User, user: User) -> User:
     allowed = user.is_superuser or (account.unit is not None and user.has_perm("units.manage_unit", account.unit))
     if not allowed:
         raise PermissionDenied
+    before = _stored(User, account.pk, ACCOUNT_FIELDS)
     account.save()
     if not account.is_active:
         sessions_end(users=[account])
+    after = field_values(account, ACCOUNT_FIELDS)
+    changes = changes_between(before, after) if before else created_changes(after)
+    if changes:
+        audit_record(
+            user=user, obj=account, action=_saved_action(before, changes), unit=account.unit_id, changes=changes
+        )
     return account
+
+
+@transaction.atomic
+def account_access_record(*, account: User, user: User, before: dict[str, list[str]]) -> None:
+    """Record a change of an account's permission groups or single permissions, which the admin
+    saves after the account itself; ``before`` holds their names as they were."""
+    after = {
+        "groups": sorted(account.groups.values_list("name", flat=True)),
+        "user_permissions": sorted(account.user_permissions.values_list("codename", flat=True)),
+    }
+    changes = changes_between(before, after)
+    if changes:
+        audit_record(user=user, obj=account, action="groups_changed", unit=account.unit_id, changes=changes)
+
+
+@transaction.atomic
+def account_password_reset(*, account: User, user: User) -> None:
+    """Record that ``user`` set ``account``'s password in the admin (its form has set it; the
+    password itself is never recorded)."""
+    if not (user.is_superuser or (account.unit is not None and user.has_perm("units.manage_unit", account.unit))):
+        raise PermissionDenied
+    audit_record(user=user, obj=account, action="password_set", unit=account.unit_id)
 
 
 # Handing a unit over to its new head -------------------------------------------------------
@@ -368,16 +487,21 @@ def unit_handover(
         by=by,
         note=note.strip(),
     )
-    audit.record(
-        "unit.handed_over",
+    old_names = ",".join(head.username for head in old_heads) or None
+    audit_record(
         user=by,
-        unit=unit,
         obj=handover,
-        on_commit=True,
-        old_head=",".join(head.username for head in old_heads) or None,
-        new_head=new_head.username,
-        account="created" if new_head_data is not None else "promoted",
-        sessions_ended=ended,
+        action="handed_over",
+        unit=unit,
+        changes={"head": [old_names, new_head.username], "account_created": [None, new_head_data is not None]},
+        note=handover.note,
+        log_action="unit.handed_over",
+        log_fields={
+            "old_head": old_names,
+            "new_head": new_head.username,
+            "account": "created" if new_head_data is not None else "promoted",
+            "sessions_ended": ended,
+        },
     )
     return new_head
 
@@ -436,8 +560,20 @@ def _head_account_build(data: NewHeadData, unit: Unit) -> User:
 
 
 @transaction.atomic
+def account_preferences_set(*, user: User, wants_digest: bool) -> None:
+    """The user's own settings (the weekly digest on or off), recorded when they change."""
+    changes = changes_between({"wants_digest": user.wants_digest}, {"wants_digest": wants_digest})
+    if not changes:
+        return
+    user.wants_digest = wants_digest
+    user.save(update_fields=["wants_digest"])
+    audit_record(user=user, obj=user, action="updated", unit=user.unit_id, changes=changes)
+
+
+@transaction.atomic
 def account_password_set(*, user: User, password: str) -> None:
     """The user chose their own password: a temporary one no longer needs changing."""
     user.set_password(password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
+    audit_record(user=user, obj=user, action="password_changed", unit=user.unit_id)

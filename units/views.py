@@ -41,7 +41,9 @@ def account(request):
     """The user's own settings: the weekly digest on or off (overdue reminders always come)."""
     form = AccountForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.account_preferences_set(
+            user=User.objects.get(pk=request.user.pk), wants_digest=form.cleaned_data["wants_digest"]
+        )
         messages.success(request, _("Saved."))
         return redirect("account")
     return render(request, "registration/account.html", {"form": form})

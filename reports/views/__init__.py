@@ -7,9 +7,11 @@
 - ``national``: the national dashboard (every province) and its export;
 - ``explanations``: the explanation requests of the province or the district;
 - ``official``: the official report of a period, drafted on demand (.docx and its .xlsx appendix);
-- ``search``; ``mail_log``: the mail log and sending a failed mail again.
+- ``search``; ``mail_log``: the mail log and sending a failed mail again;
+- ``audit``: the audit trail ("Nhật ký thay đổi") and its export.
 """
 
+from .audit import audit_trail_excel, audit_trail_page
 from .dashboard import assignment_list, document_detail, lagging, overview
 from .explanations import explanation_list
 from .exports import lagging_excel, overview_excel, scorecard_excel, unit_excel
@@ -22,6 +24,8 @@ from .search import search
 
 __all__ = [
     "assignment_list",
+    "audit_trail_excel",
+    "audit_trail_page",
     "document_detail",
     "explanation_list",
     "lagging",

@@ -8,12 +8,12 @@ from django.utils.encoding import iri_to_uri
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_lazy as _
 
 from projectsite import text
 from projectsite.text import number
 from tasks.deadlines import STATUS_COLOURS, DeadlineStatus, due_soon_days
-from tasks.models import Assignment, ReportSlot
+from tasks.models import HISTORY_LABELS, Assignment, IndicatorReport, ReportSlot, Target
+from units import trail
 
 register = template.Library()
 
@@ -40,49 +40,21 @@ def days_left(due: datetime.date | None, today: datetime.date, status: str | Non
     return ngettext("%(n)s day overdue", "%(n)s days overdue", -days) % {"n": -days}
 
 
-def _display(field: str, value):
-    """A history value as a reader wants it: labels for statuses, dd/mm/yyyy, 1.269.779, 40%."""
-    if value is None or value == "":
-        return "—"
-    if field == "work_status":
-        return dict(Assignment.WorkStatus.choices).get(value, value)
-    if field == "outcome":
-        return dict(ReportSlot.Outcome.choices).get(value, value)
-    if field == "progress":
-        return f"{value}%"
-    if field in ("due_date", "as_of", "original_due_date", "completed_on"):
-        try:
-            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
-        except (TypeError, ValueError):
-            return value
-    if isinstance(value, int):
-        return number(value)
-    return value
-
-
-FIELD_LABELS = {
-    "outcome": _("Result in the period"),
-    "work_status": _("Work status"),
-    "progress": _("Progress"),
-    "due_date": _("Due date"),
-    "value": _("Value"),
-    "as_of": _("As of"),
-}
-
-
 @register.filter
 def change_rows(changes: dict) -> list[tuple[str, str, str]]:
-    """``{"progress": [0, 40]}`` -> ``[("Tiến độ", "0%", "40%")]``."""
-    return [
-        (_field_label(field), _display(field, old), _display(field, new))
-        for field, (old, new) in (changes or {}).items()
-    ]
-
-
-def _field_label(field: str) -> str:
-    if field.startswith("figure:"):  # a periodic report's figure of an indicator, by its code
-        return gettext("Figure %(code)s") % {"code": field.partition(":")[2]}
-    return FIELD_LABELS.get(field, field)
+    """``{"progress": [0, 40]}`` -> ``[("Tiến độ", "0%", "40%")]`` (units.trail.change_rows)."""
+    # A periodic report's figures are kept by their indicator's code ("figure:DDDT").
+    figures = {
+        name: gettext("Figure %(code)s") % {"code": name.partition(":")[2]}
+        for name in (changes or {})
+        if name.startswith("figure:")
+    }
+    return trail.change_rows(
+        changes,
+        model=(Assignment, Target, IndicatorReport, ReportSlot),
+        labels={**HISTORY_LABELS, **figures},
+        in_field_order=False,
+    )
 
 
 @register.simple_tag

@@ -144,6 +144,7 @@ def pages_by_role(world) -> dict:
             reverse("reports:search") + "?q=dien chau",
             reverse("reports:work_queue"),
             reverse("reports:notifications"),
+            reverse("reports:audit_trail"),
             reverse("tasks:unit", args=[world.area.code]),
             reverse("tasks:assignment", args=[world.overdue.pk]),
             reverse("tasks:obstacle", args=[world.obstacle.pk]),
@@ -174,6 +175,7 @@ def pages_by_role(world) -> dict:
             reverse("tasks:explanation", args=[world.explanation.pk]),
             reverse("tasks:unit", args=[world.commune.code]),
             reverse("tasks:assignment", args=[world.overdue.pk]),
+            reverse("reports:audit_trail"),
             reverse("account"),
         ],
         world.head_commune: [

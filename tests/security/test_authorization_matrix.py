@@ -165,6 +165,12 @@ def role_allowed(policy: str, user: User, owners: list) -> bool:
         # An import is opened by its visibility (404), the pages without one by the right to import.
         # The national dashboard: the national level and superusers.
         p.NATIONAL_VIEWER: user.is_superuser or user.is_national,
+        # The audit trail: the province viewers, the national level, superusers and unit heads
+        # (not their staff); the entries are scoped by the one access rule.
+        p.AUDIT_VIEWER: user.is_superuser
+        or user.is_national
+        or user.sees_whole_province
+        or user.role == User.Role.UNIT_HEAD,
         p.IMPORTER: any(isinstance(owner, Upload) for owner in owners) or may_import(user),
     }[policy]
 

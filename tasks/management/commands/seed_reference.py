@@ -45,7 +45,7 @@ from units.loaders import (
     read_province_merges,
 )
 from units.models import Unit, User
-from units.services import secretariat_group_ensure, unit_tree_load
+from units.services import secretariat_appoint, secretariat_group_ensure, unit_tree_load
 
 ADMIN_FILE = "vn_admin_units_2023-04-10.csv"
 ADMIN_2025_FILE = "vn_admin_units_2025-07-01.csv"
@@ -392,10 +392,7 @@ class Command(BaseCommand):
                     )
             if secretariat is not None:
                 self.stdout.write(_("Secretariat account %(username)s …") % {"username": secretariat.username})
-                secretariat.role = User.Role.SECRETARIAT
-                secretariat.unit = standing_body
-                secretariat.is_staff = True
-                secretariat.save(update_fields=["role", "unit", "is_staff"])
+                secretariat_appoint(account=secretariat, standing_body=standing_body)
             # The group exists even without --secretariat: further secretariat staff are put in it.
             secretariat_group_ensure(users=[secretariat] if secretariat else [])
 
