@@ -821,6 +821,24 @@ def _explanation_claim(request: ExplanationRequest, version: int, **fields) -> E
     return current
 
 
+def _explanation_changed(
+    before: ExplanationRequest, current: ExplanationRequest, *, user: User, event: str, fields: list[str]
+) -> ExplanationRequest:
+    """What every change of a request does after it is saved: the audit trail (its log line as
+    before, ``explanation.<event>``) and the signal the mails answer."""
+    audit_record(
+        user=user,
+        obj=current,
+        action=event,
+        unit=current.unit_id,
+        changes=changes_between(field_values(before, fields), field_values(current, fields)),
+        log_action=f"explanation.{event}",
+        log_fields={},
+    )
+    signals.explanation_changed.send(sender=ExplanationRequest, request=current, event=event, user=user)
+    return current
+
+
 @transaction.atomic
 def explanation_answer(*, request: ExplanationRequest, user: User, version: int, answer: str) -> ExplanationRequest:
     """The unit explains (or corrects its explanation while the request is not closed).
@@ -845,19 +863,7 @@ def explanation_answer(*, request: ExplanationRequest, user: User, version: int,
         answered_at=clock.now(),
         status=ExplanationRequest.Status.ANSWERED,
     )
-    audit_record(
-        user=user,
-        obj=current,
-        action="answered",
-        unit=current.unit_id,
-        changes=changes_between(
-            field_values(request, ["status", "answer"]), field_values(current, ["status", "answer"])
-        ),
-        log_action="explanation.answered",
-        log_fields={},
-    )
-    signals.explanation_changed.send(sender=ExplanationRequest, request=current, event="answered", user=user)
-    return current
+    return _explanation_changed(request, current, user=user, event="answered", fields=["status", "answer"])
 
 
 @transaction.atomic
@@ -878,19 +884,7 @@ def explanation_close(*, request: ExplanationRequest, user: User, version: int, 
         closed_at=clock.now(),
         close_note=note.strip(),
     )
-    audit_record(
-        user=user,
-        obj=current,
-        action="closed",
-        unit=current.unit_id,
-        changes=changes_between(
-            field_values(request, ["status", "close_note"]), field_values(current, ["status", "close_note"])
-        ),
-        log_action="explanation.closed",
-        log_fields={},
-    )
-    signals.explanation_changed.send(sender=ExplanationRequest, request=current, event="closed", user=user)
-    return current
+    return _explanation_changed(request, current, user=user, event="closed", fields=["status", "close_note"])
 
 
 # Periodic reports (tasks.slots) ---------------------------------------------------------
