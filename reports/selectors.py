@@ -5,11 +5,12 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
+from projectsite import clock
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions, deadline_counts
 from tasks.indicators import Forecast, TargetProgress, expected_fraction, forecast, progress_nodes, progress_tree
 from tasks.models import Assignment, Document, ExtensionRequest, HistoryEntry, Obstacle, Target, Task
 from tasks.selectors import status_counts, visible_documents
-from tasks.summaries import province_daily_totals
+from tasks.summaries import province_daily_totals, province_status_counts_kept
 from tasks.workflow import REMINDABLE
 from units.models import Unit, UnitSuccession, User
 from units.selectors import scoped, unit_search, visible_units
@@ -60,6 +61,11 @@ def area_indicator_summaries(
 def province_status_counts(
     *, province: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None
 ) -> dict[str, int]:
+    """The province's counts per status (and ``total``): today's from the kept counts
+    (``tasks.summaries``, a few hundred rows), as at a past date from its assignments."""
+    if as_at is None:
+        kept = province_status_counts_kept(today=today or clock.today(), province_ids=[province.pk])
+        return kept.get(province.pk) or dict.fromkeys([*map(str, DeadlineStatus), "total"], 0)
     return status_counts(province_assignments(province, as_at), today, as_at=as_at)
 
 

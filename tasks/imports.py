@@ -38,7 +38,7 @@ from .models import (
 )
 from .selectors import documents_by_number, province_documents
 from .services import assignment_terms_errors, figure_errors, history_changes, history_entry_build
-from .summaries import indicator_totals_rebuild
+from .summaries import indicator_totals_rebuild, status_counts_rebuild
 
 UNIT_COLUMNS = {
     "code": ("mã đơn vị", "mã đv", "mã", "code"),
@@ -625,6 +625,7 @@ def _apply_assignments(*, record: ImportRecord, user: User, preview: Preview) ->
             )
         )
     Assignment.objects.bulk_update(updated, ["role", "due_date", "version"], batch_size=1000)
+    status_counts_rebuild(province_id=record.province_id)  # many rows at once: recounted in one aggregation
     return entries
 
 

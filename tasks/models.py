@@ -204,7 +204,11 @@ class Assignment(CarriedAcrossTransitions):
         verbose_name_plural = _("assignments")
         ordering = ["due_date", "pk"]
         indexes = [
-            models.Index(fields=["unit", "work_status"], name="assignment_unit_status"),
+            # A unit's assignments with every column a count per status reads, so that one province's
+            # counts inside the national data read the index only (docs/PERFORMANCE.md, "National").
+            models.Index(
+                fields=["unit", "work_status", "due_date", "completed_on", "task", "id"], name="assignment_unit_counts"
+            ),
             models.Index(fields=["due_date"], name="assignment_due_date"),
         ]
         constraints = [
@@ -377,6 +381,45 @@ class IndicatorTotalChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province_id}/{self.indicator_id} {self.day:%d/%m/%Y}: {self.delta:+d}"
+
+
+class ProvinceStatusCount(models.Model):
+    """A summary for the national tier: how many of a province's counted assignments are in each
+    state that does not depend on today, and the open ones by due date.
+
+    An open assignment (not confirmed, with a due date) is overdue, due soon or not yet due
+    depending on today, so it is kept with its due date and compared with today when read; the
+    others (no deadline, completed on time, completed late) do not change with the date. Counted
+    as ``tasks.deadlines.counted_q`` counts (live: of an active unit, not paused or cancelled).
+    Kept by ``tasks.summaries`` (the services that write assignments), never edited by hand.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        NO_DEADLINE = "no_deadline", _("No deadline")
+        DONE_ON_TIME = "done_on_time", _("Completed on time")
+        DONE_LATE = "done_late", _("Completed late")
+
+    province = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices)
+    due_date = models.DateField(null=True, blank=True)  # the open ones' only
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "state", "due_date"],
+                condition=Q(due_date__isnull=False),
+                name="status_count_once_per_due_date",
+            ),
+            models.UniqueConstraint(
+                fields=["province", "state"], condition=Q(due_date__isnull=True), name="status_count_once_undated"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        day = f" {self.due_date:%d/%m/%Y}" if self.due_date else ""
+        return f"{self.province_id} {self.state}{day}: {self.total}"
 
 
 class HistoryEntry(models.Model):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projectsite import audit
 
+from . import signals
 from .loaders import UnitRow
 from .models import StructureTransition, Unit, UnitHandover, UnitSuccession, User
 from .text import search_key
@@ -268,10 +269,13 @@ def sessions_end(*, users: Iterable[User]) -> int:
 def unit_save(*, unit: Unit, user: User) -> Unit:
     """Save a unit's details as the admin's form left them. Only the secretariat of the unit's
     province (``units.manage_unit``); a unit deactivated without a date is deactivated today."""
+    was_active = Unit.objects.filter(pk=unit.pk).values_list("is_active", flat=True).first() if unit.pk else None
     unit.save()
     unit.refresh_from_db(fields=["province", "area"])  # the tree links are known only now
     if not user.has_perm("units.manage_unit", unit):
         raise PermissionDenied  # rolls the save back
+    if was_active is not None and was_active != unit.is_active:
+        signals.unit_activity_changed.send(sender=Unit, unit=unit)  # its work counts only while it is active
     return unit
 
 
