@@ -1,5 +1,7 @@
-"""python manage.py bench [--json FILE] [--runs N] [--transition [--provinces 08,40]]: pages and jobs
-timed on the data in the database; with --transition, the structure transitions instead (rolled back)."""
+"""python manage.py bench [--json FILE] [--runs N] [--province 40] [--alone FILE]
+[--transition [--provinces 08,40]]: pages and jobs timed on the data in the database; with
+--alone, a province's pages compared with a run on that province generated alone; with
+--transition, the structure transitions instead (rolled back)."""
 
 import json
 import platform
@@ -26,8 +28,19 @@ class Command(BaseCommand):
             "data (rolled back).",
         )
         parser.add_argument("--provinces", default="", help="With --transition on national data: only these.")
+        parser.add_argument(
+            "--province", default="", help="The province whose pages are timed (default 40 when it is there)."
+        )
+        parser.add_argument(
+            "--alone",
+            dest="alone_file",
+            help="The JSON of a bench run on the same province generated alone: each page is compared with it "
+            "(budget: within 20 %%).",
+        )
 
-    def handle(self, *args, json_file=None, runs=20, transition=False, provinces="", **options):
+    def handle(
+        self, *args, json_file=None, runs=20, transition=False, provinces="", province="", alone_file=None, **options
+    ):
         sizes = bench.data_sizes()
         self.stdout.write(
             f"{connection.vendor}, {platform.processor() or platform.machine()}, today={clock.today():%d/%m/%Y}, "
@@ -37,12 +50,17 @@ class Command(BaseCommand):
             codes = [code.strip() for code in provinces.split(",") if code.strip()] or None
             results = bench.transition_run(Path(settings.BASE_DIR) / "data", self.stdout.write, codes)
         else:
-            results = bench.run(runs=runs, progress=self.stdout.write)
-        self.stdout.write(f"\n{'name':22} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8}  {'budget':8}  note")
+            alone = None
+            if alone_file:
+                with open(alone_file, encoding="utf-8") as handle:
+                    alone = json.load(handle)
+            results = bench.run(runs=runs, progress=self.stdout.write, province_code=province or None, alone=alone)
+        about = {name: results.pop(name) for name in list(results) if name.startswith("_")}
+        self.stdout.write(f"\n{'name':28} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8}  {'budget':8}  note")
         verdicts = {True: "met", False: "MISSED", None: "-"}
         for name, row in results.items():
             self.stdout.write(
-                f"{name:22} {row['p50_ms']:>9} {row['p95_ms']:>9} {row['queries']:>8}  {verdicts[row['met']]:8}  "
+                f"{name:28} {row['p50_ms']:>9} {row['p95_ms']:>9} {row['queries']:>8}  {verdicts[row['met']]:8}  "
                 f"{row['note']}{' · ' if row['note'] and row['budget'] else ''}{row['budget']}"
             )
         missed = [name for name, row in results.items() if row["met"] is False]
@@ -54,6 +72,9 @@ class Command(BaseCommand):
         if json_file:
             with open(json_file, "w", encoding="utf-8") as handle:
                 json.dump(
-                    {**results, "_data": sizes, "_database": connection.vendor}, handle, indent=2, ensure_ascii=False
+                    {**results, **about, "_data": sizes, "_database": connection.vendor},
+                    handle,
+                    indent=2,
+                    ensure_ascii=False,
                 )
             self.stdout.write(f"\n{json_file}")
