@@ -7,17 +7,23 @@ can be repeated and leaves the data as it found it (the one lasting write: each 
 of reporting summarised before the jobs, as any first scorecard of the week does).
 
 On national data (more than one province) the national budgets of issue 15 apply: the national
-page, the reminder decision of every province, the digests per second of one process; with the
-JSON of a run on the same province generated alone (``alone``), each of the province's pages is
-compared with it (``<page>_vs_alone``, within 20 %).
+page, the reminder decision of every province, the digests per second of one process; given the
+database of the same province generated alone (``alone_url``), each of the province's pages is
+timed there too, by a second process taking turns with this one, and compared
+(``<page>_vs_alone``, within 20 %).
 """
 
 import datetime
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test import Client
@@ -27,6 +33,7 @@ from django.urls import reverse
 from projectsite import clock
 from reports import digests, outbox, reminders, selectors
 from reports.activity import reporting_weeks
+from reports.models import Notification, ReminderMark
 from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.models import Assignment, Task
 from units.models import Unit, User
@@ -51,18 +58,44 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure_page(client: Client, url: str, runs: int) -> Measure:
-    client.get(url)  # warm caches and the session
-    times, queries = [], 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-        queries = len(captured.captured_queries)
-    return Measure(round(statistics.median(times), 1), round(_percentile(times, 0.95), 1), queries, runs)
+class PageSampler:
+    """The pages of one database, each opened by its user through Django's test client (every
+    middleware, the session, the template), warmed once; ``sample`` times more requests."""
+
+    def __init__(self, pages: list[tuple[str, User | None, str]], progress: Callable[[str], None] = print):
+        self.clients: dict[str, tuple[Client, str]] = {}
+        self.times: dict[str, list[float]] = {}
+        self.queries: dict[str, int] = {}
+        for name, user, url in pages:
+            if user is None:
+                progress(f"  {name}: nobody to open it in these data (skipped)")
+                continue
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(user)
+            client.get(url)  # warm caches and the session
+            self.clients[name] = (client, url)
+            self.times[name] = []
+
+    def sample(self, name: str, runs: int) -> list[float]:
+        client, url = self.clients[name]
+        times = []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+            self.queries[name] = len(captured.captured_queries)
+        self.times[name] += times
+        return times
+
+    def measure(self, name: str) -> Measure:
+        return measure_of(self.times[name], self.queries[name])
+
+
+def measure_of(times: list[float], queries: int) -> Measure:
+    return Measure(round(statistics.median(times), 1), round(_percentile(times, 0.95), 1), queries, len(times))
 
 
 def measure_once(action: Callable[[], object], runs: int = 3) -> tuple[Measure, object]:
@@ -125,16 +158,9 @@ def bench_province(code: str | None = None) -> Unit:
     )
 
 
-def run(
-    *,
-    runs: int = 20,
-    progress: Callable[[str], None] = print,
-    province_code: str | None = None,
-    alone: dict | None = None,
-) -> dict[str, dict]:
-    """Every measure on the data in the database. ``alone``: the results (JSON) of a run on the
-    same province generated alone, to compare its pages with (``<page>_vs_alone``)."""
-    province = bench_province(province_code)
+def bench_pages(province: Unit) -> list[tuple[str, User | None, str]]:
+    """(name, who opens it, URL) of the pages measured for ``province``; who is None when the data
+    have nobody for it (no district in the two-level structure)."""
     secretariat = User.objects.filter(role=User.Role.SECRETARIAT, unit__province=province, is_active=True).first()
     district = (
         Unit.objects.filter(province=province, level=Unit.Level.DISTRICT, is_active=True)
@@ -157,7 +183,6 @@ def run(
         .first()
     )
     national_user = User.objects.filter(role=User.Role.NATIONAL, is_active=True).order_by("pk").first()
-    scale = "national" if Unit.objects.filter(level=Unit.Level.PROVINCE, is_active=True).count() > 1 else "province"
     year = clock.today().year
     pages = [
         ("dashboard", secretariat, reverse("reports:overview")),
@@ -168,17 +193,52 @@ def run(
         ("task_assignments", secretariat, f"{reverse('reports:assignments')}?task={big_task.pk}"),
         ("scorecard_excel", secretariat, f"{reverse('reports:scorecard_excel')}?year={year}"),
     ]
-    if scale == "national" and national_user is not None:
+    if data_scale() == "national" and national_user is not None:
         pages.append(("national_dashboard", national_user, reverse("reports:national")))
-    progress(f"  pages of {province.code} {province.name}" + (f", task {big_task.pk}" if big_task else ""))
+    return pages
+
+
+def data_scale() -> str:
+    return "national" if Unit.objects.filter(level=Unit.Level.PROVINCE, is_active=True).count() > 1 else "province"
+
+
+ROUNDS = 5  # with a province alone to compare with: each page's requests in rounds, taking turns
+
+
+def run(
+    *,
+    runs: int = 20,
+    progress: Callable[[str], None] = print,
+    province_code: str | None = None,
+    alone_url: str | None = None,
+) -> dict[str, dict]:
+    """Every measure on the data in the database. ``alone_url``: the database of the same
+    province generated alone; its pages are timed by a second process taking turns with this one,
+    page by page (``AlonePages``), and compared (``<page>_vs_alone``)."""
+    province = bench_province(province_code)
+    scale = data_scale()
+    year = clock.today().year
+    progress(f"  pages of {province.code} {province.name}")
+    sampler = PageSampler(bench_pages(province), progress)
+    alone = AlonePages(alone_url, province.code) if alone_url else None
+    try:
+        if alone is None:
+            for name in sampler.clients:
+                sampler.sample(name, runs)
+        else:
+            # Both databases in the same minutes: the neighbours on this machine weigh on both alike.
+            per_round = max(1, runs // ROUNDS)
+            for _round in range(ROUNDS):
+                for name in sampler.clients:
+                    sampler.sample(name, per_round)
+                    if name in alone.names:
+                        alone.sample(name, per_round)
+    finally:
+        if alone is not None:
+            alone.close()
     results: dict[str, Measure] = {}
-    for name, user, url in pages:
-        if user is None:
-            progress(f"  {name}: nobody to open it in these data (skipped)")
-            continue
-        client = Client(HTTP_HOST="127.0.0.1")
-        client.force_login(user)
-        results[name] = measure_page(client, url, runs)
+    for name in sampler.clients:
+        results[name] = sampler.measure(name)
         progress(f"  {name}: p50 {results[name].p50_ms} ms")
 
     # The steady state a Monday's digests meet: every province's finished weeks of reporting
@@ -215,16 +275,98 @@ def run(
     results["dashboard_sql_floor"] = Measure(floor, floor, 1, runs)
     results["dashboard"].note = f"{results['dashboard'].p50_ms / floor:.1f}x the SQL floor" if floor else ""
     progress(f"  jobs: reminders {reminder_run.p50_ms} ms, digests {digest_run.p50_ms} ms; floor {floor} ms")
+    vacuum_after_rollbacks()
     rows = {name: asdict(measure) for name, measure in results.items()}
     for name, row in rows.items():
         row["budget"], row["met"] = budget_check(scale, name, row, floor=floor)
-    if alone:
-        other = (alone.get("_province") or {}).get("code")
-        if other and other != province.code:
-            raise RuntimeError(f"--alone measured province {other}, this run {province.code}")
-        rows.update(compare_alone(rows, alone))
+    if alone is not None:
+        measured = {name: asdict(alone.measure(name)) for name in alone.names if alone.times[name]}
+        rows.update(compare_alone(rows, measured))
+        rows["_alone"] = {"database": alone.database, **measured}
     rows["_province"] = {"code": province.code, "name": province.name, "scale": scale}
     return rows
+
+
+def vacuum_after_rollbacks() -> None:
+    """The jobs' rolled-back mails and reminder marks leave dead rows (a national reminder run:
+    ~57.000 marks each time); PostgreSQL's autovacuum may take its time, and the next run's pages
+    would scan them. Vacuumed here, so that every run starts from the data as generated."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = [model._meta.db_table for model in (Notification, ReminderMark)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {', '.join(connection.ops.quote_name(t) for t in tables)}")
+
+
+class AlonePages:
+    """The same province's pages in the database where it was generated alone, timed by a
+    ``manage.py bench --serve-pages`` process of its own (the test client works on the default
+    database), on request: one JSON line asked, one answered, on its standard input and output."""
+
+    MARK = "BENCH "
+
+    def __init__(self, database_url: str, province_code: str):
+        env = {**os.environ, "DATABASE_URL": database_url, "APP_TODAY": clock.today().strftime("%d/%m/%Y")}
+        self.database = database_url.rsplit("/", 1)[-1]
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "bench", "--serve-pages", "--province", province_code],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        hello = self._answer()
+        if hello["province"] != province_code:
+            self.close()
+            raise RuntimeError(f"the database alone has no province {province_code}")
+        self.names: list[str] = hello["pages"]
+        self.times: dict[str, list[float]] = {name: [] for name in self.names}
+        self.queries: dict[str, int] = {}
+
+    def _answer(self) -> dict:
+        for line in self.process.stdout:
+            if line.startswith(self.MARK):
+                answer = json.loads(line[len(self.MARK) :])
+                if "error" in answer:
+                    raise RuntimeError(f"bench --serve-pages: {answer['error']}")
+                return answer
+        raise RuntimeError(f"bench --serve-pages ended (exit {self.process.wait()})")
+
+    def sample(self, name: str, runs: int) -> list[float]:
+        self.process.stdin.write(json.dumps({"page": name, "runs": runs}) + "\n")
+        self.process.stdin.flush()
+        answer = self._answer()
+        self.times[name] += answer["times"]
+        self.queries[name] = answer["queries"]
+        return answer["times"]
+
+    def measure(self, name: str) -> Measure:
+        return measure_of(self.times[name], self.queries[name])
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.write(json.dumps({"quit": True}) + "\n")
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+
+
+def serve_pages(lines, write: Callable[[str], None], province_code: str | None) -> None:
+    """``bench --serve-pages``: this database's pages of the province, timed on request (``AlonePages``)."""
+    try:
+        province = bench_province(province_code)
+    except RuntimeError as error:
+        write(AlonePages.MARK + json.dumps({"error": str(error)}))
+        return
+    sampler = PageSampler(bench_pages(province), progress=lambda _line: None)
+    write(AlonePages.MARK + json.dumps({"province": province.code, "pages": list(sampler.clients)}))
+    for line in lines:
+        asked = json.loads(line)
+        if asked.get("quit"):
+            return
+        times = sampler.sample(asked["page"], asked["runs"])
+        write(AlonePages.MARK + json.dumps({"times": times, "queries": sampler.queries[asked["page"]]}))
 
 
 PAGES = {
@@ -240,8 +382,8 @@ ALONE_RATIO = 1.2  # issue 15: a province's pages inside the national data withi
 
 
 def compare_alone(rows: dict[str, dict], alone: dict[str, dict]) -> dict[str, dict]:
-    """``<page>_vs_alone``: each page's p50 here against the same page of a run on the province
-    generated alone (its JSON), with the budget (at most ``ALONE_RATIO`` times)."""
+    """``<page>_vs_alone``: each page's p50 here against the same page in the database of the
+    province alone (``alone``: its measures), with the budget (at most ``ALONE_RATIO`` times)."""
     compared = {}
     for name in sorted(PAGES):
         here, there = rows.get(name), alone.get(name)

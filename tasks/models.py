@@ -172,7 +172,9 @@ class Assignment(CarriedAcrossTransitions):
         CANCELLED = "cancelled", _("Cancelled")
 
     task = models.ForeignKey(Task, models.PROTECT, related_name="assignments", verbose_name=_("task"))
-    unit = models.ForeignKey(Unit, models.PROTECT, related_name="assignments", verbose_name=_("unit"))
+    # Looked up by the index "assignment_unit_counts", which begins with the unit: a second index on
+    # the unit alone would be the planner's choice and read every row from the table.
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="assignments", verbose_name=_("unit"), db_index=False)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.LEAD)
     due_date = models.DateField(_("due date"), null=True, blank=True, help_text=_("Empty for a recurring task."))
     original_due_date = models.DateField(

@@ -94,13 +94,15 @@ def test_a_province_inside_the_national_data_is_judged_against_itself_alone():
     assert "1.22x alone (50.0 ms" in compared["lagging_vs_alone"]["note"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the second process reads what this one wrote
 def test_bench_on_national_data_measures_the_national_page_and_compares_a_province_with_itself_alone(
     tmp_path, settings
 ):
     """A small national set of the 2025 structure (two provinces, a few tasks): the national
-    measures carry issue 15's budgets; a second run compares its pages with the first."""
+    measures carry issue 15's budgets; with --alone a second process times the same pages in the
+    other database (here the same one), taking turns, and each page is compared."""
     from devtools import loadgen
+    from tests.devtools.test_generate_load import database_url
 
     settings.APP_TODAY = loadgen.TODAY_2025
     plan = loadgen.LoadPlan(national_commune_tasks=2, national_agency_tasks=1, own_commune_tasks=2, own_agency_tasks=1)
@@ -117,14 +119,25 @@ def test_bench_on_national_data_measures_the_national_page_and_compares_a_provin
     assert results["digest_run"]["budget"] == ">= 500 per second per core"
     assert "per CPU second" in results["digest_run"]["note"] and results["digest_run"]["per_second"] > 0
 
-    call_command("bench", "--runs", "1", "--province", "46", "--alone", str(first), "--json", str(second), stdout=out)
+    call_command(
+        "bench", "--runs", "5", "--province", "46", "--alone", database_url(), "--json", str(second), stdout=out
+    )
     compared = json.loads(second.read_text(encoding="utf-8"))
-    for page in ("dashboard", "lagging", "scorecard", "commune_my_unit", "task_assignments", "scorecard_excel"):
+    pages = ("dashboard", "lagging", "scorecard", "commune_my_unit", "task_assignments", "scorecard_excel")
+    for page in pages:
         row = compared[f"{page}_vs_alone"]
         assert row["budget"] == "<= 1.2x alone" and row["met"] in (True, False) and row["ratio"] > 0
-    # A run on another province is not compared with it.
-    with pytest.raises(RuntimeError, match="--alone measured province 46"):
-        call_command("bench", "--runs", "1", "--province", "12", "--alone", str(first), stdout=StringIO())
+        # Five rounds of one request each, in turns, on both sides.
+        assert compared[page]["runs"] == compared["_alone"][page]["runs"] == 5
+    assert "national_dashboard_vs_alone" not in compared
+
+
+def test_the_process_of_the_database_alone_says_when_it_lacks_the_province(db):
+    from devtools.bench import AlonePages, serve_pages
+
+    said = []
+    serve_pages([], said.append, "99")
+    assert said == [AlonePages.MARK + json.dumps({"error": "no province 99 in force"})]
 
 
 def _tiny_transition():

@@ -1,10 +1,13 @@
-"""python manage.py bench [--json FILE] [--runs N] [--province 40] [--alone FILE]
+"""python manage.py bench [--json FILE] [--runs N] [--province 40] [--alone DATABASE_URL]
 [--transition [--provinces 08,40]]: pages and jobs timed on the data in the database; with
---alone, a province's pages compared with a run on that province generated alone; with
---transition, the structure transitions instead (rolled back)."""
+--alone, a province's pages compared with the same province in a database where it was generated
+alone (timed by a second process, taking turns); with --transition, the structure transitions
+instead (rolled back)."""
 
+import argparse
 import json
 import platform
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -33,14 +36,27 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--alone",
-            dest="alone_file",
-            help="The JSON of a bench run on the same province generated alone: each page is compared with it "
-            "(budget: within 20 %%).",
+            dest="alone_url",
+            help="The database URL of the same province generated alone: its pages are timed there too, taking "
+            "turns with these, and compared (budget: within 20 %%).",
         )
+        parser.add_argument("--serve-pages", action="store_true", help=argparse.SUPPRESS)  # the --alone process
 
     def handle(
-        self, *args, json_file=None, runs=20, transition=False, provinces="", province="", alone_file=None, **options
+        self,
+        *args,
+        json_file=None,
+        runs=20,
+        transition=False,
+        provinces="",
+        province="",
+        alone_url=None,
+        serve_pages=False,
+        **options,
     ):
+        if serve_pages:
+            bench.serve_pages(sys.stdin, lambda line: print(line, flush=True), province or None)
+            return
         sizes = bench.data_sizes()
         self.stdout.write(
             f"{connection.vendor}, {platform.processor() or platform.machine()}, today={clock.today():%d/%m/%Y}, "
@@ -50,11 +66,9 @@ class Command(BaseCommand):
             codes = [code.strip() for code in provinces.split(",") if code.strip()] or None
             results = bench.transition_run(Path(settings.BASE_DIR) / "data", self.stdout.write, codes)
         else:
-            alone = None
-            if alone_file:
-                with open(alone_file, encoding="utf-8") as handle:
-                    alone = json.load(handle)
-            results = bench.run(runs=runs, progress=self.stdout.write, province_code=province or None, alone=alone)
+            results = bench.run(
+                runs=runs, progress=self.stdout.write, province_code=province or None, alone_url=alone_url
+            )
         about = {name: results.pop(name) for name in list(results) if name.startswith("_")}
         self.stdout.write(f"\n{'name':28} {'p50 ms':>9} {'p95 ms':>9} {'queries':>8}  {'budget':8}  note")
         verdicts = {True: "met", False: "MISSED", None: "-"}
