@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
 from projectsite import clock
 from tasks.deadlines import DeadlineStatus, counted_q, deadline_conditions, deadline_counts
@@ -363,10 +363,13 @@ def lagging_details(rows: list[LaggingUnit]) -> list[LaggingUnit]:
     """Fill ``rows`` (a page of them, or all for the export) with their unit, district, head, last
     update, last reminder and escalation: two queries whatever their number."""
     heads = User.objects.filter(role=User.Role.UNIT_HEAD, is_active=True)
+    # Each unit's latest change from its own rows (the index on the unit covers them), not a join
+    # of every assignment grouped with the units' columns.
+    latest = Assignment.objects.filter(unit=OuterRef("pk"), updated_at__isnull=False).order_by("-updated_at")
     units = (
         Unit.objects.filter(pk__in=[row.unit_id for row in rows])
         .select_related("area")
-        .annotate(last_update=Max("assignments__updated_at"))
+        .annotate(last_update=Subquery(latest.values("updated_at")[:1]))
         .annotate(last_reminder=last_reminder_subquery(), escalated=escalated_exists())
         .prefetch_related(Prefetch("users", queryset=heads, to_attr="head_list"))
     )

@@ -206,10 +206,12 @@ class Assignment(CarriedAcrossTransitions):
         verbose_name_plural = _("assignments")
         ordering = ["due_date", "pk"]
         indexes = [
-            # A unit's assignments with every column a count per status reads, so that one province's
-            # counts inside the national data read the index only (docs/PERFORMANCE.md, "National").
+            # A unit's assignments with every column a count per status (and the lagging list's last
+            # change) reads, so that one province inside the national data is read from the index
+            # only (docs/DECISIONS.md "One province inside the national data").
             models.Index(
-                fields=["unit", "work_status", "due_date", "completed_on", "task", "id"], name="assignment_unit_counts"
+                fields=["unit", "work_status", "due_date", "completed_on", "task", "id", "updated_at"],
+                name="assignment_unit_counts",
             ),
             models.Index(fields=["due_date"], name="assignment_due_date"),
         ]
