@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -46,7 +47,8 @@ class Measure:
     queries: int
     runs: int
     note: str = ""
-    per_second: float | None = None
+    per_second: float | None = None  # digests per second of wall-clock time
+    per_core: float | None = None  # digests per second of CPU (the process's and its database server's)
 
 
 class Rollback(Exception):
@@ -202,9 +204,6 @@ def data_scale() -> str:
     return "national" if Unit.objects.filter(level=Unit.Level.PROVINCE, is_active=True).count() > 1 else "province"
 
 
-ROUNDS = 5  # with a province alone to compare with: each page's requests in rounds, taking turns
-
-
 def run(
     *,
     runs: int = 20,
@@ -226,13 +225,12 @@ def run(
             for name in sampler.clients:
                 sampler.sample(name, runs)
         else:
-            # Both databases in the same minutes: the neighbours on this machine weigh on both alike.
-            per_round = max(1, runs // ROUNDS)
-            for _round in range(ROUNDS):
-                for name in sampler.clients:
-                    sampler.sample(name, per_round)
+            # One request here, one there, in turn: the neighbours on this machine weigh on both alike.
+            for name in sampler.clients:
+                for _turn in range(runs):
+                    sampler.sample(name, 1)
                     if name in alone.names:
-                        alone.sample(name, per_round)
+                        alone.sample(name, 1)
     finally:
         if alone is not None:
             alone.close()
@@ -258,18 +256,15 @@ def run(
     reminder_run, summary = measure_once(lambda: reminders.reminders_decide(today=clock.today()))
     reminder_run.note = f"{summary.mails} mails, {summary.escalations} escalations"
     results["reminder_run"] = reminder_run
-    cpu_started = time.process_time()
+    cpu_started, backend_started = time.process_time(), backend_cpu_seconds()
     digest_run, summary = measure_once(lambda: digests.digests_decide(today=clock.today()), runs=1)
-    cpu = time.process_time() - cpu_started
-    # One process, one thread: its digests per second of wall-clock time are per core (the
-    # database's own time, on the other core, is inside it). Its CPU time says how much of a core it used.
-    per_second = summary.mails / (digest_run.p50_ms / 1000) if digest_run.p50_ms else 0
-    digest_run.note = (
-        f"{summary.mails} digests, {per_second:.0f} per second in one process "
-        f"({cpu:.1f} s of its CPU, {summary.mails / cpu if cpu else 0:.0f} per CPU second)"
+    cpu, backend_ended = time.process_time() - cpu_started, backend_cpu_seconds()
+    results["digest_run"] = digest_measure(
+        digest_run,
+        summary.mails,
+        cpu=cpu,
+        backend_cpu=None if backend_started is None or backend_ended is None else backend_ended - backend_started,
     )
-    digest_run.per_second = round(per_second, 1)
-    results["digest_run"] = digest_run
     results["dashboard_breakdown"] = measure_breakdown(province, runs)
     floor = dashboard_floor_ms(province, runs)
     results["dashboard_sql_floor"] = Measure(floor, floor, 1, runs)
@@ -285,6 +280,41 @@ def run(
         rows["_alone"] = {"database": alone.database, **measured}
     rows["_province"] = {"code": province.code, "name": province.name, "scale": scale}
     return rows
+
+
+def backend_cpu_seconds() -> float | None:
+    """The CPU time so far of this connection's PostgreSQL server process, read from /proc when
+    the database runs on this machine; None otherwise (another engine or machine)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    proc = Path("/proc") / str(pid)
+    try:
+        if not (proc / "comm").read_text().startswith("postgres"):
+            return None
+        fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def digest_measure(run: Measure, mails: int, *, cpu: float, backend_cpu: float | None) -> Measure:
+    """The digests of one process: per second of wall-clock time (``per_second``), and per core
+    (``per_core``), that is per second of CPU spent on them by this process and its database
+    server process together: what a core gives, which the neighbours' load on a shared machine
+    does not change (it lengthens the wall-clock time). None when the server's CPU is unknown."""
+    wall = mails / (run.p50_ms / 1000) if run.p50_ms else 0.0
+    run.per_second = round(wall, 1)
+    note = f"{mails} digests, {wall:.0f} per second in one process (its CPU {cpu:.1f} s"
+    if backend_cpu is not None:
+        run.per_core = round(mails / (cpu + backend_cpu) if cpu + backend_cpu else 0.0, 1)
+        note += f", the database's {backend_cpu:.1f} s): {run.per_core:.0f} per second per core"
+    else:
+        note += "; the database's CPU time unknown)"
+    run.note = note
+    return run
 
 
 def vacuum_after_rollbacks() -> None:
@@ -411,8 +441,9 @@ def budget_check(scale: str, name: str, row: dict, *, floor: float) -> tuple[str
     """The budget for this measure at this scale ("Scale" issue; issue 15 nationally), and whether
     it is met (None: no budget)."""
     if name == "digest_run":
-        if scale == "national":
-            return ">= 500 per second per core", (row["per_second"] or 0) >= 500
+        if scale == "national":  # per core when the database server's CPU time is known, else per process
+            per_core = row.get("per_core")
+            return ">= 500 per second per core", (per_core if per_core is not None else row["per_second"] or 0) >= 500
         return ">= 200 per second", (row["per_second"] or 0) >= 200
     if scale == "province":
         if name == "dashboard":
