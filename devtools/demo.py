@@ -30,7 +30,7 @@ from tasks.deadlines import DeadlineStatus, deadline_conditions
 from tasks.models import Assignment, ExplanationRequest, HistoryEntry, Indicator, IndicatorReport, Target, Task
 from tasks.selectors import documents_by_number
 from tasks.services import history_entry_build, proportional_split, targets_ensure
-from tasks.summaries import indicator_totals_rebuild
+from tasks.summaries import indicator_totals_rebuild, status_counts_rebuild
 from units.loaders import DataFileError, read_csv
 from units.models import Unit, User
 from units.text import search_key
@@ -204,6 +204,7 @@ class DemoBuilder:
         if self.indicator:
             self.build_indicator()
         reporting_weeks_reset(province_id=self.province.pk)  # history was written with past dates
+        status_counts_rebuild(province_id=self.province.pk)  # assignments written in bulk
         return self.summary
 
     # Tasks and assignments -------------------------------------------------------------

@@ -1,9 +1,12 @@
-"""Reads of the national tier: every province's counts per deadline status in one GROUP BY, the
-ranking of provinces and the lagging ones (docs/DECISIONS.md "The national role").
+"""Reads of the national tier: every province's counts per deadline status, the ranking of
+provinces and the lagging ones (docs/DECISIONS.md "The national role", "The national data and
+its budgets").
 
 A province's row counts exactly what its own dashboard counts (``reports.selectors.
 province_assignments``: ``counted_q`` as at the date, the units of the province), so the national
-counts are the sum of the provinces' dashboards.
+counts are the sum of the provinces' dashboards. Today's come from the counts kept per province
+(``tasks.summaries.province_status_counts_kept``); as at a past date, from one GROUP BY over the
+assignments.
 """
 
 import datetime
@@ -17,6 +20,7 @@ from tasks.deadlines import DeadlineStatus, counted_q, deadline_counts
 from tasks.indicators import expected_fraction
 from tasks.models import Assignment, IndicatorTotalChange, Target
 from tasks.selectors import targets_as_at
+from tasks.summaries import province_status_counts_kept
 from units.models import Unit, valid_on_q
 
 from .selectors import on_time_rate
@@ -62,17 +66,23 @@ class ProvinceRow:
 
 def province_rows(*, today: datetime.date | None = None, as_at: datetime.date | None = None) -> list[ProvinceRow]:
     """Every province in force on the page's date (``as_at`` when given, else today), with its
-    counts: one aggregation over the assignments grouped by province, and one read of the
-    provinces. Ranked (``rank``, 1 = best): by on-time rate, highest first (a province with nothing
-    decided yet last), then fewest overdue, then by code; the list is in that order."""
+    counts: one aggregation of the kept counts (today) or of the assignments grouped by province
+    (as at a past date), and one read of the provinces. Ranked (``rank``, 1 = best): by on-time
+    rate, highest first (a province with nothing decided yet last), then fewest overdue, then by
+    code; the list is in that order."""
     day = as_at or today or clock.today()
-    counted = (
-        Assignment.objects.filter(counted_q(as_at=as_at))
-        .values(province=F("unit__province_id"))
-        .annotate(**deadline_counts(today, as_at=as_at))
-        .order_by()
-    )
-    counts = {row.pop("province"): row for row in counted}
+    if as_at is None:
+        # Today: the kept counts (tasks.summaries), a few hundred rows a province.
+        counts = province_status_counts_kept(today=day)
+    else:
+        # As at a past date: the live rule over the assignments (the kept counts are today's).
+        counted = (
+            Assignment.objects.filter(counted_q(as_at=as_at))
+            .values(province=F("unit__province_id"))
+            .annotate(**deadline_counts(today, as_at=as_at))
+            .order_by()
+        )
+        counts = {row.pop("province"): row for row in counted}
     provinces = Unit.objects.filter(valid_on_q(day), level=Unit.Level.PROVINCE)
     if as_at is None:
         provinces = provinces.filter(is_active=True)

@@ -3,10 +3,11 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from projectsite import clock
 from tasks.deadlines import DeadlineStatus, counted_q, day_end, deadline_conditions, deadline_counts
 from tasks.indicators import Forecast, TargetProgress, expected_fraction, forecast, progress_nodes, progress_tree
 from tasks.models import (
@@ -21,7 +22,7 @@ from tasks.models import (
     Task,
 )
 from tasks.selectors import EXPLANATION_RELATED, status_counts, targets_as_at, visible_documents
-from tasks.summaries import province_daily_totals
+from tasks.summaries import province_daily_totals, province_status_counts_kept
 from tasks.workflow import REMINDABLE
 from units.models import Unit, UnitSuccession, User
 from units.selectors import scoped, unit_search, visible_units
@@ -72,6 +73,11 @@ def area_indicator_summaries(
 def province_status_counts(
     *, province: Unit, today: datetime.date | None = None, as_at: datetime.date | None = None
 ) -> dict[str, int]:
+    """The province's counts per status (and ``total``): today's from the kept counts
+    (``tasks.summaries``, a few hundred rows), as at a past date from its assignments."""
+    if as_at is None:
+        kept = province_status_counts_kept(today=today or clock.today(), province_ids=[province.pk])
+        return kept.get(province.pk) or dict.fromkeys([*map(str, DeadlineStatus), "total"], 0)
     return status_counts(province_assignments(province, as_at), today, as_at=as_at)
 
 
@@ -396,10 +402,13 @@ def lagging_details(rows: list[LaggingUnit], *, as_at: datetime.date | None = No
     update, last reminder, escalation and explanation requests not closed (as at the past date
     ``as_at``: asked by then and not closed by then): three queries whatever their number."""
     heads = User.objects.filter(role=User.Role.UNIT_HEAD, is_active=True)
+    # Each unit's latest change from its own rows (the index on the unit covers them), not a join
+    # of every assignment grouped with the units' columns.
+    latest = Assignment.objects.filter(unit=OuterRef("pk"), updated_at__isnull=False).order_by("-updated_at")
     units = (
         Unit.objects.filter(pk__in=[row.unit_id for row in rows])
         .select_related("area")
-        .annotate(last_update=Max("assignments__updated_at"))
+        .annotate(last_update=Subquery(latest.values("updated_at")[:1]))
         .annotate(last_reminder=last_reminder_subquery(), escalated=escalated_exists())
         .prefetch_related(
             Prefetch("users", queryset=heads, to_attr="head_list"),

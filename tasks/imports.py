@@ -39,7 +39,7 @@ from .models import (
 from .selectors import document_numbers, province_documents
 from .services import assignment_terms_errors, figure_errors, history_changes, history_entry_build
 from .slots import slots_ensure
-from .summaries import indicator_totals_rebuild
+from .summaries import indicator_totals_rebuild, status_counts_rebuild
 
 UNIT_COLUMNS = {
     "code": ("mã đơn vị", "mã đv", "mã", "code"),
@@ -627,6 +627,7 @@ def _apply_assignments(*, record: ImportRecord, user: User, preview: Preview) ->
     Assignment.objects.bulk_update(updated, ["role", "due_date", "version"], batch_size=1000)
     # A recurring task with a reporting cycle: the current period's reports exist at once, as when assigned on the page.
     slots_ensure(assignments=created)
+    status_counts_rebuild(province_id=record.province_id)  # many rows at once: recounted in one aggregation
     return entries
 
 

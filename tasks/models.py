@@ -232,7 +232,9 @@ class Assignment(CarriedAcrossTransitions):
         CANCELLED = "cancelled", _("Cancelled")
 
     task = models.ForeignKey(Task, models.PROTECT, related_name="assignments", verbose_name=_("task"))
-    unit = models.ForeignKey(Unit, models.PROTECT, related_name="assignments", verbose_name=_("unit"))
+    # Looked up by the index "assignment_unit_counts", which begins with the unit: a second index on
+    # the unit alone would be the planner's choice and read every row from the table.
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="assignments", verbose_name=_("unit"), db_index=False)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.LEAD)
     due_date = models.DateField(_("due date"), null=True, blank=True, help_text=_("Empty for a recurring task."))
     original_due_date = models.DateField(
@@ -264,7 +266,13 @@ class Assignment(CarriedAcrossTransitions):
         verbose_name_plural = _("assignments")
         ordering = ["due_date", "pk"]
         indexes = [
-            models.Index(fields=["unit", "work_status"], name="assignment_unit_status"),
+            # A unit's assignments with every column a count per status (and the lagging list's last
+            # change) reads, so that one province inside the national data is read from the index
+            # only (docs/DECISIONS.md "One province inside the national data").
+            models.Index(
+                fields=["unit", "work_status", "due_date", "completed_on", "task", "id", "updated_at"],
+                name="assignment_unit_counts",
+            ),
             models.Index(fields=["due_date"], name="assignment_due_date"),
         ]
         constraints = [
@@ -535,6 +543,45 @@ class ReportSlot(models.Model):
     @property
     def on_time(self) -> bool:
         return self.submitted_on is not None and self.submitted_on <= self.due_date
+
+
+class ProvinceStatusCount(models.Model):
+    """A summary for the national tier: how many of a province's counted assignments are in each
+    state that does not depend on today, and the open ones by due date.
+
+    An open assignment (not confirmed, with a due date) is overdue, due soon or not yet due
+    depending on today, so it is kept with its due date and compared with today when read; the
+    others (no deadline, completed on time, completed late) do not change with the date. Counted
+    as ``tasks.deadlines.counted_q`` counts (live: of an active unit, not paused or cancelled).
+    Kept by ``tasks.summaries`` (the services that write assignments), never edited by hand.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        NO_DEADLINE = "no_deadline", _("No deadline")
+        DONE_ON_TIME = "done_on_time", _("Completed on time")
+        DONE_LATE = "done_late", _("Completed late")
+
+    province = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+    state = models.CharField(max_length=20, choices=State.choices)
+    due_date = models.DateField(null=True, blank=True)  # the open ones' only
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "state", "due_date"],
+                condition=Q(due_date__isnull=False),
+                name="status_count_once_per_due_date",
+            ),
+            models.UniqueConstraint(
+                fields=["province", "state"], condition=Q(due_date__isnull=True), name="status_count_once_undated"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        day = f" {self.due_date:%d/%m/%Y}" if self.due_date else ""
+        return f"{self.province_id} {self.state}{day}: {self.total}"
 
 
 class HistoryEntry(models.Model):

@@ -19,7 +19,7 @@ from projectsite.text import number
 from units.models import Unit, User
 from units.trail import audit_record, changes_between, created_changes, field_values
 
-from . import signals, workflow
+from . import signals, summaries, workflow
 from .cycles import cycle_errors
 from .loaders import DocumentRow
 from .models import (
@@ -93,7 +93,9 @@ def documents_load(*, rows: Sequence[DocumentRow], province: Unit | None = None)
     Prime Minister's decision) is national. A number is looked up where the document belongs: the
     province's own documents, and the national ones; another province's 78/KH-UBND is not this one's.
     """
-    numbers = [row.number for row in rows]
+    # The documents implemented are looked up too: a province's plans may come without the
+    # national decision they implement, which is already there.
+    numbers = [row.number for row in rows] + [row.implements for row in rows if row.implements]
     national = {doc.number: doc for doc in Document.objects.filter(province__isnull=True, number__in=numbers)}
     own = (
         {doc.number: doc for doc in Document.objects.filter(province=province, number__in=numbers)}
@@ -272,6 +274,7 @@ def assignment_report(
     if not changing and fields["progress"] == assignment.progress and not (note.strip() or files):
         raise ValidationError(_("Nothing has changed."), code="unchanged")
 
+    counted_before = summaries.assignment_status_key(assignment)
     claimed = Assignment.objects.filter(pk=assignment.pk, version=version).update(version=F("version") + 1, **fields)
     if not claimed:
         raise AssignmentConflict(Assignment.objects.select_related("updated_by").get(pk=assignment.pk))
@@ -288,6 +291,11 @@ def assignment_report(
     entry.save()
     _evidence_store(assignment=assignment, entry=entry, user=user, files=files)
     assignment.refresh_from_db()
+    summaries.status_counts_move(
+        province_id=assignment.unit.province_id,
+        before=counted_before,
+        after=summaries.assignment_status_key(assignment),
+    )
     if changing and not user.is_unit_member:
         # The unit hears of every status change it did not make itself; the mail is queued in this transaction,
         # so a rolled-back decision sends nothing (reports, above tasks, receives the signal).
@@ -387,6 +395,16 @@ def extension_decide(
             due_date=due_date,
             original_due_date=assignment.original_due_date or assignment.due_date,
             version=F("version") + 1,
+        )
+        summaries.status_counts_move(
+            province_id=assignment.unit.province_id,
+            before=summaries.assignment_status_key(assignment),
+            after=summaries.status_key(
+                work_status=assignment.work_status,
+                due_date=due_date,
+                completed_on=assignment.completed_on,
+                unit_active=assignment.unit.is_active,
+            ),
         )
         action, changes = (
             HistoryEntry.Action.EXTENDED,
@@ -628,6 +646,7 @@ def assignments_create(
     audit.history_recorded(history)
     # A recurring task with a reporting cycle: the current period's report exists at once.
     slots_ensure(assignments=assignments)
+    summaries.status_counts_add(assignments, province_id=province.pk)
     return assignments
 
 

@@ -20,13 +20,16 @@ A test checks after every writer that the summary equals a rebuild from scratch.
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
+from django.db.models import Case, CharField, Count, DateField, F, Q, Sum, Value, When
 
 from units.models import Unit, UnitSuccession
 
-from .models import IndicatorReport, IndicatorTotalChange, Target
+from .deadlines import UNTRACKED, DeadlineStatus, counted_q, due_soon_days
+from .models import Assignment, IndicatorReport, IndicatorTotalChange, ProvinceStatusCount, Target
 
 
 def province_leaf_units(*, province_id: int, indicator_id: int) -> list[int]:
@@ -199,3 +202,175 @@ def province_daily_totals(
     if last is None:
         return series, None, None
     return series, total, last
+
+
+# Counts per deadline status, by province (the national tier) ----------------------------------
+#
+# ``ProvinceStatusCount``: per province, how many counted assignments have no deadline, were
+# completed on time, completed late, and how many are open on each due date. The statuses of
+# ``tasks.deadlines`` follow by comparing the open ones' due dates with today when read: every
+# province's counts are one small aggregation (a few hundred rows a province) instead of one
+# over every assignment of the country.
+#
+# Who keeps it:
+# - ``assignment_report`` and ``extension_decide`` (one assignment) call ``status_counts_move``
+#   with the assignment's state before and after; ``assignments_create`` calls
+#   ``status_counts_add`` for the rows it made. Atomic increments in the writer's transaction,
+#   taken in one order (sorted keys), so concurrent writers never lose a change or deadlock on them.
+# - Writers of many assignments (the import, the structure transitions, the demo, the generator)
+#   and a unit activated or deactivated (it counts only while active) call
+#   ``status_counts_rebuild`` for the province: one aggregation of its assignments.
+# - ``manage.py rebuild_summaries`` rebuilds every province.
+# A test checks after every writer that the kept counts equal a rebuild.
+
+StatusKey = tuple[str, datetime.date | None]  # (state, due date of an open one)
+
+
+def status_key(*, work_status: str, due_date, completed_on, unit_active: bool = True) -> StatusKey | None:
+    """Where one assignment counts (None: nowhere), by the rule of ``tasks.deadlines``."""
+    state = ProvinceStatusCount.State
+    if not unit_active or work_status in UNTRACKED:
+        return None
+    if due_date is None:
+        return state.NO_DEADLINE.value, None
+    if work_status == Assignment.WorkStatus.CONFIRMED:
+        return (state.DONE_ON_TIME if completed_on <= due_date else state.DONE_LATE).value, None
+    return state.OPEN.value, due_date
+
+
+def assignment_status_key(assignment: Assignment) -> StatusKey | None:
+    """``status_key`` of an assignment as loaded (its unit's activity read from ``assignment.unit``)."""
+    return status_key(
+        work_status=assignment.work_status,
+        due_date=assignment.due_date,
+        completed_on=assignment.completed_on,
+        unit_active=assignment.unit.is_active,
+    )
+
+
+def status_counts_move(*, province_id: int, before: StatusKey | None, after: StatusKey | None) -> None:
+    """One assignment of ``province_id`` moved from ``before`` to ``after``. Call inside the
+    transaction that writes it."""
+    if before == after:
+        return
+    changes: dict[tuple[int, StatusKey], int] = defaultdict(int)
+    if before is not None:
+        changes[(province_id, before)] -= 1
+    if after is not None:
+        changes[(province_id, after)] += 1
+    _status_counts_apply(changes)
+
+
+def status_counts_add(assignments: Iterable[Assignment], *, province_id: int) -> None:
+    """New assignments of ``province_id`` (their units as loaded) now count."""
+    changes: dict[tuple[int, StatusKey], int] = defaultdict(int)
+    for assignment in assignments:
+        key = assignment_status_key(assignment)
+        if key is not None:
+            changes[(province_id, key)] += 1
+    _status_counts_apply(changes)
+
+
+def _status_counts_apply(changes: dict[tuple[int, StatusKey], int]) -> None:
+    table = connection.ops.quote_name(ProvinceStatusCount._meta.db_table)
+    # One order for every writer: two transactions never wait on each other's rows in a circle.
+    with connection.cursor() as cursor:
+        for (province_id, (state, due)), delta in sorted(changes.items(), key=lambda item: _order(item[0])):
+            if not delta:
+                continue
+            target = "(province_id, state, due_date) WHERE due_date IS NOT NULL"
+            if due is None:
+                target = "(province_id, state) WHERE due_date IS NULL"
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (province_id, state, due_date, total) VALUES (%s, %s, %s, %s)
+                ON CONFLICT {target} DO UPDATE SET total = {table}.total + excluded.total
+                """,
+                [province_id, state, due, delta],
+            )
+
+
+def _order(key: tuple[int, StatusKey]) -> tuple:
+    province_id, (state, due) = key
+    return province_id, state, due or datetime.date.min
+
+
+@transaction.atomic
+def status_counts_rebuild(*, province_id: int) -> int:
+    """Recount the province's kept counts from its assignments; returns the number of rows."""
+    state = ProvinceStatusCount.State
+    confirmed = Q(work_status=Assignment.WorkStatus.CONFIRMED)
+    rows = (
+        Assignment.objects.filter(counted_q(), unit__province_id=province_id)
+        .annotate(
+            state=Case(
+                When(due_date__isnull=True, then=Value(state.NO_DEADLINE.value)),
+                When(confirmed & Q(completed_on__lte=F("due_date")), then=Value(state.DONE_ON_TIME.value)),
+                When(confirmed, then=Value(state.DONE_LATE.value)),
+                default=Value(state.OPEN.value),
+                output_field=CharField(),
+            ),
+            open_due=Case(When(~confirmed, then=F("due_date")), default=None, output_field=DateField()),
+        )
+        .values("state", "open_due")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    made = [
+        ProvinceStatusCount(province_id=province_id, state=row["state"], due_date=row["open_due"], total=row["n"])
+        for row in rows
+    ]
+    ProvinceStatusCount.objects.filter(province_id=province_id).delete()
+    ProvinceStatusCount.objects.bulk_create(made, batch_size=1000)
+    return len(made)
+
+
+def status_counts_rebuild_all(*, province_ids: Iterable[int] | None = None, progress=None) -> int:
+    """Rebuild every province's kept counts (or the given provinces'); ``progress(done, total)`` is told."""
+    if province_ids is None:
+        province_ids = Unit.objects.filter(level=Unit.Level.PROVINCE).values_list("pk", flat=True)
+    province_ids = list(province_ids)
+    written = 0
+    for done, province_id in enumerate(province_ids, 1):
+        written += status_counts_rebuild(province_id=province_id)
+        if progress:
+            progress(done, len(province_ids))
+    return written
+
+
+def province_status_counts_kept(
+    *, today: datetime.date, window: int | None = None, province_ids: Iterable[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """Every province's (or ``province_ids``') counts per deadline status as of ``today`` (and
+    ``total``), from the kept counts: one aggregation of a few hundred rows a province. The same
+    numbers as ``deadline_counts`` over the province's assignments, live (``as_at`` None); a
+    province with nothing counted is absent."""
+    window = due_soon_days() if window is None else window
+    horizon = today + datetime.timedelta(days=window)
+    state = ProvinceStatusCount.State
+    open_ = Q(state=state.OPEN)
+    conditions = {
+        DeadlineStatus.OVERDUE: open_ & Q(due_date__lt=today),
+        DeadlineStatus.DUE_SOON: open_ & Q(due_date__gte=today, due_date__lte=horizon),
+        DeadlineStatus.NOT_DUE: open_ & Q(due_date__gt=horizon),
+        DeadlineStatus.NO_DEADLINE: Q(state=state.NO_DEADLINE),
+        DeadlineStatus.DONE_ON_TIME: Q(state=state.DONE_ON_TIME),
+        DeadlineStatus.DONE_LATE: Q(state=state.DONE_LATE),
+    }
+    sums = {str(status): Sum("total", filter=condition) for status, condition in conditions.items()}
+    rows = ProvinceStatusCount.objects.all()
+    if province_ids is not None:
+        rows = rows.filter(province_id__in=list(province_ids))
+    rows = rows.values("province_id").annotate(**sums, all=Sum("total")).order_by()
+    counts = {}
+    for row in rows:
+        province_id = row.pop("province_id")
+        found = {key: value or 0 for key, value in row.items()}
+        found["total"] = found.pop("all")
+        counts[province_id] = found
+    return counts
+
+
+def unit_activity_recount(sender, *, unit: Unit, **kwargs) -> None:
+    """``units.signals.unit_activity_changed``: the unit's work counts only while it is active."""
+    status_counts_rebuild(province_id=unit.province_id or unit.pk)

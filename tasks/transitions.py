@@ -32,7 +32,7 @@ from units.trail import audit_record, created_changes
 
 from . import signals
 from .models import Assignment, ExplanationRequest, HistoryEntry, Indicator, IndicatorReport, Target
-from .summaries import indicator_totals_rebuild
+from .summaries import indicator_totals_rebuild, status_counts_rebuild
 
 
 @dataclass(frozen=True)
@@ -607,6 +607,10 @@ def _apply(data: TransitionInput, *, digest: str, by: User | None, progress: Pro
         # The province's daily totals: the predecessors stop counting where their successors'
         # opening figures start (tasks.summaries).
         indicator_totals_rebuild(province_id=plan.province.pk, indicator_ids=sorted(indicators))
+    # Units ended and started, work ended and carried: the provinces' kept counts per status
+    # are recounted (the absorbed provinces' come to nothing).
+    for province_id in [plan.province.pk, *(unit.pk for unit in plan.absorbed)]:
+        status_counts_rebuild(province_id=province_id)
     transition.summary = summary
     if renamed_from is not None:
         transition.summary = {**summary, "province_renamed_from": renamed_from}

@@ -4,6 +4,7 @@ import datetime
 import itertools
 
 from tasks.models import Assignment, Document, Indicator, Target, Task
+from tasks.summaries import status_counts_add
 from units.models import Unit, User
 
 _seq = itertools.count(1)
@@ -75,7 +76,10 @@ def make_task(document: Document | None = None, **fields) -> Task:
 
 
 def make_assignment(unit: Unit, task: Task | None = None, **fields) -> Assignment:
-    return Assignment.objects.create(task=task or make_task(), unit=unit, **fields)
+    """An assignment, counted in its province's kept counts as the services count theirs."""
+    assignment = Assignment.objects.create(task=task or make_task(), unit=unit, **fields)
+    status_counts_add([assignment], province_id=unit.province_id or unit.pk)
+    return assignment
 
 
 class Tree:
@@ -132,7 +136,12 @@ def bulk_communes(district: Unit, n: int, *, prefix: str = "X") -> list[Unit]:
 
 
 def bulk_assignments(units: list[Unit], task: Task, **fields) -> list[Assignment]:
-    return Assignment.objects.bulk_create([Assignment(task=task, unit=unit, **fields) for unit in units])
+    made = Assignment.objects.bulk_create([Assignment(task=task, unit=unit, **fields) for unit in units])
+    for province_id in {unit.province_id or unit.pk for unit in units}:
+        status_counts_add(
+            [a for a in made if (a.unit.province_id or a.unit.pk) == province_id], province_id=province_id
+        )
+    return made
 
 
 def make_eid_targets(values: dict[Unit, int], **fields) -> Indicator:

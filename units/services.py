@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
+from . import signals
 from .loaders import UnitRow
 from .models import StructureTransition, Unit, UnitHandover, UnitSuccession, User
 from .text import search_key
@@ -354,6 +355,7 @@ def unit_save(*, unit: Unit, user: User) -> Unit:
     """Save a unit's details as the admin's form left them. Only the secretariat of the unit's
     province (``units.manage_unit``); a unit deactivated without a date is deactivated today."""
     before = _stored(Unit, unit.pk, UNIT_FIELDS)
+    was_active = Unit.objects.filter(pk=unit.pk).values_list("is_active", flat=True).first() if unit.pk else None
     unit.save()
     unit.refresh_from_db(fields=["province", "area"])  # the tree links are known only now
     if not user.has_perm("units.manage_unit", unit):
@@ -362,6 +364,8 @@ def unit_save(*, unit: Unit, user: User) -> Unit:
     changes = changes_between(before, after) if before else created_changes(after)
     if changes:
         audit_record(user=user, obj=unit, action=_saved_action(before, changes), unit=unit, changes=changes)
+    if was_active is not None and was_active != unit.is_active:
+        signals.unit_activity_changed.send(sender=Unit, unit=unit)  # its work counts only while it is active
     return unit
 
 

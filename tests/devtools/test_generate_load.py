@@ -1,6 +1,8 @@
-"""generate_load runs only on an empty database of its own, and its accounts get a generated password.
+"""generate_load runs only on an empty database of its own, and its accounts get a generated password;
+nationally it builds the 34 provinces of the 2025 structure (here a few, with a small plan: a test
+never generates the million assignments).
 
-The full generation (and the refusal of its own data) is in test_bench.py, which measures it.
+The full generation of a province (and the refusal of its own data) is in test_bench.py, which measures it.
 """
 
 import os
@@ -98,13 +100,13 @@ def test_the_2024_structure_is_the_old_side_of_the_2025_mapping():
 
 
 @pytest.mark.django_db
-def test_the_national_scale_gives_each_province_its_own_plan_under_one_national_decision(monkeypatch):
+def test_the_2023_national_scale_gives_each_province_its_own_plan_under_one_national_decision(monkeypatch):
     from devtools import loadgen
 
     rows = list(loadgen._admin_rows())
     monkeypatch.setattr(loadgen, "_admin_rows", lambda: [r for r in rows if r[1]["province_code"] in {"48", "95"}])
 
-    summary = loadgen.generate(scale="national", progress=lambda _line: None)
+    summary = loadgen.generate(scale="national", structure="2023", progress=lambda _line: None)
 
     assert Document.objects.filter(number="06/QĐ-TTg").get().province is None
     plans = Document.objects.filter(number="78/KH-UBND").select_related("province")
@@ -117,3 +119,107 @@ def test_the_national_scale_gives_each_province_its_own_plan_under_one_national_
             task__document__province__code=code
         )
         assert loadgen.Assignment.objects.filter(unit__province__code=code).exists() and not foreign.exists()
+
+
+TINY = {"national_commune_tasks": 2, "national_agency_tasks": 1, "own_commune_tasks": 3, "own_agency_tasks": 1}
+
+
+def _fingerprint(code: str) -> list[tuple]:
+    """What a province's data look like, without database keys."""
+    from tasks.models import Assignment, IndicatorReport
+
+    work = Assignment.objects.filter(unit__province__code=code).values_list(
+        "task__document__number", "task__ref", "unit__code", "due_date", "work_status", "progress", "completed_on"
+    )
+    figures = IndicatorReport.objects.filter(unit__province__code=code).values_list("unit__code", "as_of", "value")
+    return sorted(work) + sorted(figures)
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.mark.django_db
+def test_the_national_scale_builds_the_2025_structure_with_national_work_and_each_provinces_own():
+    from django.db import transaction
+
+    from devtools import loadgen
+    from tasks.models import Assignment, HistoryEntry, IndicatorReport
+    from units.loaders import read_admin_units_2025
+
+    plan = loadgen.LoadPlan(**TINY)
+    said = []
+    # Huế (46) generated alone, then rolled back: the same rows as inside a national set.
+    try:
+        with transaction.atomic():
+            loadgen.generate(scale="national", provinces=["46"], plan=plan, progress=lambda _line: None)
+            alone = _fingerprint("46")
+            raise Rollback
+    except Rollback:
+        pass
+    assert not Unit.objects.exists()
+
+    summary = loadgen.generate(scale="national", provinces=["12", "46"], plan=plan, progress=said.append)
+
+    assert summary.structure == "2025" and summary.provinces == 2
+    structure = read_admin_units_2025(settings.BASE_DIR / "data" / "vn_admin_units_2025-07-01.csv")
+    for code, name in (("12", "Tỉnh Lai Châu"), ("46", "Thành phố Huế")):
+        province = Unit.objects.get(code=code, level=Unit.Level.PROVINCE)
+        assert province.name == name and province.valid_from == loadgen.START_2025
+        communes = Unit.objects.filter(province=province, level=Unit.Level.COMMUNE, parent=province)
+        assert sorted(communes.values_list("code", flat=True)) == sorted(r.code for r in structure[code][1:])
+        assert not Unit.objects.filter(province=province, level=Unit.Level.DISTRICT).exists()
+        # Its agencies, under their own codes (every province has its CAT), in its own words.
+        agencies = dict(Unit.objects.filter(province=province, level=Unit.Level.AGENCY).values_list("code", "name"))
+        assert "CAT" in agencies and "STTTT" not in agencies and "BQLKKT" not in agencies
+        assert "Nghệ An" not in " ".join(agencies.values())
+        # Its own plan, numbered as Nghệ An's, implementing the one national decision.
+        plan_78 = Document.objects.get(province=province, number="78/KH-UBND")
+        assert plan_78.implements.number == "06/QĐ-TTg" and plan_78.implements.province is None
+        assert plan_78.issuer == ("UBND thành phố Huế" if code == "46" else "UBND tỉnh Lai Châu")
+    assert agencies["CAT"] == "Công an thành phố"  # Huế is a city
+    decision = Document.objects.get(number="06/QĐ-TTg")
+    assert decision.province is None and Document.objects.filter(number="06/QĐ-TTg").count() == 1
+    # The national decision's tasks reach the communes and agencies of both provinces.
+    national_work = Assignment.objects.filter(task__document=decision)
+    assert set(national_work.values_list("unit__province__code", flat=True)) == {"12", "46"}
+    assert national_work.filter(unit__level=Unit.Level.COMMUNE).count() == 2 * (38 + 40)
+    assert national_work.filter(unit__kind=Unit.Kind.STANDING_BODY).count() == 2
+    # Each province's own tasks reach only its own units.
+    for code in ("12", "46"):
+        own = Assignment.objects.filter(task__document__province__code=code)
+        assert set(own.values_list("unit__province__code", flat=True)) == {code}
+    communes = 38 + 40
+    assert summary.assignments == Assignment.objects.count() == communes * 5 + 2 * 3 * 2
+    assert summary.figures == IndicatorReport.objects.count() > 0
+    assert summary.history == HistoryEntry.objects.count() > 0
+    # Given from 01/07/2025, and none after the data's today.
+    assert not Assignment.objects.filter(created_at__date__lt=loadgen.START_2025).exists()
+    assert not Assignment.objects.filter(completed_on__gte=loadgen.TODAY_2025).exists()
+    # Accounts: secretariat, leader, a head per unit, and one national account.
+    assert User.objects.get(username="national").role == User.Role.NATIONAL
+    assert User.objects.get(username="national").unit is None
+    assert User.objects.get(username="head-46-CAT").unit.province.code == "46"
+    assert User.objects.get(username="secretariat-12").unit.code == "CAT"
+    assert User.objects.filter(role=User.Role.UNIT_HEAD).count() == Unit.objects.exclude(level=1).count()
+    # A province is drawn from its own generator: alone or among others, the same data.
+    assert _fingerprint("46") == alone
+    # The kept counts are built: the national page's numbers equal the provinces' own.
+    from reports.national import national_totals, province_rows
+    from reports.selectors import status_breakdown
+
+    rows = province_rows(today=loadgen.TODAY_2025)
+    for row in rows:
+        assert row.counts == status_breakdown(province=row.province, today=loadgen.TODAY_2025).province
+    assert national_totals(rows)["total"] == Assignment.objects.count()
+    assert any("2/2 tỉnh (46 Thành phố Huế)" in line for line in said)
+
+
+@pytest.mark.django_db
+def test_an_unknown_province_or_structure_is_refused_and_nothing_written():
+    out = StringIO()
+    with pytest.raises(CommandError, match="Không có tỉnh mã 99"):
+        call_command("generate_load", "--scale", "national", "--provinces", "12,99", stdout=out)
+    assert counts() == dict.fromkeys(counts(), 0)
+    with pytest.raises(CommandError):
+        call_command("generate_load", "--structure", "2019", stdout=out)

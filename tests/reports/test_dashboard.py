@@ -136,6 +136,18 @@ def test_the_lagging_list_puts_the_worst_first_with_the_reason(client, data):
     assert [row.unit for row in only_district.context["page"]] == []
 
 
+def test_the_lagging_list_says_when_each_unit_last_changed_its_work(client, data):
+    from django.utils import timezone
+
+    changed = timezone.make_aware(datetime.datetime(2023, 6, 12, 9, 30))
+    Assignment.objects.filter(unit=data.commune).update(updated_at=changed)
+    make_assignment(data.commune, due_date=TODAY + datetime.timedelta(days=30))  # never changed: no date
+    client.force_login(data.secretariat)
+    rows = {row.unit: row for row in client.get(reverse("reports:lagging")).context["page"]}
+    assert rows[data.commune].last_update == changed
+    assert rows[data.area].last_update is None  # the district changed nothing
+
+
 def test_the_document_page_counts_its_tasks(client, data):
     client.force_login(data.leader)
     response = client.get(reverse("reports:document", args=[data.document.pk]))

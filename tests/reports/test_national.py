@@ -109,6 +109,50 @@ def test_the_national_counts_equal_the_sum_of_the_provinces_dashboards(provinces
     assert totals["overdue"] == 4
 
 
+def _sum_of_dashboards(provinces, **day) -> dict[str, int]:
+    summed: dict[str, int] = {}
+    for tree in provinces:
+        for key, value in status_breakdown(province=tree.province, **day).province.items():
+            summed[key] = summed.get(key, 0) + value
+    return summed
+
+
+def test_after_confirmations_and_a_deactivated_unit_the_national_counts_are_still_the_sum(provinces):
+    """Today's national counts come from the counts kept per province (tasks.summaries): the
+    services that change assignments, and a unit deactivated in the admin, keep them."""
+    from tasks import services
+    from units.services import unit_save
+
+    nghe_an = provinces[0]
+    overdue = nghe_an.commune.assignments.filter(work_status="not_started").first()
+    for user, status in ((nghe_an.head_commune, "reported"), (nghe_an.secretariat, "confirmed")):
+        overdue.refresh_from_db()
+        services.assignment_report(
+            assignment=overdue, user=user, version=overdue.version, work_status=status, progress=100, note="Xong."
+        )
+    commune = Unit.objects.get(pk=provinces[1].commune.pk)
+    commune.is_active, commune.valid_to = False, TODAY
+    unit_save(unit=commune, user=provinces[1].secretariat)
+
+    rows = national.province_rows(today=TODAY)
+    assert national.national_totals(rows) == _sum_of_dashboards(provinces, today=TODAY)
+    assert national.national_totals(rows)["overdue"] == 4 - 1 - 1  # one confirmed (late), one unit's gone
+
+
+def test_as_at_a_past_date_the_national_counts_are_the_sum_of_the_dashboards_as_at_it(provinces):
+    from tasks.models import Assignment
+
+    past = TODAY - 7 * DAY
+    Assignment.objects.update(created_at=datetime.datetime(2023, 5, 1, 9, tzinfo=datetime.UTC))  # given before it
+    rows = national.province_rows(today=past, as_at=past)
+    totals = national.national_totals(rows)
+    assert totals["total"] == 15 and totals["done_on_time"] == 0  # all given by then, none completed yet
+    by_code = {row.province.code: row.counts for row in rows}
+    for tree in provinces:
+        assert by_code[tree.province.code] == status_breakdown(province=tree.province, today=past, as_at=past).province
+    assert national.national_totals(rows) == _sum_of_dashboards(provinces, today=past, as_at=past)
+
+
 def test_the_indicator_attainment_and_forecast_are_each_provinces_and_their_sum(client, provinces, minister):
     client.force_login(minister)
     response = client.get(reverse("reports:national"))

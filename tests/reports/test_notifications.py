@@ -5,8 +5,10 @@ import smtplib
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
+from django.urls import reverse
 
 from reports import digests, outbox, reminders
 from reports.models import Notification, ReminderMark, ReminderSettings
@@ -155,6 +157,27 @@ def test_the_decision_makes_batched_queries_not_one_per_unit(units, django_asser
     assert len(large.captured_queries) - len(small.captured_queries) <= 2
 
 
+def test_the_digests_take_as_many_queries_for_100_heads_as_for_10(units, django_assert_max_num_queries):
+    from tests.factories import make_user
+
+    def grow(n, prefix):
+        communes = bulk_communes(units.area, n, prefix=prefix)
+        for commune in communes:
+            make_user(commune, username=f"head-{commune.code}", email=f"{commune.code}@example.org")
+        bulk_assignments(communes, make_task(), due_date=days(-2))
+        bulk_assignments(communes, make_task(), due_date=days(3))
+
+    grow(10, "A")
+    with django_assert_max_num_queries(60) as small:
+        first = digests.digests_decide(today=TODAY)
+    Notification.objects.all().delete()
+    grow(90, "B")
+    with django_assert_max_num_queries(60) as large:
+        assert digests.digests_decide(today=TODAY).mails == first.mails + 90
+    # Ten times the heads: at most a couple more INSERT batches of the outbox.
+    assert len(large.captured_queries) - len(small.captured_queries) <= 2
+
+
 def test_a_digest_with_nothing_to_report_says_so_in_one_line(units):
     digests.digests_decide(today=TODAY)
     digest = Notification.objects.get(kind="digest_unit", user=units.head_other_commune)
@@ -170,6 +193,17 @@ def test_a_units_digest_lists_overdue_and_due_soon(units):
     overdue, due_soon = text.split("ĐẾN HẠN TRONG 14 NGÀY TỚI")
     assert "QUÁ HẠN CHƯA HOÀN THÀNH" in overdue and "Đang trễ" in overdue and "hạn 17/06/2023" in overdue
     assert "Sắp tới" in due_soon and "hạn 30/06/2023" in due_soon
+
+
+def test_a_units_digest_links_each_assignment_and_escapes_its_title(units):
+    assignment = make_assignment(units.commune, make_task(title='Kiểm tra <b>"mã"</b> & dữ liệu'), due_date=days(-3))
+    digests.digests_decide(today=TODAY)
+    digest = Notification.objects.get(kind="digest_unit", user=units.head_commune)
+    url = f"{settings.SITE_URL}{reverse('tasks:assignment', args=[assignment.pk])}"
+    assert f'<a href="{url}">' in digest.body_html
+    assert "Kiểm tra &lt;b&gt;&quot;mã&quot;&lt;/b&gt; &amp; dữ liệu" in digest.body_html
+    assert '<b>"mã"</b>' not in digest.body_html
+    assert 'Kiểm tra <b>"mã"</b> & dữ liệu (hạn 17/06/2023)' in digest.body_text  # the text is plain
 
 
 def test_heads_who_switched_the_digest_off_get_none_and_each_role_gets_its_own(units):
