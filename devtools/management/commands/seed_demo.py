@@ -31,12 +31,16 @@ from django.utils.translation import gettext as _
 from devtools.demo import (
     ALL_AGENCIES,
     ALL_COMMUNES,
+    CURRENT_CYCLES,
     DEMO_CURRENT_TASKS_FILE,
     DEMO_TASKS_FILE,
+    HISTORY_CYCLES,
     HISTORY_DAY,
     DemoBuilder,
     DemoSummary,
     demo_accounts,
+    demo_cycles_set,
+    demo_reports_play,
     history_close_out,
     history_explanations,
     history_explanations_close_out,
@@ -167,6 +171,8 @@ class Command(BaseCommand):
                         tasks=history_tasks,
                         progress=write,
                     ).build()
+                    demo_cycles_set(province=province, cycles=HISTORY_CYCLES)
+                    self.reports_play(province, HISTORY_DAY)
                     asked = history_explanations(province=province, secretariat=secretariat)
                     write(_("  explanation requests: %(n)s new") % {"n": number(asked)})
             secretariat = User.objects.get(username="secretariat")
@@ -197,6 +203,8 @@ class Command(BaseCommand):
 
             write(_("2. The structure transitions, through the transition service …"))
             for demo in transitions:
+                # The periodic reports of the units that end on this date, up to the day before.
+                self.reports_play(province, demo.data.effective_on - datetime.timedelta(days=1))
                 write("  " + demo.label)
                 for choice in demo.choices:
                     write("    " + _("illustrative: %(choice)s") % {"choice": choice})
@@ -224,6 +232,13 @@ class Command(BaseCommand):
                     indicator=False,
                     period_start=datetime.date(today.year, 1, 1),
                 ).build()
+                demo_cycles_set(
+                    province=province,
+                    cycles=CURRENT_CYCLES,
+                    since=max(datetime.date(today.year, 1, 1), TWO_LEVELS_ON),
+                    year=today.year,
+                )
+                self.reports_play(province, today)
 
         in_force = Unit.objects.filter(province=province, is_active=True)
         self.stdout.write(
@@ -267,6 +282,17 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(_("No new account; existing passwords are unchanged."))
+
+    def reports_play(self, province: Unit, until: datetime.date) -> None:
+        """The demo's periodic reports up to ``until``, with the application's clock on that day."""
+        with override_settings(APP_TODAY=until):
+            opened, submitted = demo_reports_play(province=province, until=until)
+        if opened or submitted:
+            self.stdout.write(
+                "  "
+                + _("periodic reports up to %(day)s: %(opened)s opened, %(submitted)s submitted (illustrative)")
+                % {"day": until.strftime("%d/%m/%Y"), "opened": number(opened), "submitted": number(submitted)}
+            )
 
     def progress_bar(self):
         """A progress callback printing every quarter of the way."""
