@@ -15,11 +15,11 @@ from django.urls import reverse
 from devtools.demo import HISTORY_DAY
 from devtools.reform import DISTRICTS_CLOSED
 from reports.models import Notification, ReminderMark
+from reports.official import official_report_data
+from reports.periods import Period
 from reports.selectors import explanations_for_report, indicator_summaries, lagging_details, lagging_units
 from tasks.deadlines import DeadlineStatus
 from tasks.indicators import with_latest_figure
-from reports.official import official_report_data
-from reports.periods import Period
 from tasks.models import (
     Assignment,
     Document,

@@ -1,15 +1,15 @@
 """Load Nghệ An's demo: today's world with its history.
 
 1. The 2023 structure (21 districts, 460 communes) and the programme of 2023 with illustrative
-   tasks, progress, e-ID figures and explanation requests of April–June, seeded with the
-   application's clock at 20/06/2023, so that the pages "as at" 20/06/2023 show what the
-   secretariat saw that day.
+   tasks, progress, e-ID figures, the districts' periodic reports and explanation requests of
+   April–June, seeded with the application's clock at 20/06/2023, so that the pages "as at"
+   20/06/2023 show what the secretariat saw that day.
 2. The transitions of 01/12/2024, 01/03/2025 (an agency merger) and 01/07/2025, applied through
    ``tasks.transitions.transition_apply`` (the service a real server uses), each with the clock
    at its effective date (``devtools.reform``; the demo's own choices are labelled
-   illustrative).
-3. Illustrative tasks of the current year for the units in force, with progress as of today,
-   and an account ``head-<code>`` for every unit in force.
+   illustrative); before each, the periodic reports of the units up to their last day.
+3. Illustrative tasks of the current year for the units in force, with progress and the communes'
+   monthly reports as of today, and an account ``head-<code>`` for every unit in force.
 
 Every file is read and checked before anything is written; running it again changes nothing.
 """
