@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,10 +26,21 @@ from reports import reminders
 from reports.activity import reporting_weeks_reset
 from reports.models import Notification, ReminderMark
 from reports.selectors import lagging_units
+from tasks.cycles import DueRule, Period
 from tasks.deadlines import DeadlineStatus, deadline_conditions
-from tasks.models import Assignment, ExplanationRequest, HistoryEntry, Indicator, IndicatorReport, Target, Task
+from tasks.models import (
+    Assignment,
+    ExplanationRequest,
+    HistoryEntry,
+    Indicator,
+    IndicatorReport,
+    ReportSlot,
+    Target,
+    Task,
+)
 from tasks.selectors import documents_by_number
 from tasks.services import history_entry_build, proportional_split, targets_ensure
+from tasks.slots import slots_ensure
 from tasks.summaries import indicator_totals_rebuild, status_counts_rebuild
 from units.loaders import DataFileError, read_csv
 from units.models import Unit, User
@@ -835,3 +846,164 @@ def history_explanations_close_out(*, province: Unit) -> int:
         requests, ["answer", "answered_by", "answered_at", "status", "closed_by", "closed_at", "version"]
     )
     return len(requests)
+
+
+# Periodic reports (illustrative) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoCycle:
+    """The reporting cycle the demo gives a recurring task of its tasks files (``ref`` may hold
+    ``YYYY``, the current year)."""
+
+    document: str
+    ref: str
+    period: str
+    rule: str
+    day: int
+
+
+# The 2023 programme's periodic reports, both owed by the districts: the monthly report of KH
+# 63/KH-UBND "by the 20th" (as provinces set it under Nghị định 09/2019/NĐ-CP) and the weekly e-ID
+# report of CV 4078/UBND-KSTT "by Friday". Each cycle starts on its document's day of issue.
+HISTORY_CYCLES = (
+    DemoCycle("63/KH-UBND", "II.3", Period.MONTHLY, DueRule.DAY_OF_PERIOD, 20),
+    DemoCycle("4078/UBND-KSTT", "2", Period.WEEKLY, DueRule.DAY_OF_PERIOD, 5),
+)
+# The current year's monthly report of the communes, by the 20th, from the year's start (or the
+# two-level structure's first day).
+CURRENT_CYCLES = (DemoCycle("06/QĐ-TTg", f"{YEAR_PLACEHOLDER}.4", Period.MONTHLY, DueRule.DAY_OF_PERIOD, 20),)
+
+
+def demo_cycles_set(
+    *, province: Unit, cycles: Sequence[DemoCycle], since: datetime.date | None = None, year: int | None = None
+) -> list[Task]:
+    """Give the demo's recurring tasks of ``cycles`` their cycle, dated ``since`` (default: the
+    task's document's day of issue), and date their assignments of the units in force that day
+    from it (they were written with the seeding day's stamp; the nightly job opens reports from the
+    later of the assignment's day and the cycle's). A task that has a cycle is left as it is.
+    Returns the tasks."""
+    documents = documents_by_number(province)
+    tasks = []
+    for spec in cycles:
+        ref = spec.ref.replace(YEAR_PLACEHOLDER, str(year)) if year is not None else spec.ref
+        task = Task.objects.select_related("document").get(document=documents[spec.document], ref=ref)
+        tasks.append(task)
+        if task.report_period:
+            continue
+        day = since or task.document.issued_on
+        task.report_period, task.due_rule, task.due_day, task.cycle_since = spec.period, spec.rule, spec.day, day
+        task.save(update_fields=["report_period", "due_rule", "due_day", "cycle_since"])
+        Assignment.objects.filter(
+            task=task,
+            unit__in=Unit.objects.valid_on(day).filter(province=province),
+            created_at__gt=_at(day, 8),
+        ).update(created_at=_at(day, 8))
+    return tasks
+
+
+REPORT_NOTE = f"Báo cáo định kỳ của đơn vị {ILLUSTRATIVE}."
+PARTLY_NOTE = f"Một số nội dung chưa thực hiện xong trong kỳ, chuyển sang kỳ sau {ILLUSTRATIVE}."
+
+
+def submission_day(slot: ReportSlot, *, slow: bool) -> datetime.date | None:
+    """The day the unit submits ``slot`` in the demo's story, or None (never): most on time, in the
+    days before the due date; some days or weeks late; a few never, more in the slow districts.
+    Decided by the slot's natural key, so every run (and every step) decides the same."""
+    task = slot.assignment.task
+    unit_rng = _rng("reporting", slot.unit.code)
+    diligence = unit_rng.random() * (0.7 if slow else 1.0)
+    rng = _rng("slot", task.document.number, task.ref, slot.unit.code, slot.period_start.isoformat())
+    draw = rng.random()
+    never = 0.03 + 0.12 * (1 - diligence)
+    late = never + 0.08 + 0.35 * (1 - diligence)
+    if draw < never:
+        return None
+    if draw < late:
+        return slot.due_date + datetime.timedelta(days=rng.randint(1, 4 if slot.period == Period.WEEKLY else 15))
+    early = min(rng.randint(0, 4), (slot.due_date - slot.period_start).days)
+    return slot.due_date - datetime.timedelta(days=early)
+
+
+def demo_reports_play(*, province: Unit, until: datetime.date) -> tuple[int, int]:
+    """The periodic reports of the demo's cycles up to ``until`` (the application's clock is that
+    day): the reports owed by then are opened (``tasks.slots.slots_ensure``, the nightly job's
+    service, which catches up every period started), and every report of a unit in force whose
+    story's day (``submission_day``) is on or before ``until`` is submitted, stamped that day by
+    the unit's head, with its history entry. Reports the story submits later are left for a later
+    step, so the pages as at a past day show what was received by then. Returns (opened, submitted).
+    """
+    opened = slots_ensure(today=until, province=province)
+    slots = list(
+        ReportSlot.objects.filter(
+            unit__province=province,
+            unit__is_active=True,
+            submitted_at__isnull=True,
+            assignment__task__illustrative=True,
+            period_start__lte=until,
+        )
+        .select_related("unit__area", "assignment__task__document")
+        .order_by("pk")
+    )
+    heads = {
+        user.unit_id: user
+        for user in User.objects.filter(unit__province=province, role=User.Role.UNIT_HEAD, is_active=True)
+    }
+    submitted: list[ReportSlot] = []
+    history: list[HistoryEntry] = []
+    for slot in slots:
+        slow = SLOW_DISTRICTS & {slot.unit.code, slot.unit.area.code if slot.unit.area else ""}
+        day = submission_day(slot, slow=bool(slow))
+        if day is None or day > until:
+            continue
+        rng = _rng("slot-outcome", slot.unit.code, slot.period_start.isoformat(), str(slot.assignment_id))
+        slot.outcome = ReportSlot.Outcome.PARTLY if rng.random() < 0.15 else ReportSlot.Outcome.DONE
+        slot.submitted_at = _at(day, rng.randint(8, 16))
+        slot.submitted_on = day
+        slot.submitted_by = heads.get(slot.unit_id)
+        submitted.append(slot)
+        history.append(
+            history_entry_build(
+                obj=slot,
+                user=slot.submitted_by,
+                action=HistoryEntry.Action.SLOT_REPORTED,
+                changes={"outcome": [None, slot.outcome]},
+                note=PARTLY_NOTE if slot.outcome == ReportSlot.Outcome.PARTLY else REPORT_NOTE,
+                at=slot.submitted_at,
+            )
+        )
+    with transaction.atomic():
+        _slots_submitted(submitted)
+        HistoryEntry.objects.bulk_create(history, batch_size=1000)
+        if history:
+            reporting_weeks_reset(province_id=province.pk)  # history was written with past dates
+    return opened, len(submitted)
+
+
+def _slots_submitted(slots: Sequence[ReportSlot]) -> None:
+    """Write the submission of ``slots`` (outcome, stamps, author; note, version and update stamp
+    derived): one statement run for every row (``executemany``). ``bulk_update`` builds a CASE of
+    every row for every field, which took seconds for the demo's few thousand reports."""
+    meta, ops = ReportSlot._meta, connection.ops
+    columns = [meta.get_field(name).column for name in ("outcome", "note", "submitted_at", "submitted_on")]
+    columns += [meta.get_field("submitted_by").column, meta.get_field("updated_at").column]
+    assignments = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in columns)
+    version = ops.quote_name(meta.get_field("version").column)
+    sql = (
+        f"UPDATE {ops.quote_name(meta.db_table)} SET {assignments}, {version} = {version} + 1 "
+        f"WHERE {ops.quote_name(meta.pk.column)} = %s"
+    )
+    rows = [
+        (
+            slot.outcome,
+            PARTLY_NOTE if slot.outcome == ReportSlot.Outcome.PARTLY else REPORT_NOTE,
+            ops.adapt_datetimefield_value(slot.submitted_at),
+            ops.adapt_datefield_value(slot.submitted_on),
+            slot.submitted_by_id,
+            ops.adapt_datetimefield_value(slot.submitted_at),
+            slot.pk,
+        )
+        for slot in slots
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -9,17 +9,28 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 
 from devtools.demo import HISTORY_DAY
 from devtools.reform import DISTRICTS_CLOSED
 from reports.models import Notification, ReminderMark
+from reports.official import official_report_data
+from reports.periods import Period
 from reports.selectors import explanations_for_report, indicator_summaries, lagging_details, lagging_units
 from tasks.deadlines import DeadlineStatus
 from tasks.indicators import with_latest_figure
-from tasks.models import Assignment, Document, ExplanationRequest, HistoryEntry, IndicatorReport, Target, Task
-from tasks.selectors import status_counts
+from tasks.models import (
+    Assignment,
+    Document,
+    ExplanationRequest,
+    HistoryEntry,
+    IndicatorReport,
+    ReportSlot,
+    Target,
+    Task,
+)
+from tasks.selectors import reporting_rates, status_counts
 from units.models import StructureTransition, Unit, User
 
 DATA = Path(settings.BASE_DIR) / "data"
@@ -28,8 +39,19 @@ DATA = Path(settings.BASE_DIR) / "data"
 def counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Unit, User, Document, Task, Assignment, Target, IndicatorReport, HistoryEntry, ExplanationRequest)
-    }
+        for model in (
+            Unit,
+            User,
+            Document,
+            Task,
+            Assignment,
+            Target,
+            IndicatorReport,
+            HistoryEntry,
+            ExplanationRequest,
+            ReportSlot,
+        )
+    } | {"submitted reports": ReportSlot.objects.filter(submitted_at__isnull=False).count()}
 
 
 def seed(*args) -> str:
@@ -149,6 +171,11 @@ def overview_numbers(response) -> dict:
             (s.node.target.indicator.code, s.node.target.value, s.node.actual, s.node.as_of, s.series, s.forecast)
             for s in context["indicators"]
         ],
+        "rates": [
+            (row.label, row.expected, row.received, row.on_time)
+            for row in [context["rates"].total, *context["rates"].by_area, *context["rates"].by_task]
+        ],
+        "rate_series": [(row.label, row.expected, row.received, row.on_time) for row in context["rate_series"]],
     }
 
 
@@ -177,6 +204,7 @@ def test_the_overview_as_at_20_06_2023_shows_after_the_transitions_what_it_showe
     live = overview_numbers(client.get(reverse("reports:overview")))
     assert all(live["cards"][status.value] > 0 for status in DeadlineStatus)
     assert len(live["by_area"]) == 21 and live["indicators"][0][2] == 1_097_165
+    assert live["rates"][0][1] > 0  # the districts' periodic reports of 2023 (illustrative)
     # Explanation requests of April–June 2023 (illustrative), to units on the lagging list.
     asked = explanations_seen(client)
     statuses = [x[2] for x in asked["lagging"]]
@@ -206,6 +234,50 @@ def test_the_overview_as_at_20_06_2023_shows_after_the_transitions_what_it_showe
     assert [r.status for r in quarter].count("answered") == 4
     today = overview_numbers(client.get(reverse("reports:overview")))
     assert len(today["by_area"]) == 130 and today["indicators"][0][2] == 1_097_165
+
+
+@pytest.mark.django_db
+def test_the_districts_periodic_reports_of_2023_are_on_the_dashboard_as_at_30_06_2023_and_in_the_q2_report(
+    client, settings
+):
+    seed("--today", TODAY)
+    settings.APP_TODAY = datetime.date(2026, 11, 20)
+    client.force_login(User.objects.get(username="secretariat"))
+    page = client.get(reverse("reports:overview"), {"as_at": "30/06/2023"})
+    html = page.content.decode()
+    assert 'data-testid="rates-by-level"' in html and 'data-testid="reporting-total"' in html
+    rates = page.context["rates"]
+    # The 21 districts' monthly report (February–June, by the 20th) and weekly e-ID report (the four
+    # weeks from 29/05 ending in June, by Friday): all due by 30/06/2023, most received, some late.
+    assert rates.total.expected == 21 * (5 + 4)
+    assert rates.total.expected > rates.total.received > rates.total.on_time > 0
+    assert [row.key for row in rates.by_level] == [Unit.Level.DISTRICT] and len(rates.by_area) == 21
+    assert [(row.code, row.label.split(". ")[0]) for row in rates.by_task] == [
+        ("4078/UBND-KSTT", "2"),
+        ("63/KH-UBND", "II.3"),
+    ]
+    assert any(row.missing for row in rates.by_area) and any(row.late for row in rates.by_area)
+
+    # The official report of Q2/2023 counts them as the dashboard does as at the quarter's end.
+    province = Unit.objects.get(code="40", level=Unit.Level.PROVINCE)
+    quarter_end = datetime.date(2023, 6, 30)
+    dashboard = reporting_rates(province, datetime.date(2023, 4, 1), quarter_end, as_at=quarter_end)
+    data = official_report_data(province=province, period=Period("quarter", 2023, 2), today=settings.APP_TODAY)
+    assert [(row.expected, row.received, row.on_time) for row in data.rates] == [
+        (row.expected, row.received, row.on_time) for row in [*dashboard.by_level, dashboard.total]
+    ]
+    assert data.rates[-1].expected == 21 * (3 + 4) and data.rates[-1].received > 0
+
+    # The reports of the units that ended stop with them: none opened after, none submitted after.
+    assert not ReportSlot.objects.filter(unit__valid_to__isnull=False, period_start__gte=F("unit__valid_to")).exists()
+    assert not ReportSlot.objects.filter(unit__valid_to__isnull=False, submitted_on__gte=F("unit__valid_to")).exists()
+    # Today's communes owe the current year's monthly report: this month's is open for each of them.
+    this_month = ReportSlot.objects.filter(unit__is_active=True, period_start=datetime.date(2026, 11, 1))
+    assert this_month.count() == 130 and this_month.filter(assignment__task__ref="2026.4").count() == 130
+    live = client.get(reverse("reports:overview")).context["rates"]
+    assert [row.key for row in live.by_level] == [Unit.Level.COMMUNE]
+    # January–October due; November's (due today, the 20th) expected only where received early.
+    assert 130 * 10 < live.total.expected < 130 * 11 and live.total.received > live.total.expected * 3 / 4
 
 
 @pytest.mark.django_db

@@ -17,8 +17,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from projectsite.text import number
-from tests.documents import open_docx, paragraphs, row_starting
-from units.models import User
+from tasks.selectors import reporting_rates
+from tests.documents import open_docx, paragraphs, row_starting, tables
+from units.models import Unit, User
 
 pytestmark = pytest.mark.xdist_group("office")  # one LibreOffice at a time on a 2-core machine
 
@@ -96,6 +97,15 @@ def test_the_demos_report_for_q2_2023_opens_in_libreoffice_and_counts_as_the_das
     text = paragraphs(document)
     assert any(line.startswith(f"Tổng số: {number(total)} nhiệm vụ") for line in text)
     assert "Ghi chú: số liệu trong báo cáo có dữ liệu minh họa" in " ".join(text)
+    # The districts' periodic reports of the quarter (illustrative), as the dashboard counts them.
+    assert any(line.lower().endswith("tình hình báo cáo định kỳ của các đơn vị") for line in text)
+    province = Unit.objects.get(code="40", level=Unit.Level.PROVINCE)
+    end = datetime.date(2023, 6, 30)
+    rates = reporting_rates(province, datetime.date(2023, 4, 1), end, as_at=end)
+    rows = [row[:4] for table in tables(document) for row in table]
+    for label, row in [*((str(r.label), r) for r in rates.by_level), ("Toàn tỉnh", rates.total)]:
+        assert [label, *(number(n) for n in (row.expected, row.received, row.on_time))] in rows
+    assert rates.total.expected > rates.total.received > rates.total.on_time > 0
 
     source = tmp_path / "bao-cao-quy-II-2023.docx"
     source.write_bytes(response.content)

@@ -1,15 +1,15 @@
 """Load Nghệ An's demo: today's world with its history.
 
 1. The 2023 structure (21 districts, 460 communes) and the programme of 2023 with illustrative
-   tasks, progress, e-ID figures and explanation requests of April–June, seeded with the
-   application's clock at 20/06/2023, so that the pages "as at" 20/06/2023 show what the
-   secretariat saw that day.
+   tasks, progress, e-ID figures, the districts' periodic reports and explanation requests of
+   April–June, seeded with the application's clock at 20/06/2023, so that the pages "as at"
+   20/06/2023 show what the secretariat saw that day.
 2. The transitions of 01/12/2024, 01/03/2025 (an agency merger) and 01/07/2025, applied through
    ``tasks.transitions.transition_apply`` (the service a real server uses), each with the clock
    at its effective date (``devtools.reform``; the demo's own choices are labelled
-   illustrative).
-3. Illustrative tasks of the current year for the units in force, with progress as of today,
-   and an account ``head-<code>`` for every unit in force.
+   illustrative); before each, the periodic reports of the units up to their last day.
+3. Illustrative tasks of the current year for the units in force, with progress and the communes'
+   monthly reports as of today, and an account ``head-<code>`` for every unit in force.
 
 Every file is read and checked before anything is written; running it again changes nothing.
 """
@@ -31,12 +31,16 @@ from django.utils.translation import gettext as _
 from devtools.demo import (
     ALL_AGENCIES,
     ALL_COMMUNES,
+    CURRENT_CYCLES,
     DEMO_CURRENT_TASKS_FILE,
     DEMO_TASKS_FILE,
+    HISTORY_CYCLES,
     HISTORY_DAY,
     DemoBuilder,
     DemoSummary,
     demo_accounts,
+    demo_cycles_set,
+    demo_reports_play,
     history_close_out,
     history_explanations,
     history_explanations_close_out,
@@ -167,6 +171,8 @@ class Command(BaseCommand):
                         tasks=history_tasks,
                         progress=write,
                     ).build()
+                    demo_cycles_set(province=province, cycles=HISTORY_CYCLES)
+                    self.reports_play(province, HISTORY_DAY)
                     asked = history_explanations(province=province, secretariat=secretariat)
                     write(_("  explanation requests: %(n)s new") % {"n": number(asked)})
             secretariat = User.objects.get(username="secretariat")
@@ -197,6 +203,8 @@ class Command(BaseCommand):
 
             write(_("2. The structure transitions, through the transition service …"))
             for demo in transitions:
+                # The periodic reports of the units that end on this date, up to the day before.
+                self.reports_play(province, demo.data.effective_on - datetime.timedelta(days=1))
                 write("  " + demo.label)
                 for choice in demo.choices:
                     write("    " + _("illustrative: %(choice)s") % {"choice": choice})
@@ -224,6 +232,13 @@ class Command(BaseCommand):
                     indicator=False,
                     period_start=datetime.date(today.year, 1, 1),
                 ).build()
+                demo_cycles_set(
+                    province=province,
+                    cycles=CURRENT_CYCLES,
+                    since=max(datetime.date(today.year, 1, 1), TWO_LEVELS_ON),
+                    year=today.year,
+                )
+                self.reports_play(province, today)
 
         in_force = Unit.objects.filter(province=province, is_active=True)
         self.stdout.write(
@@ -267,6 +282,17 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(_("No new account; existing passwords are unchanged."))
+
+    def reports_play(self, province: Unit, until: datetime.date) -> None:
+        """The demo's periodic reports up to ``until``, with the application's clock on that day."""
+        with override_settings(APP_TODAY=until):
+            opened, submitted = demo_reports_play(province=province, until=until)
+        if opened or submitted:
+            self.stdout.write(
+                "  "
+                + _("periodic reports up to %(day)s: %(opened)s opened, %(submitted)s submitted (illustrative)")
+                % {"day": until.strftime("%d/%m/%Y"), "opened": number(opened), "submitted": number(submitted)}
+            )
 
     def progress_bar(self):
         """A progress callback printing every quarter of the way."""
