@@ -7,11 +7,15 @@ import datetime
 
 import pytest
 
+from tasks.models import Assignment, ReportSlot
+from tasks.slots import slots_ensure
 from tests.browser.conftest import log_in
 from tests.conftest import TODAY
 from tests.factories import Tree, make_assignment, make_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def log_out(page) -> None:
@@ -69,3 +73,52 @@ def test_the_secretariat_asks_a_lagging_commune_to_explain_and_reads_its_answer(
     page.goto("/cham-tien-do/")
     cell = page.locator("tr[data-unit]").filter(has_text="Xã Diễn Kỷ").get_by_test_id("lagging-explanations")
     assert "Đã giải trình" not in cell.inner_text()  # a closed request leaves the list
+
+
+@pytest.fixture
+def monthly(fixed_today):
+    """A monthly report "by the 20th", given to Xã Diễn Kỷ on 25/05: June's is due today (20/06/2023)."""
+    tree = Tree()
+    task = make_task(
+        ref="3",
+        title="Báo cáo tuyên truyền Đề án 06",
+        is_recurring=True,
+        report_period="monthly",
+        due_rule="day_of_period",
+        due_day=20,
+        cycle_since=datetime.date(2023, 1, 1),
+    )
+    assignment = make_assignment(tree.commune, task)
+    given = datetime.datetime(2023, 5, 25, 9, tzinfo=datetime.UTC)
+    Assignment.objects.filter(pk=assignment.pk).update(created_at=given)
+    slots_ensure(today=TODAY)
+    tree.june = ReportSlot.objects.get(assignment=assignment, period_start=datetime.date(2023, 6, 1))
+    return tree
+
+
+def test_a_commune_submits_its_monthly_report_and_the_dashboard_counts_it_received(page, monthly, tmp_path):
+    log_in(page, monthly.head_commune.username)
+    page.wait_for_url("**/don-vi/")
+    owed = page.get_by_test_id("slots-owed").locator(f"tr[data-slot='{monthly.june.pk}']")
+    assert "Báo cáo tuyên truyền Đề án 06" in owed.inner_text() and "Hạn hôm nay" in owed.inner_text()
+    owed.get_by_role("link", name="Nộp báo cáo").click()
+    page.wait_for_url(f"**/bao-cao-dinh-ky/{monthly.june.pk}/")
+
+    pdf = tmp_path / "bien-ban-tuyen-truyen.pdf"
+    pdf.write_bytes(PDF_BYTES)
+    page.get_by_label("Đã thực hiện", exact=True).check()
+    page.get_by_label("Ghi chú").fill("Đã treo 12 pano tại thôn")
+    page.get_by_label("Tệp minh chứng").set_input_files(str(pdf))
+    page.get_by_role("button", name="Nộp báo cáo").click()
+    page.wait_for_selector(".alert-success")
+    assert "Đã nhận, đúng hạn" in page.get_by_test_id("slot-status").inner_text()
+    timeline = page.locator("#timeline").inner_text()
+    assert "Đã treo 12 pano tại thôn" in timeline and "bien-ban-tuyen-truyen.pdf" in timeline
+    log_out(page)
+
+    log_in(page, monthly.secretariat.username)
+    page.wait_for_url("**/tong-quan/")
+    area = page.get_by_test_id("rates-by-area").locator(f"tr[data-code='{monthly.area.code}']")
+    cells = [cell.strip() for cell in area.locator("td").all_inner_texts()]
+    assert cells[:5] == ["1", "1", "1", "0", "0"]  # expected, received, on time, late, missing
+    assert "100,0%" in page.get_by_test_id("province-reporting-rate").inner_text()
