@@ -7,11 +7,12 @@ import datetime
 
 import pytest
 
+from tasks import services
 from tasks.models import Assignment, ReportSlot
 from tasks.slots import slots_ensure
 from tests.browser.conftest import log_in
 from tests.conftest import TODAY
-from tests.factories import Tree, make_assignment, make_task
+from tests.factories import Tree, make_assignment, make_document, make_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -122,3 +123,39 @@ def test_a_commune_submits_its_monthly_report_and_the_dashboard_counts_it_receiv
     cells = [cell.strip() for cell in area.locator("td").all_inner_texts()]
     assert cells[:5] == ["1", "1", "1", "0", "0"]  # expected, received, on time, late, missing
     assert "100,0%" in page.get_by_test_id("province-reporting-rate").inner_text()
+
+
+@pytest.fixture
+def plan(fixed_today):
+    """A task of the province's plan due 30/06/2023, and an obstacle a commune raised (another kind)."""
+    tree = Tree()
+    document = make_document("78/KH-UBND", province=tree.province)
+    tree.task = make_task(
+        document, ref="II.3", title="Số hóa hồ sơ hộ tịch", default_due_date=datetime.date(2023, 6, 30)
+    )
+    services.obstacle_raise(user=tree.head_commune, category="data", text="Thiếu máy quét")
+    return tree
+
+
+def test_the_secretariat_moves_a_deadline_and_finds_who_moved_it_in_the_audit_trail(page, plan):
+    log_in(page, plan.secretariat.username)
+    page.wait_for_url("**/tong-quan/")
+    page.goto(f"/van-ban/{plan.task.document_id}/")
+    page.locator("tr").filter(has_text="Số hóa hồ sơ hộ tịch").get_by_role("link", name="Sửa", exact=True).click()
+    page.get_by_label("Tiêu đề").fill("Số hóa hồ sơ hộ tịch, khai sinh")
+    page.get_by_label("Hạn hoàn thành mặc định").fill("15/07/2023")
+    page.get_by_role("button", name="Lưu lại").click()
+    assert "Đã lưu nhiệm vụ." in page.locator(".alert-success").inner_text()
+
+    page.get_by_role("link", name="Nhật ký thay đổi").click()
+    page.wait_for_url("**/nhat-ky/")
+    assert page.locator("#audit-trail tr[data-kind='obstacle']").count() == 1
+    page.get_by_label("Loại").select_option(label="Nhiệm vụ")
+    page.get_by_role("button", name="Lọc").click()
+    page.wait_for_url("**/nhat-ky/?*kind=task*")
+    rows = page.locator("#audit-trail tbody tr")
+    assert rows.count() == 1 and page.locator("#audit-trail tr[data-kind='obstacle']").count() == 0
+    row = rows.first.inner_text()
+    assert plan.secretariat.username in row
+    assert "30/06/2023 → 15/07/2023" in row
+    assert "Số hóa hồ sơ hộ tịch → Số hóa hồ sơ hộ tịch, khai sinh" in row
