@@ -5,6 +5,7 @@ downloads as a Word document."""
 
 import datetime
 
+import docx
 import pytest
 
 from tasks import services
@@ -159,3 +160,15 @@ def test_the_secretariat_moves_a_deadline_and_finds_who_moved_it_in_the_audit_tr
     assert plan.secretariat.username in row
     assert "30/06/2023 → 15/07/2023" in row
     assert "Số hóa hồ sơ hộ tịch → Số hóa hồ sơ hộ tịch, khai sinh" in row
+
+
+def test_the_secretariat_downloads_the_official_report_of_a_quarter_as_a_word_document(page, plan):
+    log_in(page, plan.secretariat.username)
+    page.wait_for_url("**/tong-quan/")
+    form = page.get_by_test_id("official-report-form")
+    form.get_by_label("Kỳ báo cáo").select_option("2023-Q2")
+    with page.expect_download() as download:
+        form.get_by_role("button", name="Báo cáo (.docx)").click()
+    assert download.value.suggested_filename == "Báo cáo kết quả thực hiện Đề án 06 quý II năm 2023.docx"
+    text = "\n".join(paragraph.text for paragraph in docx.Document(download.value.path()).paragraphs)
+    assert "Ủy ban nhân dân tỉnh Nghệ An báo cáo kết quả thực hiện Đề án 06 quý II năm 2023" in text
