@@ -1,6 +1,8 @@
 """The test suite. Runs on SQLite unless DATABASE_URL is set (CI sets it for PostgreSQL)."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,8 +17,11 @@ INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if not REDIS_URL:
-    # The embedded default, the file-system broker, in a folder of this test run's own.
-    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(Path(tempfile.mkdtemp(prefix="de-an-06-broker-")))
+    # The embedded default, the file-system broker, in a folder of this test run's own, removed
+    # when the process that made it ends (a test run used to leave one folder per process in /tmp).
+    _BROKER_DIR = tempfile.mkdtemp(prefix="de-an-06-broker-")
+    atexit.register(shutil.rmtree, _BROKER_DIR, ignore_errors=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(Path(_BROKER_DIR))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not Django's in-memory default: tests that run a real worker or a live server in
     # another thread need SQLite's normal locking (WAL, busy timeout) rather than the shared-cache
