@@ -46,7 +46,8 @@ def test_generate_load_makes_a_province_and_bench_measures_it(tmp_path, settings
     ]
     jobs = ["reminder_decision", "reminder_run", "digest_run", "dashboard_breakdown", "dashboard_sql_floor"]
     for name in [*pages, *jobs]:
-        assert results[name]["p50_ms"] > 0 and results[name]["queries"] >= 1, name
+        # Reported with its times and the queries it made (the times themselves go to PERFORMANCE.md).
+        assert {"p50_ms", "p95_ms"} <= set(results[name]) and results[name]["queries"] >= 1, name
     # The dashboard's selector: its one aggregation and the names of the districts and documents.
     assert results["dashboard_breakdown"]["queries"] == 3
     assert all(results[name]["queries"] <= 20 for name in pages)
